@@ -1,0 +1,75 @@
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { LoggerOptions } from 'pino';
+import type { ServerConfig } from './config';
+import adminUsers from './features/admin-users/index';
+import auth from './features/auth/index';
+import health from './features/health/index';
+import me from './features/me/index';
+import { loggerOptions } from './logger';
+import authPlugin from './plugins/auth';
+import consolePlugin from './plugins/console';
+import dbPlugin from './plugins/db';
+import errorsPlugin, { sendError } from './plugins/errors';
+import openapi from './plugins/openapi';
+import rateLimit from './plugins/rate-limit';
+import security from './plugins/security';
+import socket from './plugins/socket';
+
+export const DEFAULT_CONSOLE_DIST = fileURLToPath(new URL('../../console/dist', import.meta.url));
+
+export interface BuildOptions {
+  config: ServerConfig;
+  logger?: LoggerOptions | false;
+  poolSize?: number;
+}
+
+/**
+ * Builds the server: external plugins (db, errors, security, rate limits, docs), then the auth guard and
+ * realtime, then one plugin per feature, then the console's files.
+ */
+export async function buildApp({ config, logger, poolSize }: BuildOptions): Promise<FastifyInstance> {
+  const { env } = config;
+  const app = Fastify({
+    logger: logger === undefined ? loggerOptions(env.LOG_LEVEL) : logger,
+    trustProxy: env.TRUST_PROXY,
+    bodyLimit: 1024 * 1024,
+    requestIdHeader: false,
+    genReqId: () => crypto.randomUUID(),
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  await app.register(dbPlugin, { databaseUrl: env.DATABASE_URL, poolSize });
+  await app.register(errorsPlugin);
+  await app.register(security, { allowedOrigins: config.allowedOrigins, secure: config.secureCookies });
+  await app.register(rateLimit);
+  await app.register(openapi, { publicUrl: config.publicUrl });
+  await app.register(authPlugin, {
+    sessionSecret: env.SESSION_SECRET,
+    ttlHours: env.SESSION_TTL_HOURS,
+    idleMinutes: env.SESSION_IDLE_MINUTES,
+    secureCookies: config.secureCookies,
+  });
+  await app.register(socket, { allowedOrigins: config.allowedOrigins });
+
+  await app.register(health);
+  await app.register(auth);
+  await app.register(me);
+  await app.register(adminUsers);
+
+  await app.register(consolePlugin, { root: env.CONSOLE_DIST ?? DEFAULT_CONSOLE_DIST });
+  app.setNotFoundHandler(
+    { preHandler: app.rateLimit({ max: 300, timeWindow: '1 minute' }) },
+    async (req, reply) => {
+      const path = req.url.split('?')[0] ?? '/';
+      const isPage = req.method === 'GET' && !path.startsWith('/api/') && !path.startsWith('/socket.io');
+      if (isPage && app.consoleRoot)
+        return reply.type('text/html').header('cache-control', 'no-cache').sendFile('index.html');
+      return sendError(reply, 404, { code: 'not_found', message: `There is no ${req.method} ${path} here.` });
+    },
+  );
+  return app;
+}

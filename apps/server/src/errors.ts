@@ -1,0 +1,52 @@
+import type { ErrorCode } from '@korgon/domain';
+
+/** A failure the person can act on: a 4xx with a stable code and a clear message. */
+export class AppError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly extra: { retryAfterSeconds?: number } = {},
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export class UnauthenticatedError extends AppError {
+  constructor(message = 'Sign in to continue: there is no valid session.') {
+    super(401, 'unauthenticated', message);
+  }
+}
+export class InvalidCredentialsError extends AppError {
+  constructor() {
+    super(401, 'invalid_credentials', 'The username or password is not correct. Check both and try again.');
+  }
+}
+export class ForbiddenError extends AppError {
+  constructor(message = 'Your role does not allow this action.') {
+    super(403, 'forbidden', message);
+  }
+}
+export class NotFoundError extends AppError {
+  constructor(what: string) {
+    super(404, 'not_found', `${what} was not found.`);
+  }
+}
+export class ConflictError extends AppError {
+  constructor(message: string) {
+    super(409, 'conflict', message);
+  }
+}
+export class TooManyRequestsError extends AppError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super(429, 'too_many_requests', message, { retryAfterSeconds });
+  }
+}
+
+/** PostgreSQL unique violation, for repositories that turn it into a named error. */
+export function isUniqueViolation(err: unknown): boolean {
+  return (
+    typeof err === 'object' && err !== null && 'code' in err && (err as { code: unknown }).code === '23505'
+  );
+}

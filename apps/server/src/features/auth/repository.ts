@@ -1,0 +1,165 @@
+import { type DbOrTx, schema } from '@korgon/db';
+import type { Locale, Role } from '@korgon/domain';
+import { and, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+
+const { users, sessions, loginThrottle } = schema;
+
+export interface SessionUser {
+  id: string;
+  username: string;
+  displayName: string;
+  role: Role;
+  locale: Locale;
+  partnerOrgId: string | null;
+}
+
+const userColumns = {
+  id: users.id,
+  username: users.username,
+  displayName: users.displayName,
+  role: users.role,
+  locale: users.locale,
+  partnerOrgId: users.partnerOrgId,
+};
+
+export function createAuthRepository(db: DbOrTx) {
+  return {
+    async findUserForLogin(username: string) {
+      const [row] = await db
+        .select({ ...userColumns, passwordHash: users.passwordHash, active: users.active })
+        .from(users)
+        .where(eq(sql`lower(${users.username})`, username.toLowerCase()));
+      return row ? { ...row, locale: row.locale as Locale } : undefined;
+    },
+
+    async createSession(s: { id: string; userId: string; expiresAt: Date; userAgent: string | null }) {
+      await db.insert(sessions).values(s);
+    },
+
+    /** The live session and its user, or nothing: ended, expired, idle too long, or the user deactivated. */
+    async findLiveSession(id: string, idleMinutes: number) {
+      const [row] = await db
+        .select({ ...userColumns, sessionId: sessions.id, lastSeenAt: sessions.lastSeenAt })
+        .from(sessions)
+        .innerJoin(users, eq(users.id, sessions.userId))
+        .where(
+          and(
+            eq(sessions.id, id),
+            isNull(sessions.endedAt),
+            gt(sessions.expiresAt, sql`now()`),
+            gt(sessions.lastSeenAt, sql`now() - make_interval(mins => ${idleMinutes})`),
+            eq(users.active, true),
+          ),
+        );
+      if (!row) return undefined;
+      const { sessionId, lastSeenAt, ...user } = row;
+      return {
+        sessionId,
+        lastSeenAt,
+        user: { ...user, locale: user.locale as Locale } satisfies SessionUser,
+      };
+    },
+
+    async touchSession(id: string) {
+      await db.update(sessions).set({ lastSeenAt: sql`now()` }).where(eq(sessions.id, id));
+    },
+
+    async endSession(id: string, reason: string, userId?: string) {
+      const rows = await db
+        .update(sessions)
+        .set({ endedAt: sql`now()`, endReason: reason })
+        .where(
+          and(
+            eq(sessions.id, id),
+            isNull(sessions.endedAt),
+            userId ? eq(sessions.userId, userId) : undefined,
+          ),
+        )
+        .returning({ id: sessions.id, userId: sessions.userId });
+      return rows[0];
+    },
+
+    async endAllSessionsOf(userId: string, reason: string) {
+      return db
+        .update(sessions)
+        .set({ endedAt: sql`now()`, endReason: reason })
+        .where(and(eq(sessions.userId, userId), isNull(sessions.endedAt)))
+        .returning({ id: sessions.id });
+    },
+
+    async liveSessionsOf(userId: string) {
+      return db
+        .select({
+          id: sessions.id,
+          createdAt: sessions.createdAt,
+          lastSeenAt: sessions.lastSeenAt,
+          expiresAt: sessions.expiresAt,
+          userAgent: sessions.userAgent,
+        })
+        .from(sessions)
+        .where(and(eq(sessions.userId, userId), isNull(sessions.endedAt), gt(sessions.expiresAt, sql`now()`)))
+        .orderBy(sessions.createdAt);
+    },
+
+    async setLocale(userId: string, locale: Locale) {
+      await db.update(users).set({ locale, updatedAt: sql`now()` }).where(eq(users.id, userId));
+    },
+
+    async getUser(userId: string): Promise<SessionUser | undefined> {
+      const [row] = await db.select(userColumns).from(users).where(eq(users.id, userId));
+      return row ? { ...row, locale: row.locale as Locale } : undefined;
+    },
+
+    // ── failed sign-in throttling ────────────────────────────────────────────────────────────────────────
+    /** Seconds until the key may try again, or 0. */
+    async lockedFor(keys: string[]): Promise<number> {
+      const [row] = await db
+        .select({
+          secs: sql<number>`coalesce(max(ceil(extract(epoch FROM ${loginThrottle.lockedUntil} - now()))), 0)::int`,
+        })
+        .from(loginThrottle)
+        .where(and(inArray(loginThrottle.key, keys), gt(loginThrottle.lockedUntil, sql`now()`)));
+      return Math.max(0, row?.secs ?? 0);
+    },
+
+    /**
+     * Counts one failure for a key within a window; at `max` failures the key is locked for a time that
+     * doubles with each further lock-out (capped). Returns the lock in seconds, 0 if not locked.
+     */
+    async recordFailure(
+      key: string,
+      max: number,
+      windowSeconds: number,
+      lockSeconds: number,
+    ): Promise<number> {
+      const [row] = await db
+        .insert(loginThrottle)
+        .values({ key, failures: 1, windowStartedAt: sql`now()` })
+        .onConflictDoUpdate({
+          target: loginThrottle.key,
+          set: {
+            failures: sql`CASE WHEN ${loginThrottle.windowStartedAt} < now() - make_interval(secs => ${windowSeconds})
+                               AND (${loginThrottle.lockedUntil} IS NULL OR ${loginThrottle.lockedUntil} < now())
+                          THEN 1 ELSE ${loginThrottle.failures} + 1 END`,
+            windowStartedAt: sql`CASE WHEN ${loginThrottle.windowStartedAt} < now() - make_interval(secs => ${windowSeconds})
+                               AND (${loginThrottle.lockedUntil} IS NULL OR ${loginThrottle.lockedUntil} < now())
+                          THEN now() ELSE ${loginThrottle.windowStartedAt} END`,
+          },
+        })
+        .returning({ failures: loginThrottle.failures });
+      const failures = row?.failures ?? 1;
+      if (failures < max) return 0;
+      const secs = Math.min(lockSeconds * 2 ** Math.floor((failures - max) / max), 24 * 3600);
+      await db
+        .update(loginThrottle)
+        .set({ lockedUntil: sql`now() + make_interval(secs => ${secs})` })
+        .where(eq(loginThrottle.key, key));
+      return secs;
+    },
+
+    async clearFailures(key: string) {
+      await db.delete(loginThrottle).where(eq(loginThrottle.key, key));
+    },
+  };
+}
+export type AuthRepository = ReturnType<typeof createAuthRepository>;

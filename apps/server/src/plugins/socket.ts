@@ -1,0 +1,77 @@
+import { type ClientToServerEvents, rooms, type ServerToClientEvents } from '@korgon/domain';
+import { createAdapter } from '@socket.io/postgres-adapter';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { Server, type Socket } from 'socket.io';
+import type { AuthContext } from './auth';
+import { sameOrigin } from './security';
+
+export interface SocketData {
+  auth: AuthContext;
+}
+export type KorgonIo = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type KorgonSocket = Socket<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  SocketData
+>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    io: KorgonIo;
+  }
+}
+
+/**
+ * Socket.IO on the same HTTP server, fanned out across server processes through PostgreSQL. The handshake
+ * is checked like an HTTP request: our own Origin and a live session cookie, or the connection is refused.
+ */
+export default fp(
+  async (app: FastifyInstance, opts: { allowedOrigins: string[] }) => {
+    const io: KorgonIo = new Server(app.server, {
+      path: '/socket.io',
+      serveClient: false,
+      allowRequest: (req, callback) => {
+        const ok = typeof req.headers.origin === 'string' && sameOrigin(req.headers, opts.allowedOrigins);
+        callback(ok ? null : 'origin not allowed', ok);
+      },
+    });
+    io.adapter(
+      createAdapter(app.pool, {
+        errorHandler: (err) => app.log.warn({ err: { message: err.message } }, 'socket.io postgres adapter'),
+      }),
+    );
+
+    io.use(async (socket, next) => {
+      try {
+        const token = app.parseCookie(socket.request.headers.cookie ?? '')[app.sessionCookie.name];
+        const auth = token ? await app.auth.authenticate(token) : undefined;
+        if (!auth) return next(new Error('unauthenticated: sign in first'));
+        socket.data.auth = auth;
+        next();
+      } catch (err) {
+        app.log.warn({ err: { message: (err as Error).message } }, 'socket handshake failed');
+        next(new Error('unavailable: try again'));
+      }
+    });
+
+    io.on('connection', (socket: KorgonSocket) => {
+      const { user, sessionId } = socket.data.auth;
+      socket.join([rooms.user(user.id), rooms.role(user.role), rooms.session(sessionId)]);
+      socket.on('ping', (ack) => {
+        if (typeof ack === 'function') ack({ serverTime: new Date().toISOString() });
+      });
+    });
+
+    app.decorate('io', io);
+    // Open sockets would keep the HTTP server from closing: drop this process's own before it closes.
+    app.addHook('preClose', async () => {
+      io.local.disconnectSockets(true);
+    });
+    app.addHook('onClose', async () => {
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+    });
+  },
+  { name: 'socket', dependencies: ['db', 'auth'] },
+);

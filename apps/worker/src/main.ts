@@ -1,0 +1,38 @@
+import { ConfigError } from '@korgon/config';
+import { pino } from 'pino';
+import { workerConfig } from './config';
+import { startWorker } from './worker';
+
+async function main() {
+  let config: ReturnType<typeof workerConfig>;
+  try {
+    config = workerConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78);
+    }
+    throw err;
+  }
+  const log = pino({ level: config.env.LOG_LEVEL, base: { service: 'worker' } });
+  const worker = await startWorker({
+    databaseUrl: config.env.DATABASE_URL,
+    concurrency: config.concurrency,
+    log,
+  });
+  log.info({ workerId: worker.workerId }, 'Korgon worker ready');
+  const shutdown = async (signal: string) => {
+    log.info({ signal }, 'worker shutting down: finishing jobs in flight');
+    const force = setTimeout(() => process.exit(1), 30_000);
+    force.unref();
+    await worker.stop();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error('Korgon worker failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,156 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { z } from 'zod';
+
+/** The secrets Korgon needs; each is generated for a local start and required in production. */
+export const SECRET_KEYS = [
+  'SESSION_SECRET',
+  'CALLER_HMAC_KEY',
+  'NOTES_ENCRYPTION_KEY',
+  'TELEPHONY_SECRET',
+] as const;
+export type SecretKey = (typeof SECRET_KEYS)[number];
+
+const base64Key32 = z
+  .string()
+  .refine(
+    (v) => Buffer.from(v, 'base64').length === 32,
+    'must be 32 bytes, base64-encoded (openssl rand -base64 32)',
+  );
+const secret = z.string().min(32, 'must be at least 32 characters (openssl rand -base64 32)');
+
+export const Env = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: z.url().refine((u) => /^postgres(ql)?:\/\//.test(u), 'must be a postgres:// URL'),
+  PUBLIC_URL: z.url().optional(),
+  /** Extra origins allowed to send cookie-authenticated changes, comma-separated. */
+  ALLOWED_ORIGINS: z.string().default(''),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRUST_PROXY: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  SESSION_TTL_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(12),
+  SESSION_IDLE_MINUTES: z.coerce.number().positive().default(120),
+  CONSOLE_DIST: z.string().optional(),
+  SESSION_SECRET: secret,
+  CALLER_HMAC_KEY: secret,
+  NOTES_ENCRYPTION_KEY: base64Key32,
+  NOTES_KEY_VERSION: z.coerce.number().int().positive().default(1),
+  TELEPHONY_SECRET: secret,
+});
+export type Env = z.infer<typeof Env>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      `Korgon cannot start, the configuration is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses an environment, naming every bad or missing key in one error. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const env = { ...source };
+  for (const k of Object.keys(env)) if (env[k] === '') delete env[k];
+  const problems: string[] = [];
+  if (env.NODE_ENV === 'production') {
+    for (const key of SECRET_KEYS)
+      if (!env[key]) problems.push(`${key} is required in production and is not set`);
+  }
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = issue.path.join('.');
+      const msg = `${key} ${env[key] === undefined ? 'is required and is not set' : issue.message}`;
+      if (!problems.some((p) => p.startsWith(`${key} `))) problems.push(msg);
+    }
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  return parsed.data;
+}
+
+export function publicUrlOf(env: Env): string {
+  return (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, '');
+}
+
+export function allowedOriginsOf(env: Env): string[] {
+  const extra = env.ALLOWED_ORIGINS.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return [...new Set([new URL(publicUrlOf(env)).origin, ...extra.map((o) => new URL(o).origin)])];
+}
+
+export function generateSecret(): string {
+  return randomBytes(32).toString('base64');
+}
+
+/** The ignored file where a local start keeps its generated secrets (and the demo password). */
+export function localEnvPath(root = findRepoRoot()): string {
+  return resolve(root, '.env.local');
+}
+
+export function findRepoRoot(from = process.cwd()): string {
+  let dir = resolve(from);
+  for (;;) {
+    if (existsSync(resolve(dir, 'pnpm-workspace.yaml'))) return dir;
+    const parent = resolve(dir, '..');
+    if (parent === dir) return resolve(from);
+    dir = parent;
+  }
+}
+
+export function readLocalEnv(path = localEnvPath()): Record<string, string> {
+  return existsSync(path) ? parseDotenv(readFileSync(path)) : {};
+}
+
+/**
+ * For a local (non-production) start: make sure every secret exists, generating the missing ones once into
+ * `.env.local`. Returns the values to merge into the environment. Production never calls this.
+ */
+export function ensureLocalSecrets(
+  extra: Record<string, () => string> = {},
+  path = localEnvPath(),
+): Record<string, string> {
+  const current = readLocalEnv(path);
+  const wanted: Record<string, () => string> = {
+    ...Object.fromEntries(SECRET_KEYS.map((k) => [k, generateSecret])),
+    ...extra,
+  };
+  const added: string[] = [];
+  for (const [key, make] of Object.entries(wanted)) {
+    if (!current[key] && !process.env[key]) {
+      current[key] = make();
+      added.push(key);
+    }
+  }
+  if (added.length > 0) {
+    const body = Object.entries(current)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n');
+    writeFileSync(
+      path,
+      `# Generated by Korgon for local use. Never commit this file; production sets these in its environment.\n${body}\n`,
+      { mode: 0o600 },
+    );
+  }
+  return current;
+}
+
+/**
+ * Loads the configuration of a process: the environment, plus (outside production) `.env.local` for the
+ * secrets a local start generated. Nothing else in an app reads process.env.
+ */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const local = source.NODE_ENV === 'production' ? {} : readLocalEnv();
+  return parseEnv({ ...local, ...source });
+}

@@ -1,0 +1,40 @@
+import { fileURLToPath } from 'node:url';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { migrate as drizzleMigrate } from 'drizzle-orm/node-postgres/migrator';
+import { Logger, runMigrations as workerMigrations } from 'graphile-worker';
+import pg from 'pg';
+
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../migrations', import.meta.url));
+const MIGRATION_LOCK = [5200, 0] as const;
+
+/**
+ * Applies Korgon's drizzle migrations and graphile-worker's own schema. Several processes may start at once:
+ * an advisory lock makes them take turns, and the later ones find nothing left to do.
+ */
+export async function migrate(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, application_name: 'korgon-migrate' });
+  await client.connect();
+  try {
+    await client.query('SET client_min_messages = warning');
+    await client.query('SELECT pg_advisory_lock($1, $2)', [...MIGRATION_LOCK]);
+    await drizzleMigrate(drizzle(client), { migrationsFolder: MIGRATIONS_FOLDER });
+    // graphile-worker uses its own connection; our lock still keeps other Korgon processes waiting.
+    await workerMigrations({ connectionString: url, logger: quietLogger });
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1, $2)', [...MIGRATION_LOCK]).catch(() => undefined);
+    await client.end();
+  }
+}
+
+const quietLogger = new Logger(() => () => undefined);
+
+/** The journal entries drizzle-kit wrote; used by /readyz to tell whether every migration is applied. */
+export async function pendingMigrations(pool: pg.Pool): Promise<number> {
+  const { readMigrationFiles } = await import('drizzle-orm/migrator');
+  const files = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
+  const applied = await pool
+    .query<{ n: number }>('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations')
+    .then((r) => r.rows[0]?.n ?? 0)
+    .catch(() => 0);
+  return Math.max(0, files.length - applied);
+}

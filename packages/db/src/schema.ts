@@ -1,0 +1,336 @@
+import { PARTNER_TYPES, ROLES } from '@korgon/domain';
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
+const tstz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const createdAt = () => tstz('created_at').notNull().defaultNow();
+
+export const roleEnum = pgEnum('role', ROLES);
+export const partnerTypeEnum = pgEnum('partner_type', PARTNER_TYPES);
+export const deliveryChannelEnum = pgEnum('delivery_channel', ['webhook', 'email', 'portal']);
+
+// ── partner organisations ───────────────────────────────────────────────────────────────────────────────
+export const partnerOrgs = pgTable('partner_orgs', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  slug: text('slug').notNull().unique(),
+  name: jsonb('name').$type<{ ky: string; ru: string; en: string }>().notNull(),
+  type: partnerTypeEnum('type').notNull(),
+  regions: text('regions').array().notNull().default(sql`'{}'`),
+  languages: text('languages').array().notNull().default(sql`'{}'`),
+  /** Opening hours, e.g. { "always": true } or { "mon": ["09:00", "18:00"], … }. */
+  hours: jsonb('hours').$type<Record<string, unknown>>().notNull().default({ always: true }),
+  channel: deliveryChannelEnum('channel').notNull().default('portal'),
+  webhookUrl: text('webhook_url'),
+  email: text('email'),
+  contacts: jsonb('contacts').$type<Record<string, unknown>[]>().notNull().default([]),
+  active: boolean('active').notNull().default(true),
+  createdAt: createdAt(),
+  updatedAt: tstz('updated_at').notNull().defaultNow(),
+});
+
+// ── people, sessions, throttling ────────────────────────────────────────────────────────────────────────
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    username: text('username').notNull(),
+    displayName: text('display_name').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    role: roleEnum('role').notNull(),
+    locale: text('locale').notNull().default('ky'),
+    partnerOrgId: uuid('partner_org_id').references(() => partnerOrgs.id),
+    active: boolean('active').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('users_username_lower_idx').on(sql`lower(${t.username})`),
+    index('users_role_idx').on(t.role),
+  ],
+);
+
+export const sessions = pgTable(
+  'sessions',
+  {
+    /** sha256 of the cookie token: a database dump cannot be replayed as a cookie. */
+    id: text('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+    lastSeenAt: tstz('last_seen_at').notNull().defaultNow(),
+    expiresAt: tstz('expires_at').notNull(),
+    endedAt: tstz('ended_at'),
+    endReason: text('end_reason'),
+    userAgent: text('user_agent'),
+  },
+  (t) => [
+    index('sessions_user_live_idx').on(t.userId).where(sql`${t.endedAt} is null`),
+    index('sessions_expires_idx').on(t.expiresAt),
+  ],
+);
+
+/** Failed sign-in counters, per account and per address (hashed). */
+export const loginThrottle = pgTable('login_throttle', {
+  key: text('key').primaryKey(),
+  failures: integer('failures').notNull().default(0),
+  windowStartedAt: tstz('window_started_at').notNull().defaultNow(),
+  lockedUntil: tstz('locked_until'),
+});
+
+/** Request counters for @fastify/rate-limit (fixed windows). */
+export const rateLimits = pgTable('rate_limits', {
+  key: text('key').primaryKey(),
+  count: integer('count').notNull(),
+  resetAt: tstz('reset_at').notNull(),
+});
+
+export const workerHeartbeats = pgTable('worker_heartbeats', {
+  workerId: text('worker_id').primaryKey(),
+  startedAt: tstz('started_at').notNull(),
+  seenAt: tstz('seen_at').notNull(),
+});
+
+// ── versioned reference data ────────────────────────────────────────────────────────────────────────────
+export const taxonomyVersions = pgTable(
+  'taxonomy_versions',
+  {
+    version: text('version').primaryKey(),
+    document: jsonb('document').notNull(),
+    active: boolean('active').notNull().default(false),
+    createdBy: uuid('created_by').references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('taxonomy_one_active_idx').on(t.active).where(sql`${t.active}`)],
+);
+
+export const methodologyVersions = pgTable(
+  'methodology_versions',
+  {
+    methodologyId: text('methodology_id').notNull(),
+    version: text('version').notNull(),
+    document: jsonb('document').notNull(),
+    active: boolean('active').notNull().default(false),
+    createdBy: uuid('created_by').references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.methodologyId, t.version] }),
+    uniqueIndex('methodology_one_active_idx').on(t.active).where(sql`${t.active}`),
+  ],
+);
+
+// ── calls ───────────────────────────────────────────────────────────────────────────────────────────────
+export const callStateEnum = pgEnum('call_state', [
+  'waiting',
+  'answered',
+  'ended',
+  'abandoned',
+  'transferred',
+]);
+
+export const calls = pgTable(
+  'calls',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** The PBX's own call id. */
+    externalId: text('external_id').notNull().unique(),
+    line: text('line').notNull(),
+    /** Keyed HMAC of the caller's number; the number itself is never stored. */
+    callerHash: text('caller_hash'),
+    state: callStateEnum('state').notNull().default('waiting'),
+    offeredAt: tstz('offered_at'),
+    answeredAt: tstz('answered_at'),
+    endedAt: tstz('ended_at'),
+    shortAbandoned: boolean('short_abandoned').notNull().default(false),
+    operatorId: uuid('operator_id').references(() => users.id),
+    /** Bumped on every change, so the console can detect gaps. */
+    version: bigint('version', { mode: 'number' }).notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('calls_waiting_idx').on(t.offeredAt).where(sql`${t.state} = 'waiting'`),
+    index('calls_caller_hash_idx').on(t.callerHash, t.offeredAt),
+  ],
+);
+
+export const callEvents = pgTable(
+  'call_events',
+  {
+    eventId: text('event_id').primaryKey(),
+    callId: uuid('call_id')
+      .notNull()
+      .references(() => calls.id),
+    type: text('type').notNull(),
+    at: tstz('at').notNull(),
+    extension: text('extension'),
+    receivedAt: tstz('received_at').notNull().defaultNow(),
+  },
+  (t) => [index('call_events_call_at_idx').on(t.callId, t.at)],
+);
+
+// ── consultations and risk ──────────────────────────────────────────────────────────────────────────────
+export const consultationStatusEnum = pgEnum('consultation_status', ['draft', 'final']);
+
+export const consultations = pgTable(
+  'consultations',
+  {
+    /** Made by the client, so a retried save never makes a duplicate. */
+    id: uuid('id').primaryKey(),
+    callId: uuid('call_id').references(() => calls.id),
+    /** call, call-back, walk-in, message. */
+    channel: text('channel').notNull().default('call'),
+    operatorId: uuid('operator_id')
+      .notNull()
+      .references(() => users.id),
+    callerHash: text('caller_hash'),
+    status: consultationStatusEnum('status').notNull().default('draft'),
+    revision: integer('revision').notNull().default(0),
+    taxonomyVersion: text('taxonomy_version')
+      .notNull()
+      .references(() => taxonomyVersions.version),
+    /** Structured, coarse fields only; free text lives encrypted below. */
+    data: jsonb('data').notNull().default({}),
+    notesCiphertext: bytea('notes_ciphertext'),
+    notesKeyVersion: integer('notes_key_version'),
+    notesShreddedAt: tstz('notes_shredded_at'),
+    legalHold: boolean('legal_hold').notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+    finalizedAt: tstz('finalized_at'),
+  },
+  (t) => [
+    index('consultations_operator_idx').on(t.operatorId, t.updatedAt),
+    index('consultations_caller_hash_idx').on(t.callerHash, t.createdAt),
+    index('consultations_call_idx').on(t.callId),
+  ],
+);
+
+export const riskAssessments = pgTable(
+  'risk_assessments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    consultationId: uuid('consultation_id')
+      .notNull()
+      .references(() => consultations.id),
+    methodologyId: text('methodology_id').notNull(),
+    methodologyVersion: text('methodology_version').notNull(),
+    answers: jsonb('answers').notNull(),
+    score: integer('score').notNull(),
+    computedLevel: text('computed_level').notNull(),
+    finalLevel: text('final_level').notNull(),
+    override: jsonb('override'),
+    createdBy: uuid('created_by')
+      .notNull()
+      .references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [index('risk_assessments_consultation_idx').on(t.consultationId, t.createdAt)],
+);
+
+// ── referrals ───────────────────────────────────────────────────────────────────────────────────────────
+export const referralStatusEnum = pgEnum('referral_status', [
+  'draft',
+  'queued',
+  'sent',
+  'delivered',
+  'acknowledged',
+  'accepted',
+  'rejected',
+  'done',
+  'failed',
+  'escalated',
+  'revoked',
+]);
+
+export const referrals = pgTable(
+  'referrals',
+  {
+    id: uuid('id').primaryKey(),
+    consultationId: uuid('consultation_id')
+      .notNull()
+      .references(() => consultations.id),
+    partnerOrgId: uuid('partner_org_id')
+      .notNull()
+      .references(() => partnerOrgs.id),
+    urgency: text('urgency').notNull(),
+    status: referralStatusEnum('status').notNull().default('draft'),
+    consentBasis: text('consent_basis'),
+    consentExceptionReason: text('consent_exception_reason'),
+    /** Only the fields consent allows; what the partner receives. */
+    content: jsonb('content').notNull().default({}),
+    createdBy: uuid('created_by')
+      .notNull()
+      .references(() => users.id),
+    createdAt: createdAt(),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('referrals_partner_status_idx').on(t.partnerOrgId, t.status),
+    index('referrals_consultation_idx').on(t.consultationId),
+  ],
+);
+
+export const referralEvents = pgTable(
+  'referral_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    referralId: uuid('referral_id')
+      .notNull()
+      .references(() => referrals.id),
+    status: referralStatusEnum('status').notNull(),
+    at: tstz('at').notNull().defaultNow(),
+    actorId: uuid('actor_id').references(() => users.id),
+    details: jsonb('details').notNull().default({}),
+  },
+  (t) => [index('referral_events_referral_idx').on(t.referralId, t.at)],
+);
+
+// ── audit log (append-only, hash-chained; see the custom migration for its triggers) ────────────────────
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    /** Assigned by the chain trigger under a lock, so id order is chain order. */
+    id: bigint('id', { mode: 'number' }).primaryKey(),
+    at: tstz('at').notNull().defaultNow(),
+    actorId: uuid('actor_id'),
+    actorRole: text('actor_role'),
+    action: text('action').notNull(),
+    targetType: text('target_type'),
+    targetId: text('target_id'),
+    /** Keyed hash of the client address (never the address itself). */
+    ipHash: text('ip_hash'),
+    details: jsonb('details').notNull().default({}),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [
+    index('audit_log_actor_idx').on(t.actorId, t.at),
+    index('audit_log_target_idx').on(t.targetType, t.targetId),
+    index('audit_log_action_idx').on(t.action, t.at),
+  ],
+);
+
+// ── Socket.IO postgres adapter: large packets are passed through this table ─────────────────────────────
+export const socketIoAttachments = pgTable('socket_io_attachments', {
+  id: bigserial('id', { mode: 'number' }).unique(),
+  createdAt: tstz('created_at').defaultNow(),
+  payload: bytea('payload'),
+});

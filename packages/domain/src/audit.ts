@@ -1,0 +1,13 @@
+/** Audit actions written so far; later issues add theirs. */
+export const AUDIT_ACTIONS = [
+  'auth.login',
+  'auth.login_failed',
+  'auth.logout',
+  'auth.session_revoked',
+  'user.created',
+  'user.role_changed',
+  'user.activated',
+  'user.deactivated',
+  'user.partner_changed',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];

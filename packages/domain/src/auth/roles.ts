@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+/** The five roles of DOMAIN.md §3. */
+export const ROLES = ['operator', 'supervisor', 'manager', 'admin', 'partner'] as const;
+export const Role = z.enum(ROLES);
+export type Role = z.infer<typeof Role>;
+
+/** Roles that work inside the hotline (everyone but partner organisations). */
+export const STAFF_ROLES = ['operator', 'supervisor', 'manager', 'admin'] as const satisfies readonly Role[];
+
+/**
+ * Who may do what: the one table read by the server's guard and by the console to hide what a role cannot do.
+ * Later issues add rows here; a route names one permission, never a role.
+ */
+export const PERMISSIONS = {
+  'me:read': ROLES,
+  'me:update': ROLES,
+  'sessions:own': ROLES,
+  'desk:use': ['operator', 'supervisor'],
+  'queue:read': ['operator', 'supervisor'],
+  'queue:claim': ['operator', 'supervisor'],
+  'consultation:write': ['operator', 'supervisor'],
+  'consultation:read-any': ['supervisor'],
+  'risk:assess': STAFF_ROLES,
+  'board:use': ['supervisor'],
+  'risk:sign-off': ['supervisor'],
+  'statistics:read': ['manager', 'supervisor', 'admin'],
+  'statistics:publish': ['manager'],
+  'users:read': ['admin'],
+  'users:manage': ['admin'],
+  'sessions:any': ['admin'],
+  'partners:manage': ['admin'],
+  'taxonomy:manage': ['admin'],
+  'methodology:manage': ['admin'],
+  'audit:read': ['admin'],
+  'referrals:inbox': ['partner'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+export const PERMISSION_NAMES = Object.keys(PERMISSIONS) as Permission[];
+
+export function can(role: Role, permission: Permission): boolean {
+  return (PERMISSIONS[permission] as readonly Role[]).includes(role);
+}
+
+export function permissionsOf(role: Role): Permission[] {
+  return PERMISSION_NAMES.filter((p) => can(role, p));
+}
+
+/** The console's areas, each opened by one permission; the first one a role can use is its home. */
+export const AREAS = [
+  { id: 'desk', permission: 'desk:use' },
+  { id: 'board', permission: 'board:use' },
+  { id: 'statistics', permission: 'statistics:read' },
+  { id: 'admin', permission: 'users:manage' },
+  { id: 'inbox', permission: 'referrals:inbox' },
+] as const satisfies readonly { id: string; permission: Permission }[];
+export type AreaId = (typeof AREAS)[number]['id'];
+
+export function areasOf(role: Role): AreaId[] {
+  return AREAS.filter((a) => can(role, a.permission)).map((a) => a.id);
+}
+
+export function homeAreaOf(role: Role): AreaId {
+  const first = areasOf(role)[0];
+  if (!first) throw new Error(`role ${role} has no area`);
+  return first;
+}

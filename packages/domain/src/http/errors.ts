@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+/** Every error the API sends has this shape; `issues` only on validation errors. */
+export const ErrorBody = z
+  .object({
+    code: z.string().meta({ description: 'stable, machine-readable error key' }),
+    message: z.string().meta({ description: 'what went wrong and what to do, for a person' }),
+    issues: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .meta({ description: 'one entry per invalid field (validation errors only)' }),
+    retryAfterSeconds: z.number().int().optional(),
+  })
+  .meta({ id: 'ErrorBody' });
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+export const ERROR_CODES = [
+  'invalid_request',
+  'invalid_json',
+  'unauthenticated',
+  'invalid_credentials',
+  'forbidden',
+  'cross_origin',
+  'not_found',
+  'conflict',
+  'too_many_requests',
+  'payload_too_large',
+  'unsupported_media_type',
+  'internal',
+  'unavailable',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const OkBody = z.object({ ok: z.literal(true) });

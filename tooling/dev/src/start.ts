@@ -1,0 +1,116 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { ensureLocalSecrets, findRepoRoot, localEnvPath, parseEnv, publicUrlOf } from '@korgon/config';
+import { createDb, migrate } from '@korgon/db';
+import { DEMO_USERS, seedDemo } from '@korgon/server';
+import { openDevDatabase } from './dev-database';
+
+/**
+ * `pnpm start`: one command for a working demo. Picks a PostgreSQL (env, local, embedded), migrates, seeds
+ * once, starts the server and the worker, prints the URL and logins, and on Ctrl-C stops all of it.
+ */
+const root = findRepoRoot();
+const log = (line: string) => console.log(`[korgon] ${line}`);
+
+const demoPasswordGiven = Boolean(process.env.KORGON_DEMO_PASSWORD);
+const local = ensureLocalSecrets(
+  demoPasswordGiven ? {} : { KORGON_DEMO_PASSWORD: () => `korgon-${randomBytes(6).toString('base64url')}` },
+);
+const demoPassword = process.env.KORGON_DEMO_PASSWORD ?? local.KORGON_DEMO_PASSWORD ?? '';
+
+const dev = await openDevDatabase(log);
+log(
+  `PostgreSQL: ${dev.server.kind === 'env' ? 'DATABASE_URL' : dev.server.kind === 'local' ? '127.0.0.1:5432' : 'embedded (data in .data/pg)'}`,
+);
+
+const childEnv: NodeJS.ProcessEnv = { ...local, ...process.env, DATABASE_URL: dev.url };
+const env = parseEnv(childEnv);
+const url = publicUrlOf(env);
+
+await migrate(dev.url);
+const handle = createDb(dev.url, { max: 2 });
+const seed = await seedDemo(handle.db, demoPassword);
+await handle.close();
+const passwordLine = demoPasswordGiven
+  ? '  Password: the value of KORGON_DEMO_PASSWORD'
+  : seed.seeded
+    ? `  Password (generated for this demo, kept in ${localEnvPath()}): ${demoPassword}`
+    : `  Password: KORGON_DEMO_PASSWORD in ${localEnvPath()} (printed when the demo was first seeded)`;
+if (seed.seeded) log(`demo seeded: ${seed.users.length} users, partner organisations, regions`);
+if (seed.seeded && !demoPasswordGiven) console.log(passwordLine);
+
+const children: ChildProcess[] = [];
+let stopping = false;
+
+function launch(name: string, entry: string): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(root, entry)], {
+    cwd: root,
+    env: childEnv,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      log(`${name} exited (${signal ?? code}); stopping everything`);
+      void stop(1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+
+async function stop(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  log('stopping server, worker and database …');
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((res) => {
+          if (c.exitCode !== null || c.signalCode !== null) return res();
+          c.once('exit', () => res());
+          c.kill('SIGTERM');
+        }),
+    ),
+  );
+  await dev.release();
+  log('stopped');
+  process.exit(code);
+}
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+
+launch('server', 'apps/server/src/main.ts');
+launch('worker', 'apps/worker/src/main.ts');
+
+async function waitReady(timeoutMs = 90_000): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until && !stopping) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${env.PORT}/readyz`);
+      if (res.ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return false;
+}
+
+if (await waitReady()) {
+  const lines = [
+    '',
+    '  Korgon is running.',
+    `  Open ${url}`,
+    '',
+    `  Demo logins: ${DEMO_USERS.map((u) => u.username).join(', ')}`,
+    passwordLine,
+    `  API docs: ${url}/api/docs`,
+    '  Stop with Ctrl-C.',
+    '',
+  ];
+  console.log(lines.join('\n'));
+} else if (!stopping) {
+  log('the server did not become ready in 90 s; see the log above');
+  await stop(1);
+}

@@ -1,0 +1,35 @@
+import pg from 'pg';
+import { inject } from 'vitest';
+
+let counter = 0;
+
+/** A new database cloned from this run's migrated template: one per test file (or per test that wants one). */
+export async function freshDatabase(label = 'db'): Promise<string> {
+  const admin = inject('pgAdminUrl');
+  const template = inject('pgTemplate');
+  const name = `korgon_t_${inject('pgRunId')}_${label
+    .replace(/[^a-z0-9]/gi, '')
+    .slice(0, 20)
+    .toLowerCase()}_${process.pid}_${counter++}`;
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await client.query(
+          `CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(template)}`,
+        );
+        break;
+      } catch (err) {
+        // Two files cloning the template at the same instant: PostgreSQL refuses one; try again.
+        if (attempt >= 20 || !/being accessed by other users/.test((err as Error).message)) throw err;
+        await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+      }
+    }
+  } finally {
+    await client.end();
+  }
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return url.toString();
+}

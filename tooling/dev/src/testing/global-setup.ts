@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { migrate } from '@korgon/db';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { ensureDatabase, resolvePostgres } from '../postgres';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgAdminUrl: string;
+    pgTemplate: string;
+    pgRunId: string;
+    pgKind: string;
+  }
+}
+
+/**
+ * Once per `vitest run`: pick a PostgreSQL (DATABASE_URL, else 127.0.0.1:5432, else an embedded one in a
+ * temporary directory), make a migrated template database for this run, and drop every database of the run
+ * at the end. Each test file clones the template (see fresh-database.ts), so files never collide.
+ */
+export default async function setup(project: TestProject) {
+  const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  const tmp = mkdtempSync(join(tmpdir(), 'korgon-test-pg-'));
+  const server = await resolvePostgres({
+    databaseUrl: process.env.DATABASE_URL || undefined,
+    embeddedDir: join(tmp, 'pg'),
+    persistent: false,
+  });
+  const template = `korgon_t_${runId}_tpl`;
+  await ensureDatabase(server.adminUrl, template);
+  await migrate(server.urlFor(template));
+  project.provide('pgAdminUrl', server.adminUrl);
+  project.provide('pgTemplate', template);
+  project.provide('pgRunId', runId);
+  project.provide('pgKind', server.kind);
+  console.log(`[tests] PostgreSQL: ${server.kind}; run ${runId}`);
+
+  return async () => {
+    const client = new pg.Client({ connectionString: server.adminUrl });
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ datname: string }>(
+        `SELECT datname FROM pg_database WHERE datname LIKE $1`,
+        [`korgon_t_${runId}_%`],
+      );
+      for (const { datname } of rows) {
+        await client
+          .query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(datname)} WITH (FORCE)`)
+          .catch(() => undefined);
+      }
+    } finally {
+      await client.end().catch(() => undefined);
+      await server.stop().catch(() => undefined);
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  };
+}
