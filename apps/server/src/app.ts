@@ -39,8 +39,21 @@ export async function buildApp({ config, logger, poolSize }: BuildOptions): Prom
     genReqId: () => crypto.randomUUID(),
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();
+  // JSON only: a text/plain body is refused with 415 instead of failing validation as a string.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+
+  // During shutdown, answers to requests still in flight close their keep-alive connection, so the server
+  // does not wait for idle clients to hang up before it can exit.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
 
   await app.register(dbPlugin, { databaseUrl: env.DATABASE_URL, poolSize });
   await app.register(errorsPlugin);
@@ -53,7 +66,7 @@ export async function buildApp({ config, logger, poolSize }: BuildOptions): Prom
     idleMinutes: env.SESSION_IDLE_MINUTES,
     secureCookies: config.secureCookies,
   });
-  await app.register(socket, { allowedOrigins: config.allowedOrigins });
+  await app.register(socket, { allowedOrigins: config.allowedOrigins, databaseUrl: env.DATABASE_URL });
 
   await app.register(health);
   await app.register(auth);

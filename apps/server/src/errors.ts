@@ -44,9 +44,18 @@ export class TooManyRequestsError extends AppError {
   }
 }
 
-/** PostgreSQL unique violation, for repositories that turn it into a named error. */
-export function isUniqueViolation(err: unknown): boolean {
-  return (
-    typeof err === 'object' && err !== null && 'code' in err && (err as { code: unknown }).code === '23505'
-  );
+/** The SQLSTATE of a PostgreSQL error, looking through wrappers (drizzle wraps driver errors in `cause`). */
+export function pgErrorCode(err: unknown): string | undefined {
+  let e = err;
+  for (let depth = 0; typeof e === 'object' && e !== null && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
+
+/** PostgreSQL unique violation, for repositories that turn it into a named error. */
+export const isUniqueViolation = (err: unknown) => pgErrorCode(err) === '23505';
+/** PostgreSQL foreign-key violation: the row refers to something that does not exist. */
+export const isForeignKeyViolation = (err: unknown) => pgErrorCode(err) === '23503';

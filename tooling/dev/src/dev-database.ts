@@ -24,7 +24,11 @@ export interface DevDatabase {
  */
 export async function openDevDatabase(log: (line: string) => void = () => undefined): Promise<DevDatabase> {
   const envUrl = process.env.DATABASE_URL || undefined;
-  if (!envUrl && existsSync(runningFile)) {
+  if (envUrl) {
+    const server = await resolvePostgres({ databaseUrl: envUrl, embeddedDir: dataDir, persistent: true });
+    return { url: envUrl, server, release: async () => {} };
+  }
+  if (existsSync(runningFile)) {
     const url = readFileSync(runningFile, 'utf8').trim();
     if (await answers(url)) {
       const server: PostgresServer = {
@@ -41,14 +45,14 @@ export async function openDevDatabase(log: (line: string) => void = () => undefi
     ? await freePort()
     : EMBEDDED_PORT;
   const server = await resolvePostgres({
-    databaseUrl: envUrl,
+    databaseUrl: undefined,
     embeddedDir: resolve(dataDir, 'pg'),
     persistent: true,
     embeddedPort: port,
     log,
   });
-  const url = envUrl ?? server.urlFor(DEV_DB_NAME);
-  if (!envUrl) await ensureDatabase(server.adminUrl, DEV_DB_NAME);
+  const url = server.urlFor(DEV_DB_NAME);
+  await ensureDatabase(server.adminUrl, DEV_DB_NAME);
   if (server.kind === 'embedded') writeFileSync(runningFile, url, { mode: 0o600 });
   return {
     url,

@@ -25,13 +25,18 @@ const DB_UNAVAILABLE = new Set([
 ]);
 
 function isDbUnavailable(err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false;
-  const code = (err as { code?: unknown }).code;
-  const message = String((err as { message?: unknown }).message ?? '');
-  return (
-    (typeof code === 'string' && DB_UNAVAILABLE.has(code)) ||
-    /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)
-  );
+  for (
+    let e = err, depth = 0;
+    typeof e === 'object' && e !== null && depth < 5;
+    e = (e as { cause?: unknown }).cause, depth++
+  ) {
+    const code = (e as { code?: unknown }).code;
+    const message = String((e as { message?: unknown }).message ?? '');
+    if (typeof code === 'string' && DB_UNAVAILABLE.has(code)) return true;
+    if (/Connection terminated|connection timeout|Client has encountered a connection error/i.test(message))
+      return true;
+  }
+  return false;
 }
 
 export function sendError(reply: FastifyReply, status: number, body: ErrorBody): FastifyReply {

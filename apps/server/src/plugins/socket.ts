@@ -2,6 +2,7 @@ import { type ClientToServerEvents, rooms, type ServerToClientEvents } from '@ko
 import { createAdapter } from '@socket.io/postgres-adapter';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import pg from 'pg';
 import { Server, type Socket } from 'socket.io';
 import type { AuthContext } from './auth';
 import { sameOrigin } from './security';
@@ -28,17 +29,26 @@ declare module 'fastify' {
  * is checked like an HTTP request: our own Origin and a live session cookie, or the connection is refused.
  */
 export default fp(
-  async (app: FastifyInstance, opts: { allowedOrigins: string[] }) => {
+  async (app: FastifyInstance, opts: { allowedOrigins: string[]; databaseUrl: string }) => {
     const io: KorgonIo = new Server(app.server, {
       path: '/socket.io',
       serveClient: false,
       allowRequest: (req, callback) => {
-        const ok = typeof req.headers.origin === 'string' && sameOrigin(req.headers, opts.allowedOrigins);
+        const ok = sameOrigin(req.headers, opts.allowedOrigins);
         callback(ok ? null : 'origin not allowed', ok);
       },
     });
+    // Its own small pool: the adapter keeps one connection LISTENing for as long as the server runs.
+    const pool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      max: 3,
+      application_name: 'korgon-socket',
+    });
+    pool.on('error', (err) =>
+      app.log.warn({ err: { message: err.message } }, 'socket.io pool connection lost'),
+    );
     io.adapter(
-      createAdapter(app.pool, {
+      createAdapter(pool, {
         errorHandler: (err) => app.log.warn({ err: { message: err.message } }, 'socket.io postgres adapter'),
       }),
     );
@@ -71,6 +81,7 @@ export default fp(
     });
     app.addHook('onClose', async () => {
       await new Promise<void>((resolve) => io.close(() => resolve()));
+      await pool.end();
     });
   },
   { name: 'socket', dependencies: ['db', 'auth'] },

@@ -51,8 +51,8 @@ export function permissionsOf(role: Role): Permission[] {
 export const AREAS = [
   { id: 'desk', permission: 'desk:use' },
   { id: 'board', permission: 'board:use' },
-  { id: 'statistics', permission: 'statistics:read' },
   { id: 'admin', permission: 'users:manage' },
+  { id: 'statistics', permission: 'statistics:read' },
   { id: 'inbox', permission: 'referrals:inbox' },
 ] as const satisfies readonly { id: string; permission: Permission }[];
 export type AreaId = (typeof AREAS)[number]['id'];

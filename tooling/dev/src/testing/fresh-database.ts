@@ -1,6 +1,15 @@
 import pg from 'pg';
 import { inject } from 'vitest';
 
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgAdminUrl: string;
+    pgTemplate: string;
+    pgRunId: string;
+    pgKind: string;
+  }
+}
+
 let counter = 0;
 
 /** A new database cloned from this run's migrated template: one per test file (or per test that wants one). */

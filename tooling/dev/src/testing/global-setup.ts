@@ -5,15 +5,7 @@ import { migrate } from '@korgon/db';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { ensureDatabase, resolvePostgres } from '../postgres';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    pgAdminUrl: string;
-    pgTemplate: string;
-    pgRunId: string;
-    pgKind: string;
-  }
-}
+import './fresh-database';
 
 /**
  * Once per `vitest run`: pick a PostgreSQL (DATABASE_URL, else 127.0.0.1:5432, else an embedded one in a

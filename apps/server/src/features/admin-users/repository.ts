@@ -1,7 +1,7 @@
 import { type DbOrTx, schema } from '@korgon/db';
 import type { CreateUserBody, Locale, Role, UserSummary } from '@korgon/domain';
 import { asc, eq, sql } from 'drizzle-orm';
-import { AppError, ConflictError, isUniqueViolation } from '../../errors';
+import { AppError, ConflictError, isForeignKeyViolation, isUniqueViolation } from '../../errors';
 
 const { users } = schema;
 
@@ -20,10 +20,6 @@ type Row = Omit<UserSummary, 'locale' | 'createdAt'> & { locale: string; created
 
 function toSummary(r: Row): UserSummary {
   return { ...r, locale: r.locale as Locale, createdAt: r.createdAt.toISOString() };
-}
-
-function isForeignKeyViolation(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23503';
 }
 
 export function createUsersRepository(db: DbOrTx) {

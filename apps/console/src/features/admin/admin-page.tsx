@@ -1,0 +1,22 @@
+import { useTranslation } from 'react-i18next';
+import { AreaPage } from '../../components/area-page';
+import { ComingLater } from '../../components/coming-later';
+import { CreateUserForm } from './create-user-form';
+import { UsersPanel } from './users-panel';
+
+export function AdminPage() {
+  const { t } = useTranslation();
+  return (
+    <AreaPage title={t('areas.admin')} intro={t('admin.intro')}>
+      <UsersPanel />
+      <CreateUserForm />
+      <ComingLater
+        items={[
+          { id: 'partners', title: t('admin.partnersTitle'), text: t('admin.partnersText') },
+          { id: 'reference', title: t('admin.referenceTitle'), text: t('admin.referenceText') },
+          { id: 'retention', title: t('admin.retentionTitle'), text: t('admin.retentionText') },
+        ]}
+      />
+    </AreaPage>
+  );
+}

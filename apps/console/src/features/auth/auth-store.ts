@@ -1,0 +1,97 @@
+import type { Locale, LoginBody, Me } from '@korgon/domain';
+import { create } from 'zustand';
+import { ApiError } from '../../lib/api';
+import { clearSignedInState } from '../../lib/signed-in-state';
+import { authApi } from './auth-api';
+
+export type AuthStatus = 'loading' | 'signed-out' | 'signed-in';
+/** Why the sign-in page is showing, when there is something to say. */
+export type SignedOutNotice = 'signed-out' | 'session-ended' | 'unreachable';
+
+interface AuthState {
+  status: AuthStatus;
+  me: Me | null;
+  notice: SignedOutNotice | null;
+  /** On start: is there a session already? */
+  restore(): Promise<void>;
+  /** Throws the ApiError of a failed sign-in for the form to show. */
+  signIn(body: LoginBody): Promise<Me>;
+  signOut(): Promise<void>;
+  /** The session ended elsewhere (a 401, or the socket said so). */
+  endSession(): void;
+  /** Changes the signed-in user's language on the server; reverts and throws on failure. */
+  changeLocale(locale: Locale): Promise<void>;
+  /** The user's language changed in another tab or device. */
+  localeChangedElsewhere(locale: Locale): void;
+}
+
+let restoring: Promise<void> | null = null;
+
+function signedOut(notice: SignedOutNotice | null) {
+  clearSignedInState();
+  return { status: 'signed-out' as const, me: null, notice };
+}
+
+export const useAuthStore = create<AuthState>()((set, get) => ({
+  status: 'loading',
+  me: null,
+  notice: null,
+
+  restore() {
+    restoring ??= authApi
+      .me(true)
+      .then((me) => set({ status: 'signed-in', me, notice: null }))
+      .catch((error: unknown) => {
+        const unreachable = error instanceof ApiError && error.status !== 401;
+        set({ status: 'signed-out', me: null, notice: unreachable ? 'unreachable' : null });
+      })
+      .finally(() => {
+        restoring = null;
+      });
+    return restoring;
+  },
+
+  async signIn(body) {
+    set({ notice: null });
+    const me = await authApi.login(body);
+    set({ status: 'signed-in', me, notice: null });
+    return me;
+  },
+
+  async signOut() {
+    try {
+      await authApi.logout();
+    } catch {
+      // Signed out here either way; the server drops the session when it expires.
+    }
+    set(signedOut('signed-out'));
+  },
+
+  endSession() {
+    if (get().status !== 'signed-in') return;
+    set(signedOut('session-ended'));
+  },
+
+  async changeLocale(locale) {
+    const before = get().me;
+    if (!before || before.locale === locale) return;
+    set({ me: { ...before, locale } });
+    try {
+      const me = await authApi.setLocale(locale);
+      if (get().me?.id === me.id) set({ me });
+    } catch (error) {
+      const now = get().me;
+      if (now?.id === before.id) set({ me: { ...now, locale: before.locale } });
+      throw error;
+    }
+  },
+
+  localeChangedElsewhere(locale) {
+    const me = get().me;
+    if (me && me.locale !== locale) set({ me: { ...me, locale } });
+  },
+}));
+
+export const selectStatus = (s: AuthState) => s.status;
+export const selectMe = (s: AuthState) => s.me;
+export const selectNotice = (s: AuthState) => s.notice;

@@ -1,0 +1,21 @@
+import type { AreaId } from '@korgon/domain';
+import { useTranslation } from 'react-i18next';
+import { hrefOf } from './route';
+
+/** Only the areas the user's role opens (areasOf). */
+export function MainNav({ areas, current }: { areas: readonly AreaId[]; current: AreaId | null }) {
+  const { t } = useTranslation();
+  return (
+    <nav className="main-nav" aria-label={t('shell.mainNav')}>
+      <ul>
+        {areas.map((area) => (
+          <li key={area}>
+            <a href={hrefOf(area)} aria-current={area === current ? 'page' : undefined}>
+              {t(`areas.${area}`)}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}

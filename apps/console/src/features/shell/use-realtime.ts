@@ -1,0 +1,34 @@
+import { useEffect } from 'react';
+import { openSocket } from '../../lib/socket';
+import { authApi } from '../auth/auth-api';
+import { useAuthStore } from '../auth/auth-store';
+
+const RETRY_AFTER_REFUSAL_MS = 15_000;
+
+/** The live connection, open exactly while the signed-in shell is on screen. */
+export function useRealtime(): void {
+  useEffect(() => {
+    const socket = openSocket();
+    let retry: number | undefined;
+
+    socket.on('session:ended', () => useAuthStore.getState().endSession());
+    socket.on('me:updated', ({ locale }) => useAuthStore.getState().localeChangedElsewhere(locale));
+    socket.on('connect_error', () => {
+      // While `active`, socket.io retries by itself. Otherwise the server refused the handshake:
+      // ask whether the session still lives (a 401 there returns to the sign-in page), then try again.
+      if (socket.active) return;
+      authApi
+        .me()
+        .then(() => {
+          retry = window.setTimeout(() => socket.connect(), RETRY_AFTER_REFUSAL_MS);
+        })
+        .catch(() => undefined);
+    });
+
+    return () => {
+      window.clearTimeout(retry);
+      socket.removeAllListeners();
+      socket.disconnect();
+    };
+  }, []);
+}

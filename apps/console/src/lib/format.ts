@@ -1,0 +1,24 @@
+import type { Locale } from '@korgon/domain';
+
+const formats = new Map<Locale, Intl.DateTimeFormat>();
+
+/**
+ * Date and time in the console's language. Some browsers (Chrome among them) carry no Kyrgyz date data
+ * and would fall back to English month names; there we use the numeric form used in Kyrgyzstan, 25.11.2025, 14:05.
+ */
+function formatFor(locale: Locale): Intl.DateTimeFormat {
+  let format = formats.get(locale);
+  if (!format) {
+    format =
+      Intl.DateTimeFormat.supportedLocalesOf(locale).length > 0
+        ? new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' })
+        : new Intl.DateTimeFormat('ru-KG', { dateStyle: 'short', timeStyle: 'short' });
+    formats.set(locale, format);
+  }
+  return format;
+}
+
+export function formatDateTime(iso: string, locale: Locale): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : formatFor(locale).format(date);
+}

@@ -1,0 +1,40 @@
+import type { TFunction } from 'i18next';
+import type { z } from 'zod';
+
+type Issue = z.core.$ZodIssue;
+
+/** One zod issue from a domain schema, said in the current language (the schemas' own messages are English). */
+export function issueMessage(issue: Issue, t: TFunction): string {
+  switch (issue.code) {
+    case 'too_small': {
+      const count = Number(issue.minimum);
+      if (issue.origin !== 'string') break;
+      return count <= 1 ? t('validation.required') : t('validation.tooShort', { count });
+    }
+    case 'too_big':
+      if (issue.origin !== 'string') break;
+      return t('validation.tooLong', { count: Number(issue.maximum) });
+    case 'invalid_format':
+      if (issue.format === 'uuid') return t('validation.uuid');
+      if (issue.format === 'regex' && issue.path.at(-1) === 'username') return t('validation.usernameFormat');
+      break;
+    case 'invalid_value':
+      return t('validation.choose');
+    case 'invalid_type':
+      return t('validation.required');
+    case 'custom':
+      if (issue.path.at(-1) === 'partnerOrgId') return t('validation.partnerOrg');
+      break;
+  }
+  return t('validation.invalid');
+}
+
+/** The first issue of each top-level field, translated; issues without a field go under ''. */
+export function fieldErrorsOf(issues: readonly Issue[], t: TFunction): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const issue of issues) {
+    const field = String(issue.path[0] ?? '');
+    if (!(field in fields)) fields[field] = issueMessage(issue, t);
+  }
+  return fields;
+}
