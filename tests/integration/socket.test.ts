@@ -8,7 +8,7 @@ let base: string;
 const open: Socket[] = [];
 
 beforeAll(async () => {
-  t = await createTestApp({ listen: true, label: 'socket' });
+  t = await createTestApp({ listen: true, label: 'socket', env: { PUBLIC_URL: TEST_ORIGIN } });
   const addr = t.app.server.address();
   base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
 });

@@ -4,6 +4,7 @@ export const AUDIT_ACTIONS = [
   'auth.login_failed',
   'auth.logout',
   'auth.session_revoked',
+  'auth.password_changed',
   'user.created',
   'user.role_changed',
   'user.activated',

@@ -47,10 +47,13 @@ export function permissionsOf(role: Role): Permission[] {
   return PERMISSION_NAMES.filter((p) => can(role, p));
 }
 
-/** The console's areas, each opened by one permission; the first one a role can use is its home. */
+/**
+ * The console's areas, each opened by one permission; the first one a role can use is its home (so a
+ * supervisor, who may also take calls at the desk, lands on the board).
+ */
 export const AREAS = [
-  { id: 'desk', permission: 'desk:use' },
   { id: 'board', permission: 'board:use' },
+  { id: 'desk', permission: 'desk:use' },
   { id: 'admin', permission: 'users:manage' },
   { id: 'statistics', permission: 'statistics:read' },
   { id: 'inbox', permission: 'referrals:inbox' },

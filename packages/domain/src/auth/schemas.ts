@@ -50,3 +50,15 @@ export const NewPassword = z
   .string()
   .min(12, 'A password has at least 12 characters.')
   .max(1024, 'A password has at most 1024 characters.');
+
+export const ChangePasswordBody = z
+  .object({
+    currentPassword: z.string().min(1, 'Enter your current password.').max(1024),
+    newPassword: NewPassword,
+  })
+  .refine((b) => b.currentPassword !== b.newPassword, {
+    message: 'The new password must differ from the current one.',
+    path: ['newPassword'],
+  })
+  .meta({ id: 'ChangePasswordBody' });
+export type ChangePasswordBody = z.infer<typeof ChangePasswordBody>;

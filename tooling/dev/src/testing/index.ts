@@ -1,2 +1,3 @@
 export * from './fresh-database';
 export * from './test-app';
+export * from './browser';

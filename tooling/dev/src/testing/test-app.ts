@@ -3,6 +3,7 @@ import { parseEnv } from '@korgon/config';
 import { createDb, type DbHandle } from '@korgon/db';
 import { buildApp, seedDemo, serverConfig } from '@korgon/server';
 import type { FastifyInstance } from 'fastify';
+import { freePort } from '../postgres';
 import { freshDatabase } from './fresh-database';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
@@ -25,6 +26,8 @@ export function testEnv(databaseUrl: string, extra: Record<string, string> = {})
 
 export interface TestApp {
   app: FastifyInstance;
+  /** Where a listening app is reached (and the origin it trusts); TEST_ORIGIN otherwise. */
+  baseUrl: string;
   databaseUrl: string;
   /** A second connection for assertions straight on the database. */
   db: DbHandle;
@@ -36,17 +39,21 @@ export async function createTestApp(
   opts: { listen?: boolean; env?: Record<string, string>; label?: string } = {},
 ): Promise<TestApp> {
   const databaseUrl = await freshDatabase(opts.label ?? 'app');
+  // A listening app is reached at its own address, so that is the origin it must trust.
+  const port = opts.listen ? await freePort() : 0;
+  const baseUrl = opts.listen ? `http://127.0.0.1:${port}` : TEST_ORIGIN;
   const db = createDb(databaseUrl, { max: 4 });
   await seedDemo(db.db, TEST_PASSWORD);
   const app = await buildApp({
-    config: serverConfig(testEnv(databaseUrl, opts.env)),
+    config: serverConfig(testEnv(databaseUrl, { PUBLIC_URL: baseUrl, ...opts.env })),
     logger: false,
     poolSize: 10,
   });
-  if (opts.listen) await app.listen({ port: 0, host: '127.0.0.1' });
+  if (opts.listen) await app.listen({ port, host: '127.0.0.1' });
   else await app.ready();
   return {
     app,
+    baseUrl,
     databaseUrl,
     db,
     async close() {

@@ -1,6 +1,6 @@
 import { type DbOrTx, schema } from '@korgon/db';
 import type { Locale, Role } from '@korgon/domain';
-import { and, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm';
 
 const { users, sessions, loginThrottle } = schema;
 
@@ -99,6 +99,24 @@ export function createAuthRepository(db: DbOrTx) {
         .from(sessions)
         .where(and(eq(sessions.userId, userId), isNull(sessions.endedAt), gt(sessions.expiresAt, sql`now()`)))
         .orderBy(sessions.createdAt);
+    },
+
+    async passwordHashOf(userId: string): Promise<string | undefined> {
+      const [row] = await db.select({ hash: users.passwordHash }).from(users).where(eq(users.id, userId));
+      return row?.hash;
+    },
+
+    async setPasswordHash(userId: string, passwordHash: string) {
+      await db.update(users).set({ passwordHash, updatedAt: sql`now()` }).where(eq(users.id, userId));
+    },
+
+    /** Ends every live session of a user but one (after a password change). */
+    async endOtherSessions(userId: string, keep: string, reason: string) {
+      return db
+        .update(sessions)
+        .set({ endedAt: sql`now()`, endReason: reason })
+        .where(and(eq(sessions.userId, userId), isNull(sessions.endedAt), ne(sessions.id, keep)))
+        .returning({ id: sessions.id });
     },
 
     async setLocale(userId: string, locale: Locale) {

@@ -1,6 +1,9 @@
-import { ErrorBody, Me, rooms, UpdateMeBody } from '@korgon/domain';
+import { writeAudit } from '@korgon/db';
+import { ChangePasswordBody, ErrorBody, Me, OkBody, rooms, UpdateMeBody } from '@korgon/domain';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { AppError } from '../../errors';
 import { authOf } from '../../plugins/auth';
+import { hashPassword, verifyPassword } from '../auth/passwords';
 import { createAuthRepository } from '../auth/repository';
 import { toMe } from '../auth/service';
 
@@ -23,6 +26,46 @@ const me: FastifyPluginAsyncZod = async (app) => {
       await repo.setLocale(user.id, req.body.locale);
       app.io.to(rooms.user(user.id)).emit('me:updated', { locale: req.body.locale });
       return toMe({ ...user, locale: req.body.locale });
+    },
+  );
+
+  app.post(
+    '/api/me/password',
+    {
+      config: { permission: 'me:update' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Change your own password; your other sessions are ended',
+        body: ChangePasswordBody,
+        response: { 200: OkBody, 400: ErrorBody, 401: ErrorBody },
+      },
+    },
+    async (req) => {
+      const { user, sessionId } = authOf(req);
+      const hash = await repo.passwordHashOf(user.id);
+      if (!hash || !(await verifyPassword(hash, req.body.currentPassword))) {
+        throw new AppError(400, 'invalid_request', 'The current password is not correct.');
+      }
+      const newHash = await hashPassword(req.body.newPassword);
+      const ended = await app.db.transaction(async (tx) => {
+        const txRepo = createAuthRepository(tx);
+        await txRepo.setPasswordHash(user.id, newHash);
+        const others = await txRepo.endOtherSessions(user.id, sessionId, 'password_changed');
+        await writeAudit(tx, {
+          action: 'auth.password_changed',
+          actorId: user.id,
+          actorRole: user.role,
+          targetType: 'user',
+          targetId: user.id,
+          details: { sessionsEnded: others.length },
+        });
+        return others;
+      });
+      for (const s of ended) {
+        app.io.to(rooms.session(s.id)).emit('session:ended', { reason: 'revoked' });
+        app.io.in(rooms.session(s.id)).disconnectSockets(true);
+      }
+      return { ok: true as const };
     },
   );
 };

@@ -1,0 +1,117 @@
+import { createTestApp, launchBrowser, TEST_PASSWORD, type TestApp } from '@korgon/dev/testing';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+let t: TestApp;
+let browser: Browser;
+
+beforeAll(async () => {
+  t = await createTestApp({ listen: true, label: 'browser' });
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await t?.close();
+});
+
+/** A fresh browser profile; collects console errors other than the expected 401 of the first /me. */
+async function newPage(): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser.newContext({ locale: 'en-US' });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of 401/.test(m.text())) errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+  return { page, errors };
+}
+
+async function signIn(page: Page, username: string, labels: { user: string; password: string; submit: string }) {
+  await page.getByLabel(labels.user).fill(username);
+  await page.getByLabel(labels.password).fill(TEST_PASSWORD);
+  await page.getByRole('button', { name: labels.submit }).click();
+}
+
+const KY = { user: 'Колдонуучунун аты', password: 'Сырсөз', submit: 'Кирүү' };
+const RU = { user: 'Имя пользователя', password: 'Пароль', submit: 'Войти' };
+
+describe('an operator signs in', () => {
+  it('sees the sign-in page and the operator desk in Kyrgyz, in a font that has ң ө ү', async () => {
+    const { page, errors } = await newPage();
+    await page.goto(t.baseUrl);
+    expect(await page.getAttribute('html', 'lang')).toBe('ky');
+    await signIn(page, 'operator1', KY);
+    await expect(page.getByRole('heading', { level: 1, name: 'Оператордун иш столу' }).waitFor()).resolves.toBeUndefined();
+    await expect(page.getByRole('button', { name: 'Чыгуу' }).isVisible()).resolves.toBe(true);
+    // Areas that come later are marked as such, not faked.
+    expect(await page.getByText('Кийинки чыгарылышта кошулат').count()).toBeGreaterThan(0);
+    // Only the operator's own areas are offered.
+    const nav = page.getByRole('navigation', { name: 'Бөлүмдөр' });
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['Оператордун иш столу']);
+    const fontOk = await page.evaluate(async () => {
+      await document.fonts.ready;
+      return document.fonts.check('16px "Noto Sans"', 'ңөү') && [...document.fonts].some((f) => f.family.includes('Noto Sans') && f.status === 'loaded');
+    });
+    expect(fontOk).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
+  it('sees the desk in Russian when that is their language, and a wrong password gets a clear message', async () => {
+    const { page, errors } = await newPage();
+    await page.goto(t.baseUrl);
+    await page.getByRole('button', { name: 'Русский' }).click();
+    expect(await page.getAttribute('html', 'lang')).toBe('ru');
+    await page.getByLabel(RU.user).fill('operator2');
+    await page.getByLabel(RU.password).fill('wrong password');
+    await page.getByRole('button', { name: RU.submit }).click();
+    await expect(page.getByRole('alert').filter({ hasText: 'Неверное имя пользователя или пароль.' }).waitFor()).resolves.toBeUndefined();
+    // What was typed is kept.
+    expect(await page.getByLabel(RU.user).inputValue()).toBe('operator2');
+    await signIn(page, 'operator2', RU);
+    await page.getByRole('heading', { level: 1, name: 'Рабочее место оператора' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Выйти' }).isVisible()).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
+  it('remembers a language switched after sign-in for that user, on another device too', async () => {
+    const first = await newPage();
+    await first.page.goto(t.baseUrl);
+    await signIn(first.page, 'operator3', KY);
+    await first.page.getByRole('heading', { level: 1, name: 'Operator desk' }).waitFor();
+    await first.page.getByRole('button', { name: 'Русский' }).click();
+    await first.page.getByRole('heading', { level: 1, name: 'Рабочее место оператора' }).waitFor();
+    await first.page.reload();
+    await first.page.getByRole('heading', { level: 1, name: 'Рабочее место оператора' }).waitFor();
+
+    const second = await newPage();
+    await second.page.goto(t.baseUrl);
+    await signIn(second.page, 'operator3', KY);
+    await second.page.getByRole('heading', { level: 1, name: 'Рабочее место оператора' }).waitFor();
+    expect(await second.page.getAttribute('html', 'lang')).toBe('ru');
+    expect([...first.errors, ...second.errors]).toEqual([]);
+  });
+
+  it('is sent back to sign-in when an administrator ends the session', async () => {
+    const { page } = await newPage();
+    await page.goto(t.baseUrl);
+    await signIn(page, 'supervisor', KY);
+    await page.getByRole('heading', { level: 1, name: 'Супервайзердин тактасы' }).waitFor();
+    const { rows } = await t.db.pool.query<{ id: string }>(
+      `SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = 'supervisor' AND s.ended_at IS NULL`,
+    );
+    const adminCookie = await (async () => {
+      const res = await fetch(`${t.baseUrl}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: t.baseUrl },
+        body: JSON.stringify({ username: 'admin', password: TEST_PASSWORD }),
+      });
+      return (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    })();
+    for (const { id } of rows) {
+      const res = await fetch(`${t.baseUrl}/api/admin/sessions/${id}`, { method: 'DELETE', headers: { cookie: adminCookie, origin: t.baseUrl } });
+      expect(res.status).toBe(200);
+    }
+    await page.getByRole('alert').filter({ hasText: 'Сессияңыз аяктады. Кайра кириңиз.' }).waitFor();
+    expect(await page.getByLabel(KY.user).isVisible()).toBe(true);
+  });
+});
