@@ -26,7 +26,11 @@ async function newPage(): Promise<{ page: Page; errors: string[] }> {
   return { page, errors };
 }
 
-async function signIn(page: Page, username: string, labels: { user: string; password: string; submit: string }) {
+async function signIn(
+  page: Page,
+  username: string,
+  labels: { user: string; password: string; submit: string },
+) {
   await page.getByLabel(labels.user).fill(username);
   await page.getByLabel(labels.password).fill(TEST_PASSWORD);
   await page.getByRole('button', { name: labels.submit }).click();
@@ -41,7 +45,9 @@ describe('an operator signs in', () => {
     await page.goto(t.baseUrl);
     expect(await page.getAttribute('html', 'lang')).toBe('ky');
     await signIn(page, 'operator1', KY);
-    await expect(page.getByRole('heading', { level: 1, name: 'Оператордун иш столу' }).waitFor()).resolves.toBeUndefined();
+    await expect(
+      page.getByRole('heading', { level: 1, name: 'Оператордун иш столу' }).waitFor(),
+    ).resolves.toBeUndefined();
     await expect(page.getByRole('button', { name: 'Чыгуу' }).isVisible()).resolves.toBe(true);
     // Areas that come later are marked as such, not faked.
     expect(await page.getByText('Кийинки чыгарылышта кошулат').count()).toBeGreaterThan(0);
@@ -50,7 +56,10 @@ describe('an operator signs in', () => {
     expect(await nav.getByRole('link').allTextContents()).toEqual(['Оператордун иш столу']);
     const fontOk = await page.evaluate(async () => {
       await document.fonts.ready;
-      return document.fonts.check('16px "Noto Sans"', 'ңөү') && [...document.fonts].some((f) => f.family.includes('Noto Sans') && f.status === 'loaded');
+      return (
+        document.fonts.check('16px "Noto Sans"', 'ңөү') &&
+        [...document.fonts].some((f) => f.family.includes('Noto Sans') && f.status === 'loaded')
+      );
     });
     expect(fontOk).toBe(true);
     expect(errors).toEqual([]);
@@ -64,7 +73,9 @@ describe('an operator signs in', () => {
     await page.getByLabel(RU.user).fill('operator2');
     await page.getByLabel(RU.password).fill('wrong password');
     await page.getByRole('button', { name: RU.submit }).click();
-    await expect(page.getByRole('alert').filter({ hasText: 'Неверное имя пользователя или пароль.' }).waitFor()).resolves.toBeUndefined();
+    await expect(
+      page.getByRole('alert').filter({ hasText: 'Неверное имя пользователя или пароль.' }).waitFor(),
+    ).resolves.toBeUndefined();
     // What was typed is kept.
     expect(await page.getByLabel(RU.user).inputValue()).toBe('operator2');
     await signIn(page, 'operator2', RU);
@@ -108,7 +119,10 @@ describe('an operator signs in', () => {
       return (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
     })();
     for (const { id } of rows) {
-      const res = await fetch(`${t.baseUrl}/api/admin/sessions/${id}`, { method: 'DELETE', headers: { cookie: adminCookie, origin: t.baseUrl } });
+      const res = await fetch(`${t.baseUrl}/api/admin/sessions/${id}`, {
+        method: 'DELETE',
+        headers: { cookie: adminCookie, origin: t.baseUrl },
+      });
       expect(res.status).toBe(200);
     }
     await page.getByRole('alert').filter({ hasText: 'Сессияңыз аяктады. Кайра кириңиз.' }).waitFor();

@@ -16,7 +16,9 @@ const { positionals, values } = parseArgs({
 });
 const parsed = Username.safeParse(positionals[0] ?? '');
 if (!parsed.success) {
-  console.error(`usage: pnpm admin:create <username> [--display-name "Name"]\n${parsed.error.issues[0]?.message ?? ''}`);
+  console.error(
+    `usage: pnpm admin:create <username> [--display-name "Name"]\n${parsed.error.issues[0]?.message ?? ''}`,
+  );
   process.exit(2);
 }
 const username = parsed.data;
@@ -37,17 +39,32 @@ try {
     if (admin) return { refused: admin.username };
     const [row] = await tx
       .insert(schema.users)
-      .values({ username, displayName: values['display-name'] ?? username, role: 'admin', locale: 'en', passwordHash })
+      .values({
+        username,
+        displayName: values['display-name'] ?? username,
+        role: 'admin',
+        locale: 'en',
+        passwordHash,
+      })
       .returning({ id: schema.users.id });
-    await writeAudit(tx, { action: 'user.created', targetType: 'user', targetId: row?.id ?? null, details: { role: 'admin', via: 'cli' } });
+    await writeAudit(tx, {
+      action: 'user.created',
+      targetType: 'user',
+      targetId: row?.id ?? null,
+      details: { role: 'admin', via: 'cli' },
+    });
     return { refused: null };
   });
   await h.close();
   if (created.refused) {
-    console.error(`An active administrator exists already (${created.refused}); create further users in the console.`);
+    console.error(
+      `An active administrator exists already (${created.refused}); create further users in the console.`,
+    );
     code = 1;
   } else {
-    console.log(`Administrator "${username}" created. One-time password (change it after signing in):\n\n  ${password}\n`);
+    console.log(
+      `Administrator "${username}" created. One-time password (change it after signing in):\n\n  ${password}\n`,
+    );
   }
 } finally {
   await dev.release();

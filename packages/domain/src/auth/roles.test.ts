@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { AREAS, areasOf, can, homeAreaOf, PERMISSION_NAMES, PERMISSIONS, permissionsOf, ROLES } from './roles';
+import {
+  AREAS,
+  areasOf,
+  can,
+  homeAreaOf,
+  PERMISSION_NAMES,
+  PERMISSIONS,
+  permissionsOf,
+  ROLES,
+} from './roles';
 
 describe('the permission table', () => {
   it('gives every role a home area', () => {
@@ -14,7 +23,14 @@ describe('the permission table', () => {
 
   it('keeps partners out of everything inside the hotline', () => {
     expect(areasOf('partner')).toEqual(['inbox']);
-    for (const p of ['desk:use', 'queue:read', 'consultation:write', 'risk:assess', 'statistics:read', 'users:read'] as const) {
+    for (const p of [
+      'desk:use',
+      'queue:read',
+      'consultation:write',
+      'risk:assess',
+      'statistics:read',
+      'users:read',
+    ] as const) {
       expect(can('partner', p)).toBe(false);
     }
   });

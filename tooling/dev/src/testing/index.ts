@@ -1,3 +1,3 @@
+export * from './browser';
 export * from './fresh-database';
 export * from './test-app';
-export * from './browser';

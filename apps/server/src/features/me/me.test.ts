@@ -12,7 +12,12 @@ describe('changing one’s own password', () => {
     const here = await signIn(t.app, 'operator1');
     const elsewhere = await signIn(t.app, 'operator1');
     const change = (payload: object) =>
-      t.app.inject({ method: 'POST', url: '/api/me/password', headers: { cookie: here, origin: TEST_ORIGIN }, payload });
+      t.app.inject({
+        method: 'POST',
+        url: '/api/me/password',
+        headers: { cookie: here, origin: TEST_ORIGIN },
+        payload,
+      });
 
     const wrong = await change({ currentPassword: 'not it', newPassword: 'a brand new passphrase' });
     expect(wrong.statusCode).toBe(400);
@@ -24,10 +29,14 @@ describe('changing one’s own password', () => {
     const ok = await change({ currentPassword: TEST_PASSWORD, newPassword: 'a brand new passphrase' });
     expect(ok.statusCode).toBe(200);
     expect((await t.app.inject({ url: '/api/auth/me', headers: { cookie: here } })).statusCode).toBe(200);
-    expect((await t.app.inject({ url: '/api/auth/me', headers: { cookie: elsewhere } })).statusCode).toBe(401);
+    expect((await t.app.inject({ url: '/api/auth/me', headers: { cookie: elsewhere } })).statusCode).toBe(
+      401,
+    );
     await expect(signIn(t.app, 'operator1')).rejects.toThrow(/401/);
     await expect(signIn(t.app, 'operator1', 'a brand new passphrase')).resolves.toMatch(/korgon_session=/);
-    const { rows } = await t.db.pool.query("SELECT details FROM audit_log WHERE action = 'auth.password_changed'");
+    const { rows } = await t.db.pool.query(
+      "SELECT details FROM audit_log WHERE action = 'auth.password_changed'",
+    );
     expect(rows).toEqual([{ details: { sessionsEnded: 1 } }]);
   });
 });
