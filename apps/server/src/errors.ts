@@ -6,7 +6,7 @@ export class AppError extends Error {
     readonly statusCode: number,
     readonly code: ErrorCode,
     message: string,
-    readonly extra: { retryAfterSeconds?: number } = {},
+    readonly extra: { retryAfterSeconds?: number; issues?: { path: string; message: string }[] } = {},
   ) {
     super(message);
     this.name = 'AppError';

@@ -6,5 +6,8 @@ export * from './http/errors';
 export * from './i18n/locales';
 export * from './jobs/index';
 export * from './partners/types';
+export * from './queue/derive';
+export * from './queue/schemas';
 export * from './realtime/events';
 export * from './taxonomy/regions';
+export * from './telephony/events';

@@ -24,6 +24,7 @@ export function issueMessage(issue: Issue, t: TFunction): string {
       return t('validation.required');
     case 'custom':
       if (issue.path.at(-1) === 'partnerOrgId') return t('validation.partnerOrg');
+      if (issue.path.at(-1) === 'newPassword') return t('validation.passwordUnchanged');
       break;
   }
   return t('validation.invalid');

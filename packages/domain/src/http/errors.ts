@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'invalid_json',
   'unauthenticated',
   'invalid_credentials',
+  'wrong_password',
   'forbidden',
   'cross_origin',
   'not_found',

@@ -1,4 +1,5 @@
 import type { Locale } from '../i18n/locales';
+import type { QueueChange } from '../queue/schemas';
 
 /** Server → console events. The live queue adds its events here. */
 export interface ServerToClientEvents {
@@ -6,12 +7,17 @@ export interface ServerToClientEvents {
   'session:ended': (e: { reason: 'logout' | 'revoked' | 'expired' | 'deactivated' }) => void;
   /** The user's own preferences changed in another tab or device. */
   'me:updated': (e: { locale: Locale }) => void;
+  /** A change to the live queue or to an operator's state (see docs/realtime.md). */
+  'queue:change': (change: QueueChange) => void;
 }
 
 /** Console → server events. */
 export interface ClientToServerEvents {
-  /** Liveness check; the server answers with its clock, so the console can show timers in server time. */
-  ping: (ack: (e: { serverTime: string }) => void) => void;
+  /**
+   * Liveness check; the server answers with its clock (timers are shown in server time) and the current
+   * queue version, so a console that missed a change without seeing a gap still catches up.
+   */
+  ping: (ack: (e: { serverTime: string; queueVersion: number }) => void) => void;
 }
 
 /** Socket.IO rooms: one per user and one per role, so the server can address both. */

@@ -1,10 +1,11 @@
 import type { SessionInfo } from '@korgon/domain';
-import { useEffect, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AreaPage } from '../../components/area-page';
 import { useCurrentLocale } from '../../i18n/language';
 import { describeError } from '../../lib/describe-error';
 import { formatDateTime } from '../../lib/format';
+import { ChangePasswordForm } from './change-password-form';
 import { describeDevice } from './describe-device';
 import { useSessionsStore } from './sessions-store';
 
@@ -31,10 +32,10 @@ function SessionCard({ session, onResult }: { session: SessionInfo; onResult(res
 
   return (
     <li className="session-card" data-testid="session">
-      <h2 className="session-device">
+      <h3 className="session-device">
         {device}
         {session.current && <span className="badge badge-current">{t('sessions.current')}</span>}
-      </h2>
+      </h3>
       <dl className="facts">
         <dt>{t('sessions.started')}</dt>
         <dd>{formatDateTime(session.createdAt, locale)}</dd>
@@ -63,6 +64,7 @@ function SessionCard({ session, onResult }: { session: SessionInfo; onResult(res
   );
 }
 
+/** My account: change the password, and see or end the sessions on other devices. */
 export function SessionsPage() {
   const { t } = useTranslation();
   const sessions = useSessionsStore((s) => s.sessions);
@@ -70,40 +72,46 @@ export function SessionsPage() {
   const error = useSessionsStore((s) => s.error);
   const load = useSessionsStore((s) => s.load);
   const [result, setResult] = useState<Result | null>(null);
+  const headingId = useId();
 
   useEffect(() => {
     void load();
   }, [load]);
 
   return (
-    <AreaPage title={t('sessions.title')} intro={t('sessions.intro')}>
-      <div role="status" className="feedback">
-        {result?.kind === 'ended' && <p className="alert alert-success">{t('sessions.ended')}</p>}
-      </div>
-      {result?.kind === 'failed' && (
-        <p className="alert alert-error" role="alert">
-          {describeError(result.error, t)}
-        </p>
-      )}
-      {status === 'loading' && sessions.length === 0 && <p role="status">{t('sessions.loading')}</p>}
-      {status === 'error' && (
-        <div className="alert alert-error" role="alert">
-          <p>
-            {t('sessions.loadFailed')} {describeError(error, t)}
-          </p>
-          <button type="button" className="button button-small" onClick={() => void load()}>
-            {t('errors.retry')}
-          </button>
+    <AreaPage title={t('account.title')} intro={t('account.intro')}>
+      <section className="panel" aria-labelledby={headingId}>
+        <h2 id={headingId}>{t('sessions.title')}</h2>
+        <p className="muted">{t('sessions.intro')}</p>
+        <div role="status" className="feedback">
+          {result?.kind === 'ended' && <p className="alert alert-success">{t('sessions.ended')}</p>}
         </div>
-      )}
-      {status === 'ready' && sessions.length === 0 && <p>{t('sessions.empty')}</p>}
-      {sessions.length > 0 && (
-        <ul className="session-list">
-          {sessions.map((session) => (
-            <SessionCard key={session.id} session={session} onResult={setResult} />
-          ))}
-        </ul>
-      )}
+        {result?.kind === 'failed' && (
+          <p className="alert alert-error" role="alert">
+            {describeError(result.error, t)}
+          </p>
+        )}
+        {status === 'loading' && sessions.length === 0 && <p role="status">{t('sessions.loading')}</p>}
+        {status === 'error' && (
+          <div className="alert alert-error" role="alert">
+            <p>
+              {t('sessions.loadFailed')} {describeError(error, t)}
+            </p>
+            <button type="button" className="button button-small" onClick={() => void load()}>
+              {t('errors.retry')}
+            </button>
+          </div>
+        )}
+        {status === 'ready' && sessions.length === 0 && <p>{t('sessions.empty')}</p>}
+        {sessions.length > 0 && (
+          <ul className="session-list">
+            {sessions.map((session) => (
+              <SessionCard key={session.id} session={session} onResult={setResult} />
+            ))}
+          </ul>
+        )}
+      </section>
+      <ChangePasswordForm onChanged={() => void load()} />
     </AreaPage>
   );
 }

@@ -33,7 +33,7 @@ export function AppHeader({ me, onSessionsPage }: { me: Me; onSessionsPage: bool
             href={hrefOf('sessions')}
             aria-current={onSessionsPage ? 'page' : undefined}
           >
-            {t('shell.mySessions')}
+            {t('shell.myAccount')}
           </a>
           <button
             type="button"

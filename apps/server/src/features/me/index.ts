@@ -1,11 +1,11 @@
 import { writeAudit } from '@korgon/db';
 import { ChangePasswordBody, ErrorBody, Me, OkBody, rooms, UpdateMeBody } from '@korgon/domain';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { AppError } from '../../errors';
+import { AppError, TooManyRequestsError } from '../../errors';
 import { authOf } from '../../plugins/auth';
 import { hashPassword, verifyPassword } from '../auth/passwords';
 import { createAuthRepository } from '../auth/repository';
-import { toMe } from '../auth/service';
+import { THROTTLE, toMe } from '../auth/service';
 
 /** The signed-in user's own preferences (the console language is remembered per user). */
 const me: FastifyPluginAsyncZod = async (app) => {
@@ -37,15 +37,33 @@ const me: FastifyPluginAsyncZod = async (app) => {
         tags: ['auth'],
         summary: 'Change your own password; your other sessions are ended',
         body: ChangePasswordBody,
-        response: { 200: OkBody, 400: ErrorBody, 401: ErrorBody },
+        response: { 200: OkBody, 400: ErrorBody, 401: ErrorBody, 429: ErrorBody },
       },
     },
     async (req) => {
       const { user, sessionId } = authOf(req);
+      // Someone holding a stolen session must not be able to guess the password here either.
+      const throttleKey = `password:${user.id}`;
+      const locked = await repo.lockedFor([throttleKey]);
+      if (locked > 0)
+        throw new TooManyRequestsError(
+          `Too many wrong passwords. Try again in ${Math.ceil(locked / 60)} minutes.`,
+          locked,
+        );
       const hash = await repo.passwordHashOf(user.id);
       if (!hash || !(await verifyPassword(hash, req.body.currentPassword))) {
-        throw new AppError(400, 'invalid_request', 'The current password is not correct.');
+        const { max, windowSeconds, lockSeconds } = THROTTLE.account;
+        const lock = await repo.recordFailure(throttleKey, max, windowSeconds, lockSeconds);
+        if (lock > 0)
+          throw new TooManyRequestsError(
+            `Too many wrong passwords. Try again in ${Math.ceil(lock / 60)} minutes.`,
+            lock,
+          );
+        throw new AppError(400, 'wrong_password', 'The current password is not correct.', {
+          issues: [{ path: 'body.currentPassword', message: 'The current password is not correct.' }],
+        });
       }
+      await repo.clearFailures(throttleKey);
       const newHash = await hashPassword(req.body.newPassword);
       const ended = await app.db.transaction(async (tx) => {
         const txRepo = createAuthRepository(tx);

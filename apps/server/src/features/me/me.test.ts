@@ -21,7 +21,10 @@ describe('changing one’s own password', () => {
 
     const wrong = await change({ currentPassword: 'not it', newPassword: 'a brand new passphrase' });
     expect(wrong.statusCode).toBe(400);
-    expect(wrong.json().message).toBe('The current password is not correct.');
+    expect(wrong.json()).toMatchObject({
+      code: 'wrong_password',
+      issues: [{ path: 'body.currentPassword', message: 'The current password is not correct.' }],
+    });
     const weak = await change({ currentPassword: TEST_PASSWORD, newPassword: 'short' });
     expect(weak.statusCode).toBe(400);
     expect(weak.json().issues[0].path).toBe('body.newPassword');
@@ -38,5 +41,22 @@ describe('changing one’s own password', () => {
       "SELECT details FROM audit_log WHERE action = 'auth.password_changed'",
     );
     expect(rows).toEqual([{ details: { sessionsEnded: 1 } }]);
+  });
+});
+
+describe('guessing the current password', () => {
+  it('is throttled like a sign-in', async () => {
+    const cookie = await signIn(t.app, 'operator3');
+    const codes: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/me/password',
+        headers: { cookie, origin: TEST_ORIGIN },
+        payload: { currentPassword: `guess-${i}`, newPassword: 'a brand new passphrase' },
+      });
+      codes.push(res.statusCode);
+    }
+    expect(codes).toEqual([400, 400, 400, 400, 429, 429]);
   });
 });
