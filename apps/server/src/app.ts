@@ -7,6 +7,8 @@ import adminUsers from './features/admin-users/index';
 import auth from './features/auth/index';
 import health from './features/health/index';
 import me from './features/me/index';
+import queue from './features/queue/index';
+import telephony from './features/telephony/index';
 import { loggerOptions } from './logger';
 import authPlugin from './plugins/auth';
 import consolePlugin from './plugins/console';
@@ -72,6 +74,12 @@ export async function buildApp({ config, logger, poolSize }: BuildOptions): Prom
   await app.register(auth);
   await app.register(me);
   await app.register(adminUsers);
+  await app.register(telephony, {
+    telephonySecret: env.TELEPHONY_SECRET,
+    callerHmacKey: env.CALLER_HMAC_KEY,
+    wrapUpSeconds: env.WRAP_UP_SECONDS,
+  });
+  await app.register(queue, { offlineGraceSeconds: env.OFFLINE_GRACE_SECONDS });
 
   await app.register(consolePlugin, { root: env.CONSOLE_DIST ?? DEFAULT_CONSOLE_DIST });
   app.setNotFoundHandler(

@@ -1,13 +1,19 @@
 import { hostname } from 'node:os';
-import { TASKS, WORKER_HEARTBEAT_MS } from '@korgon/domain';
+import { rooms, type ServerToClientEvents, TASKS, WORKER_HEARTBEAT_MS } from '@korgon/domain';
+import { type Publish, WRAP_UP_TASK } from '@korgon/queue';
+import { Emitter } from '@socket.io/postgres-emitter';
 import { Logger, type Runner, run, type TaskList } from 'graphile-worker';
 import pg from 'pg';
 import type { Logger as PinoLogger } from 'pino';
+import { operatorWrapUpEnd } from './tasks/operator-wrap-up-end';
 import { sessionsPrune } from './tasks/sessions-prune';
 
-export const taskList: TaskList = {
-  [TASKS.sessionsPrune]: sessionsPrune,
-};
+export function taskList(pool: pg.Pool, publish: Publish): TaskList {
+  return {
+    [TASKS.sessionsPrune]: sessionsPrune,
+    [WRAP_UP_TASK]: operatorWrapUpEnd(pool, publish),
+  };
+}
 
 export const CRONTAB = `0 3 * * * ${TASKS.sessionsPrune}`;
 
@@ -52,10 +58,16 @@ export async function startWorker(opts: {
       message,
     );
   });
+  // The worker has no sockets of its own: it pushes live changes through the servers' postgres adapter.
+  const emitter = new Emitter<ServerToClientEvents>(pool);
+  const publish: Publish = (changes) => {
+    for (const change of changes)
+      emitter.to([rooms.role('operator'), rooms.role('supervisor')]).emit('queue:change', change);
+  };
   const runner = await run({
     pgPool: pool,
     concurrency: opts.concurrency,
-    taskList,
+    taskList: taskList(pool, publish),
     crontab: CRONTAB,
     logger,
     noHandleSignals: true,

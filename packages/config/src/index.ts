@@ -41,6 +41,10 @@ export const Env = z.object({
     .default(12),
   SESSION_IDLE_MINUTES: z.coerce.number().positive().default(120),
   CONSOLE_DIST: z.string().optional(),
+  /** How long an operator stays in after-call work before becoming available again. */
+  WRAP_UP_SECONDS: z.coerce.number().int().min(0).max(3600).default(120),
+  /** How long after its last console closes an operator turns offline. */
+  OFFLINE_GRACE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   SESSION_SECRET: secret,
   CALLER_HMAC_KEY: secret,
   NOTES_ENCRYPTION_KEY: base64Key32,

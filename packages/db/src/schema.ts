@@ -54,6 +54,8 @@ export const users = pgTable(
     passwordHash: text('password_hash').notNull(),
     role: roleEnum('role').notNull(),
     locale: text('locale').notNull().default('ky'),
+    /** The operator's phone extension on the PBX, to match call.answered events to people. */
+    extension: text('extension').unique(),
     partnerOrgId: uuid('partner_org_id').references(() => partnerOrgs.id),
     active: boolean('active').notNull().default(true),
     createdAt: createdAt(),
@@ -159,7 +161,13 @@ export const calls = pgTable(
     answeredAt: tstz('answered_at'),
     endedAt: tstz('ended_at'),
     shortAbandoned: boolean('short_abandoned').notNull().default(false),
+    /** The extension that answered (from the PBX). */
+    extension: text('extension'),
+    /** Contacts from the same caller hash in the 90 days before this call; fixed when the call arrives. */
+    priorContacts: integer('prior_contacts').notNull().default(0),
+    /** Who took the call in the console (the claim), or who answered it at the PBX. */
     operatorId: uuid('operator_id').references(() => users.id),
+    takenAt: tstz('taken_at'),
     /** Bumped on every change, so the console can detect gaps. */
     version: bigint('version', { mode: 'number' }).notNull().default(0),
     createdAt: createdAt(),
@@ -167,6 +175,7 @@ export const calls = pgTable(
   },
   (t) => [
     index('calls_waiting_idx').on(t.offeredAt).where(sql`${t.state} = 'waiting'`),
+    index('calls_active_idx').on(t.offeredAt).where(sql`${t.state} in ('waiting', 'answered')`),
     index('calls_caller_hash_idx').on(t.callerHash, t.offeredAt),
   ],
 );
@@ -181,9 +190,37 @@ export const callEvents = pgTable(
     type: text('type').notNull(),
     at: tstz('at').notNull(),
     extension: text('extension'),
+    callerHash: text('caller_hash'),
     receivedAt: tstz('received_at').notNull().defaultNow(),
   },
   (t) => [index('call_events_call_at_idx').on(t.callId, t.at)],
+);
+
+/** One row: the version of the live state (calls and operator states). Every change takes the next one. */
+export const queueState = pgTable('queue_state', {
+  id: integer('id').primaryKey().default(1),
+  version: bigint('version', { mode: 'number' }).notNull().default(0),
+});
+
+export const operatorStatusEnum = pgEnum('operator_status', [
+  'available',
+  'on_call',
+  'wrap_up',
+  'break',
+  'offline',
+]);
+
+export const operatorStates = pgTable(
+  'operator_states',
+  {
+    userId: uuid('user_id')
+      .primaryKey()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    status: operatorStatusEnum('status').notNull().default('offline'),
+    since: tstz('since').notNull().defaultNow(),
+    callId: uuid('call_id').references(() => calls.id),
+  },
+  (t) => [index('operator_states_status_idx').on(t.status)],
 );
 
 // ── consultations and risk ──────────────────────────────────────────────────────────────────────────────

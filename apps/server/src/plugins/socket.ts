@@ -1,4 +1,5 @@
 import { type ClientToServerEvents, rooms, type ServerToClientEvents } from '@korgon/domain';
+import { currentVersion } from '@korgon/queue';
 import { createAdapter } from '@socket.io/postgres-adapter';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -70,7 +71,11 @@ export default fp(
       const { user, sessionId } = socket.data.auth;
       socket.join([rooms.user(user.id), rooms.role(user.role), rooms.session(sessionId)]);
       socket.on('ping', (ack) => {
-        if (typeof ack === 'function') ack({ serverTime: new Date().toISOString() });
+        if (typeof ack !== 'function') return;
+        currentVersion(app.pool).then(
+          (queueVersion) => ack({ serverTime: new Date().toISOString(), queueVersion }),
+          () => ack({ serverTime: new Date().toISOString(), queueVersion: -1 }),
+        );
       });
     });
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { parseEnv } from '@korgon/config';
+import { type Env, parseEnv } from '@korgon/config';
 import { createDb, type DbHandle } from '@korgon/db';
 import { buildApp, seedDemo, serverConfig } from '@korgon/server';
 import type { FastifyInstance } from 'fastify';
@@ -26,6 +26,8 @@ export function testEnv(databaseUrl: string, extra: Record<string, string> = {})
 
 export interface TestApp {
   app: FastifyInstance;
+  /** The configuration it runs with (secrets included, for signing test requests). */
+  env: Env;
   /** Where a listening app is reached (and the origin it trusts); TEST_ORIGIN otherwise. */
   baseUrl: string;
   databaseUrl: string;
@@ -44,8 +46,9 @@ export async function createTestApp(
   const baseUrl = opts.listen ? `http://127.0.0.1:${port}` : TEST_ORIGIN;
   const db = createDb(databaseUrl, { max: 4 });
   await seedDemo(db.db, TEST_PASSWORD);
+  const env = testEnv(databaseUrl, { PUBLIC_URL: baseUrl, ...opts.env });
   const app = await buildApp({
-    config: serverConfig(testEnv(databaseUrl, { PUBLIC_URL: baseUrl, ...opts.env })),
+    config: serverConfig(env),
     logger: false,
     poolSize: 10,
   });
@@ -53,6 +56,7 @@ export async function createTestApp(
   else await app.ready();
   return {
     app,
+    env,
     baseUrl,
     databaseUrl,
     db,

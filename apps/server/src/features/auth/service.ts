@@ -121,6 +121,9 @@ export function createAuthService(repo: AuthRepository, db: Db, settings: AuthSe
       return { sessionId: id, user: found.user };
     },
 
+    /** The user as a session would see them (for actions taken on their behalf, e.g. presence). */
+    userById: (userId: string) => repo.getUser(userId),
+
     async logout(sessionId: string, user: SessionUser, ip: string) {
       await repo.endSession(sessionId, 'logout');
       await writeAudit(db, {

@@ -11,10 +11,22 @@ export const DEMO_USERS: {
   locale: string;
   partner?: string;
 }[] = [
-  { username: 'operator1', displayName: 'Айгүл (оператор 1)', role: 'operator', locale: 'ky' },
-  { username: 'operator2', displayName: 'Нургүл (оператор 2)', role: 'operator', locale: 'ru' },
-  { username: 'operator3', displayName: 'Operator Three', role: 'operator', locale: 'en' },
-  { username: 'supervisor', displayName: 'Supervisor', role: 'supervisor', locale: 'ky' },
+  {
+    username: 'operator1',
+    displayName: 'Айгүл (оператор 1)',
+    role: 'operator',
+    locale: 'ky',
+    extension: '101',
+  },
+  {
+    username: 'operator2',
+    displayName: 'Нургүл (оператор 2)',
+    role: 'operator',
+    locale: 'ru',
+    extension: '102',
+  },
+  { username: 'operator3', displayName: 'Operator Three', role: 'operator', locale: 'en', extension: '103' },
+  { username: 'supervisor', displayName: 'Supervisor', role: 'supervisor', locale: 'ky', extension: '110' },
   { username: 'manager', displayName: 'Manager', role: 'manager', locale: 'ru' },
   { username: 'admin', displayName: 'Administrator', role: 'admin', locale: 'en' },
   {
@@ -115,6 +127,7 @@ export async function seedDemo(db: Db, password: string): Promise<DemoSeedResult
         displayName: u.displayName,
         role: u.role,
         locale: u.locale,
+        extension: u.extension ?? null,
         passwordHash,
         partnerOrgId: u.partner ? (bySlug.get(u.partner) ?? null) : null,
       });

@@ -1,0 +1,177 @@
+import { deriveCall, REPEAT_CALLER_DAYS, type TelephonyEvent, type TelephonyResult } from '@korgon/domain';
+import { type Publish, setOperatorStatus, withQueueTransaction } from '@korgon/queue';
+import type pg from 'pg';
+import { hmacHex } from '../../lib/crypto';
+
+interface StoredEvent {
+  call_id: string;
+  event_id: string;
+  type: TelephonyEvent['type'];
+  at: Date;
+  extension: string | null;
+  caller_hash: string | null;
+}
+
+interface CallRow {
+  id: string;
+  state: string;
+  offered_at: Date | null;
+  answered_at: Date | null;
+  ended_at: Date | null;
+  short_abandoned: boolean;
+  extension: string | null;
+  caller_hash: string | null;
+  operator_id: string | null;
+}
+
+const ms = (d: Date | null) => (d ? d.getTime() : null);
+
+export interface TelephonySettings {
+  callerHmacKey: string;
+  wrapUpSeconds: number;
+}
+
+/**
+ * Ingests PBX events: the caller's number becomes a keyed HMAC here and goes no further; events are stored
+ * once (by eventId); each touched call's state is derived again from all its events, so arrival order
+ * does not matter; operators follow their calls (on call, then wrap-up).
+ */
+export function createTelephonyService(pool: pg.Pool, publish: Publish, settings: TelephonySettings) {
+  const hashNumber = (n: string) => hmacHex(settings.callerHmacKey, `caller:${n}`);
+
+  return {
+    hashNumber,
+
+    async ingest(events: readonly TelephonyEvent[]): Promise<TelephonyResult> {
+      const rows = events.map((e) => ({
+        eventId: e.eventId,
+        callId: e.callId,
+        type: e.type,
+        at: e.at,
+        line: e.line,
+        extension: e.extension ?? null,
+        callerHash: e.callerNumber ? hashNumber(e.callerNumber) : null,
+      }));
+      return withQueueTransaction(pool, publish, async (client, pending) => {
+        const lines = new Map<string, string>();
+        for (const r of rows) if (!lines.has(r.callId)) lines.set(r.callId, r.line);
+        await client.query(
+          `INSERT INTO calls (external_id, line) SELECT * FROM unnest($1::text[], $2::text[])
+           ON CONFLICT (external_id) DO NOTHING`,
+          [[...lines.keys()], [...lines.values()]],
+        );
+        const ids = await client.query<{ id: string; external_id: string }>(
+          'SELECT id, external_id FROM calls WHERE external_id = ANY($1::text[])',
+          [[...lines.keys()]],
+        );
+        const idOf = new Map(ids.rows.map((r) => [r.external_id, r.id]));
+        const stored = await client.query<{ call_id: string }>(
+          `INSERT INTO call_events (event_id, call_id, type, at, extension, caller_hash)
+           SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::timestamptz[], $5::text[], $6::text[])
+           ON CONFLICT (event_id) DO NOTHING RETURNING call_id`,
+          [
+            rows.map((r) => r.eventId),
+            rows.map((r) => idOf.get(r.callId)),
+            rows.map((r) => r.type),
+            rows.map((r) => r.at),
+            rows.map((r) => r.extension),
+            rows.map((r) => r.callerHash),
+          ],
+        );
+        const touched = [...new Set(stored.rows.map((r) => r.call_id))];
+        if (touched.length > 0) await rederive(client, touched, pending);
+        return {
+          received: events.length,
+          stored: stored.rowCount ?? 0,
+          duplicates: events.length - (stored.rowCount ?? 0),
+        };
+      });
+    },
+  };
+
+  async function rederive(
+    client: pg.PoolClient,
+    callIds: string[],
+    pending: { calls: Set<string>; operators: Set<string> },
+  ) {
+    const [evs, current] = await Promise.all([
+      client.query<StoredEvent>(
+        'SELECT call_id, event_id, type, at, extension, caller_hash FROM call_events WHERE call_id = ANY($1::uuid[])',
+        [callIds],
+      ),
+      client.query<CallRow>(
+        `SELECT id, state, offered_at, answered_at, ended_at, short_abandoned, extension, caller_hash, operator_id
+           FROM calls WHERE id = ANY($1::uuid[]) FOR UPDATE`,
+        [callIds],
+      ),
+    ]);
+    const byCall = new Map<string, StoredEvent[]>();
+    for (const e of evs.rows) byCall.set(e.call_id, [...(byCall.get(e.call_id) ?? []), e]);
+    for (const call of current.rows) {
+      const d = deriveCall(
+        (byCall.get(call.id) ?? []).map((e) => ({
+          eventId: e.event_id,
+          type: e.type,
+          at: e.at.getTime(),
+          extension: e.extension,
+          callerHash: e.caller_hash,
+        })),
+      );
+      const same =
+        d.state === call.state &&
+        d.offeredAt === ms(call.offered_at) &&
+        d.answeredAt === ms(call.answered_at) &&
+        d.endedAt === ms(call.ended_at) &&
+        d.shortAbandoned === call.short_abandoned &&
+        d.extension === call.extension &&
+        d.callerHash === call.caller_hash;
+      if (same) continue;
+      // The answering extension names the operator, unless someone took the call in the console already.
+      let operatorId = call.operator_id;
+      if (!operatorId && d.extension && d.state === 'answered') {
+        const u = await client.query<{ id: string }>('SELECT id FROM users WHERE extension = $1 AND active', [
+          d.extension,
+        ]);
+        operatorId = u.rows[0]?.id ?? null;
+      }
+      const newHash = d.callerHash !== null && call.caller_hash === null;
+      await client.query(
+        `UPDATE calls SET state = $2, offered_at = $3, answered_at = $4, ended_at = $5, short_abandoned = $6,
+                extension = $7, caller_hash = $8, operator_id = $9, updated_at = now(),
+                prior_contacts = CASE WHEN $10 THEN (
+                  SELECT count(*) FROM calls p
+                   WHERE p.caller_hash = $8 AND p.id <> $1
+                     AND p.offered_at >= $3::timestamptz - make_interval(days => $11)
+                     AND p.offered_at <= $3::timestamptz) ELSE prior_contacts END
+          WHERE id = $1`,
+        [
+          call.id,
+          d.state,
+          d.offeredAt === null ? null : new Date(d.offeredAt),
+          d.answeredAt === null ? null : new Date(d.answeredAt),
+          d.endedAt === null ? null : new Date(d.endedAt),
+          d.shortAbandoned,
+          d.extension,
+          d.callerHash,
+          operatorId,
+          newHash,
+          REPEAT_CALLER_DAYS,
+        ],
+      );
+      pending.calls.add(call.id);
+      if (operatorId && d.state === 'answered' && call.state !== 'answered') {
+        await setOperatorStatus(client, pending, operatorId, 'on_call', { callId: call.id });
+      }
+      const over = d.state === 'ended' || d.state === 'abandoned' || d.state === 'transferred';
+      if (operatorId && over && call.state !== d.state) {
+        await setOperatorStatus(client, pending, operatorId, 'wrap_up', {
+          callId: call.id,
+          wrapUpSeconds: settings.wrapUpSeconds,
+          onlyIf: ['on_call'],
+          onlyIfCall: call.id,
+        });
+      }
+    }
+  }
+}
+export type TelephonyService = ReturnType<typeof createTelephonyService>;

@@ -1,0 +1,4 @@
+export * from './changes';
+export * from './operators';
+export * from './types';
+export * from './views';
