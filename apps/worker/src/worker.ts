@@ -1,10 +1,10 @@
 import { hostname } from 'node:os';
-import { rooms, type ServerToClientEvents, TASKS, WORKER_HEARTBEAT_MS } from '@korgon/domain';
+import { TASKS, WORKER_HEARTBEAT_MS } from '@korgon/domain';
 import { type Publish, WRAP_UP_TASK } from '@korgon/queue';
-import { Emitter } from '@socket.io/postgres-emitter';
 import { Logger, type Runner, run, type TaskList } from 'graphile-worker';
 import pg from 'pg';
 import type { Logger as PinoLogger } from 'pino';
+import { createWorkerPublisher } from './push';
 import { operatorWrapUpEnd } from './tasks/operator-wrap-up-end';
 import { sessionsPrune } from './tasks/sessions-prune';
 
@@ -58,12 +58,7 @@ export async function startWorker(opts: {
       message,
     );
   });
-  // The worker has no sockets of its own: it pushes live changes through the servers' postgres adapter.
-  const emitter = new Emitter<ServerToClientEvents>(pool);
-  const publish: Publish = (changes) => {
-    for (const change of changes)
-      emitter.to([rooms.role('operator'), rooms.role('supervisor')]).emit('queue:change', change);
-  };
+  const publish = createWorkerPublisher(pool, (msg) => opts.log.warn(msg));
   const runner = await run({
     pgPool: pool,
     concurrency: opts.concurrency,

@@ -67,7 +67,10 @@ export async function createTestApp(
   };
 }
 
-/** Signs in through the real route and returns the cookie header to send with later requests. */
+/**
+ * Signs in through the real route (as the browser would, same-origin) and returns the cookie header to
+ * send with later requests.
+ */
 export async function signIn(
   app: FastifyInstance,
   username: string,
@@ -76,7 +79,7 @@ export async function signIn(
   const res = await app.inject({
     method: 'POST',
     url: '/api/auth/login',
-    headers: { origin: TEST_ORIGIN },
+    headers: { 'sec-fetch-site': 'same-origin' },
     payload: { username, password },
   });
   if (res.statusCode !== 200) throw new Error(`sign-in as ${username} failed: ${res.statusCode} ${res.body}`);

@@ -20,8 +20,8 @@ const auth: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/api/auth/login',
     {
-      config: { public: true, rateLimit: { max: 30, timeWindow: '1 minute' } },
-      preHandler: app.rateLimit({ max: 30, timeWindow: '1 minute' }),
+      config: { public: true, rateLimit: { max: 120, timeWindow: '1 minute' } },
+      preHandler: app.rateLimit({ max: 120, timeWindow: '1 minute' }),
       schema: {
         tags,
         summary: 'Sign in with a username and password; sets the session cookie',

@@ -44,7 +44,7 @@ const queue: FastifyPluginAsyncZod<{ offlineGraceSeconds: number }> = async (app
         tags,
         summary: 'Take a waiting call; opens its consultation draft. 409 when someone else took it first',
         params: CallIdParams,
-        body: ClaimBody.optional(),
+        body: ClaimBody.nullish(),
         response: { 200: ClaimResult, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, ...guarded },
       },
     },
