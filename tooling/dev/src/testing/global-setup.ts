@@ -5,6 +5,7 @@ import { migrate } from '@korgon/db';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { ensureDatabase, resolvePostgres } from '../postgres';
+import { dumpDatabaseText } from './dump';
 import './fresh-database';
 
 /**
@@ -29,6 +30,7 @@ export default async function setup(project: TestProject) {
   project.provide('pgKind', server.kind);
   console.log(`[tests] PostgreSQL: ${server.kind}; run ${runId}`);
 
+  let privacyFailure: string | null = null;
   return async () => {
     const client = new pg.Client({ connectionString: server.adminUrl });
     try {
@@ -37,15 +39,36 @@ export default async function setup(project: TestProject) {
         `SELECT datname FROM pg_database WHERE datname LIKE $1`,
         [`korgon_t_${runId}_%`],
       );
+      // Privacy check over everything the tests stored: no phone number in clear in any database.
+      const leaks: string[] = [];
+      for (const { datname } of rows) {
+        const url = new URL(server.adminUrl);
+        url.pathname = `/${datname}`;
+        const { text } = await dumpDatabaseText(url.toString()).catch(() => ({ text: '' }));
+        const found = text.match(/\+\d{9,15}\b/g);
+        if (found)
+          leaks.push(`${datname}: ${found.length} phone-number-like value(s), e.g. …${found[0]?.slice(-3)}`);
+      }
       for (const { datname } of rows) {
         await client
           .query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(datname)} WITH (FORCE)`)
           .catch(() => undefined);
       }
+      privacyFailure =
+        leaks.length > 0
+          ? `[tests] PRIVACY CHECK FAILED: caller numbers were stored in clear:\n${leaks.join('\n')}`
+          : null;
+      if (!privacyFailure)
+        console.log(`[tests] privacy check: ${rows.length} test databases hold no phone number in clear`);
     } finally {
       await client.end().catch(() => undefined);
       await server.stop().catch(() => undefined);
       rmSync(tmp, { recursive: true, force: true });
+    }
+    if (privacyFailure) {
+      // Vitest only logs what a teardown throws and keeps exit code 0; CI must see this fail.
+      console.error(privacyFailure);
+      process.exit(1);
     }
   };
 }

@@ -1,0 +1,76 @@
+import { createDb, migrate } from '@korgon/db';
+import { freePort } from '@korgon/dev/postgres';
+import {
+  callEvent,
+  connectConsole,
+  freshDatabase,
+  PROCESS_SECRETS,
+  recordChanges,
+  startProcess,
+  TEST_PASSWORD,
+  waitForUrl,
+} from '@korgon/dev/testing';
+import { seedDemo } from '@korgon/server';
+import { signedHeaders } from '@korgon/signing';
+import { describe, expect, it } from 'vitest';
+
+async function login(base: string, origin: string, username: string): Promise<string> {
+  const res = await fetch(`${base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin },
+    body: JSON.stringify({ username, password: TEST_PASSWORD }),
+  });
+  expect(res.status).toBe(200);
+  return (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+}
+
+describe('two server processes on one database', () => {
+  it('an event ingested by one reaches consoles connected to the other, and so does a claim', async () => {
+    const databaseUrl = await freshDatabase('fanout');
+    await migrate(databaseUrl);
+    const h = createDb(databaseUrl, { max: 2 });
+    await seedDemo(h.db, TEST_PASSWORD);
+    const [pa, pb] = [await freePort(), await freePort()];
+    const origin = 'http://korgon.test';
+    const env = { ...PROCESS_SECRETS, NODE_ENV: 'production', DATABASE_URL: databaseUrl, PUBLIC_URL: origin };
+    const a = startProcess('server', { ...env, PORT: String(pa) });
+    const b = startProcess('server', { ...env, PORT: String(pb) });
+    try {
+      const [baseA, baseB] = [`http://127.0.0.1:${pa}`, `http://127.0.0.1:${pb}`];
+      await Promise.all([waitForUrl(`${baseA}/healthz`), waitForUrl(`${baseB}/healthz`)]);
+      const onA = recordChanges(await connectConsole(baseA, await login(baseA, origin, 'operator2'), origin));
+      const cookieB = await login(baseB, origin, 'operator1');
+      const onB = recordChanges(await connectConsole(baseB, cookieB, origin));
+
+      const body = JSON.stringify(
+        callEvent('fan-1', 'call.offered', new Date(), { callerNumber: '+996555777888' }),
+      );
+      const posted = await fetch(`${baseA}/api/telephony/events`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...signedHeaders(PROCESS_SECRETS.TELEPHONY_SECRET, body),
+        },
+        body,
+      });
+      expect(posted.status).toBe(200);
+      const seenOnB = await onB.next((c) => c.kind === 'call' && c.call.state === 'waiting');
+      if (seenOnB.kind !== 'call') throw new Error('expected a call change');
+      const callId = seenOnB.call.id;
+
+      // Taken through B: the console on A sees who took it.
+      const claim = await fetch(`${baseB}/api/queue/calls/${callId}/claim`, {
+        method: 'POST',
+        headers: { cookie: cookieB, origin },
+      });
+      expect(claim.status).toBe(200);
+      const seenOnA = await onA.next(
+        (c) => c.kind === 'call' && c.call.id === callId && c.call.takenBy !== null,
+      );
+      expect(seenOnA.kind === 'call' && seenOnA.call.takenBy?.displayName).toBe('Айгүл (оператор 1)');
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+      await h.close();
+    }
+  });
+});
