@@ -9,5 +9,8 @@ export * from './partners/types';
 export * from './queue/derive';
 export * from './queue/schemas';
 export * from './realtime/events';
+export * from './risk/assess';
+export * from './risk/kg-hotline-risk-0.1';
+export * from './risk/methodology';
 export * from './taxonomy/regions';
 export * from './telephony/events';
