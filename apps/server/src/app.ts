@@ -5,9 +5,11 @@ import type { LoggerOptions } from 'pino';
 import type { ServerConfig } from './config';
 import adminUsers from './features/admin-users/index';
 import auth from './features/auth/index';
+import consultations from './features/consultations/index';
 import health from './features/health/index';
 import me from './features/me/index';
 import queue from './features/queue/index';
+import risk from './features/risk/index';
 import telephony from './features/telephony/index';
 import { loggerOptions } from './logger';
 import authPlugin from './plugins/auth';
@@ -80,6 +82,11 @@ export async function buildApp({ config, logger, poolSize }: BuildOptions): Prom
     wrapUpSeconds: env.WRAP_UP_SECONDS,
   });
   await app.register(queue, { offlineGraceSeconds: env.OFFLINE_GRACE_SECONDS });
+  await app.register(consultations, {
+    notesKey: env.NOTES_ENCRYPTION_KEY,
+    notesKeyVersion: env.NOTES_KEY_VERSION,
+  });
+  await app.register(risk);
 
   await app.register(consolePlugin, { root: env.CONSOLE_DIST ?? DEFAULT_CONSOLE_DIST });
   app.setNotFoundHandler(

@@ -6,7 +6,12 @@ export class AppError extends Error {
     readonly statusCode: number,
     readonly code: ErrorCode,
     message: string,
-    readonly extra: { retryAfterSeconds?: number; issues?: { path: string; message: string }[] } = {},
+    readonly extra: {
+      retryAfterSeconds?: number;
+      issues?: { path: string; message: string; code?: string }[];
+      /** The record as it is now (revision conflicts). */
+      current?: unknown;
+    } = {},
   ) {
     super(message);
     this.name = 'AppError';
@@ -34,8 +39,8 @@ export class NotFoundError extends AppError {
   }
 }
 export class ConflictError extends AppError {
-  constructor(message: string) {
-    super(409, 'conflict', message);
+  constructor(message: string, extra: AppError['extra'] = {}) {
+    super(409, 'conflict', message, extra);
   }
 }
 export class TooManyRequestsError extends AppError {

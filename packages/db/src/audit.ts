@@ -17,14 +17,31 @@ export interface AuditEntry {
 type Queryable = Pick<pg.Pool | pg.PoolClient | pg.Client, 'query'>;
 
 /**
- * Appends one entry, on the same connection (and so in the same transaction) as the change it records.
- * The database assigns its id, time and hash links (see migration 0001).
+ * Appends one entry, on the same connection (and so in the same transaction) as the change it records: a
+ * drizzle handle or transaction, or a pg client. The database assigns its id, time and hash links
+ * (see migration 0001).
  */
-export async function writeAudit(db: DbOrTx, e: AuditEntry): Promise<void> {
-  await db.execute(sql`
-    INSERT INTO audit_log (actor_id, actor_role, action, target_type, target_id, ip_hash, details)
-    VALUES (${e.actorId ?? null}, ${e.actorRole ?? null}, ${e.action}, ${e.targetType ?? null},
-            ${e.targetId ?? null}, ${e.ipHash ?? null}, ${JSON.stringify(e.details ?? {})}::jsonb)`);
+export async function writeAudit(db: DbOrTx | Queryable, e: AuditEntry): Promise<void> {
+  const values = [
+    e.actorId ?? null,
+    e.actorRole ?? null,
+    e.action,
+    e.targetType ?? null,
+    e.targetId ?? null,
+    e.ipHash ?? null,
+    JSON.stringify(e.details ?? {}),
+  ] as const;
+  if ('execute' in db) {
+    await db.execute(sql`
+      INSERT INTO audit_log (actor_id, actor_role, action, target_type, target_id, ip_hash, details)
+      VALUES (${values[0]}, ${values[1]}, ${values[2]}, ${values[3]}, ${values[4]}, ${values[5]}, ${values[6]}::jsonb)`);
+    return;
+  }
+  await db.query(
+    `INSERT INTO audit_log (actor_id, actor_role, action, target_type, target_id, ip_hash, details)
+     VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
+    [...values],
+  );
 }
 
 export type AuditVerdict =

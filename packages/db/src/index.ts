@@ -1,4 +1,6 @@
 export * from './audit';
 export * from './client';
 export * from './migrate';
+export * from './reference-data';
 export * as schema from './schema';
+export * from './tx';

@@ -3,6 +3,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate as drizzleMigrate } from 'drizzle-orm/node-postgres/migrator';
 import { Logger, runMigrations as workerMigrations } from 'graphile-worker';
 import pg from 'pg';
+import { ensureReferenceData } from './reference-data';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../migrations', import.meta.url));
 const MIGRATION_LOCK = [5200, 0] as const;
@@ -20,6 +21,7 @@ export async function migrate(url: string): Promise<void> {
     await drizzleMigrate(drizzle(client), { migrationsFolder: MIGRATIONS_FOLDER });
     // graphile-worker uses its own connection; our lock still keeps other Korgon processes waiting.
     await workerMigrations({ connectionString: url, logger: quietLogger });
+    await ensureReferenceData(client);
   } finally {
     await client.query('SELECT pg_advisory_unlock($1, $2)', [...MIGRATION_LOCK]).catch(() => undefined);
     await client.end();

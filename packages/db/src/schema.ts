@@ -5,6 +5,7 @@ import {
   bigserial,
   boolean,
   customType,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -270,8 +271,12 @@ export const riskAssessments = pgTable(
     methodologyId: text('methodology_id').notNull(),
     methodologyVersion: text('methodology_version').notNull(),
     answers: jsonb('answers').notNull(),
-    score: integer('score').notNull(),
+    score: doublePrecision('score').notNull(),
     computedLevel: text('computed_level').notNull(),
+    /** The lowest level floors and immediate dangers allow (overrides never go below it). */
+    minimumLevel: text('minimum_level').notNull(),
+    /** The full result of assess(): reasons, unanswered items, actions. */
+    result: jsonb('result').notNull(),
     finalLevel: text('final_level').notNull(),
     override: jsonb('override'),
     createdBy: uuid('created_by')
@@ -280,6 +285,25 @@ export const riskAssessments = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index('risk_assessments_consultation_idx').on(t.consultationId, t.createdAt)],
+);
+
+/** Signed additions to a finalized consultation: the record itself never changes after it is final. */
+export const consultationAddenda = pgTable(
+  'consultation_addenda',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    consultationId: uuid('consultation_id')
+      .notNull()
+      .references(() => consultations.id),
+    authorId: uuid('author_id')
+      .notNull()
+      .references(() => users.id),
+    createdAt: createdAt(),
+    textCiphertext: bytea('text_ciphertext').notNull(),
+    keyVersion: integer('key_version').notNull(),
+    signature: text('signature').notNull(),
+  },
+  (t) => [index('consultation_addenda_consultation_idx').on(t.consultationId, t.createdAt)],
 );
 
 // ── referrals ───────────────────────────────────────────────────────────────────────────────────────────

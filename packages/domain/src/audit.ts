@@ -10,5 +10,13 @@ export const AUDIT_ACTIONS = [
   'user.activated',
   'user.deactivated',
   'user.partner_changed',
+  'consultation.read',
+  'consultation.history_read',
+  'consultation.finalized',
+  'consultation.addendum',
+  'risk.override',
+  'risk.sign_off',
+  'methodology.uploaded',
+  'methodology.activated',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -1,3 +1,4 @@
+import { inTransaction } from '@korgon/db';
 import type { QueueChange } from '@korgon/domain';
 import type pg from 'pg';
 import type { PendingChanges, Publish, Queryable } from './types';
@@ -13,25 +14,18 @@ export async function withQueueTransaction<T>(
   publish: Publish,
   work: (client: pg.PoolClient, pending: PendingChanges) => Promise<T>,
 ): Promise<T> {
-  const client = await pool.connect();
   const pending: PendingChanges = { calls: new Set(), operators: new Set() };
   let changes: QueueChange[] = [];
-  try {
-    await client.query('BEGIN');
+  const result = await inTransaction(pool, async (client) => {
     const { rows } = await client.query<{ version: number }>(
       'SELECT version FROM queue_state WHERE id = 1 FOR UPDATE',
     );
-    const result = await work(client, pending);
+    const r = await work(client, pending);
     changes = await numberChanges(client, pending, Number(rows[0]?.version ?? 0));
-    await client.query('COMMIT');
-    if (changes.length > 0) publish(changes);
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+    return r;
+  });
+  if (changes.length > 0) publish(changes);
+  return result;
 }
 
 async function numberChanges(

@@ -20,6 +20,7 @@ export const PERMISSIONS = {
   'queue:read': ['operator', 'supervisor'],
   'queue:claim': ['operator', 'supervisor'],
   'consultation:write': ['operator', 'supervisor'],
+  'consultation:read': ['operator', 'supervisor'],
   'consultation:read-any': ['supervisor'],
   'risk:assess': STAFF_ROLES,
   'board:use': ['supervisor'],

@@ -6,7 +6,7 @@ export const ErrorBody = z
     code: z.string().meta({ description: 'stable, machine-readable error key' }),
     message: z.string().meta({ description: 'what went wrong and what to do, for a person' }),
     issues: z
-      .array(z.object({ path: z.string(), message: z.string() }))
+      .array(z.object({ path: z.string(), message: z.string(), code: z.string().optional() }))
       .optional()
       .meta({ description: 'one entry per invalid field (validation errors only)' }),
     retryAfterSeconds: z.number().int().optional(),
@@ -24,6 +24,7 @@ export const ERROR_CODES = [
   'cross_origin',
   'not_found',
   'conflict',
+  'incomplete',
   'too_many_requests',
   'payload_too_large',
   'unsupported_media_type',

@@ -9,6 +9,27 @@ export interface ServerToClientEvents {
   'me:updated': (e: { locale: Locale }) => void;
   /** A change to the live queue or to an operator's state (see docs/realtime.md). */
   'queue:change': (change: QueueChange) => void;
+  /** A high or critical risk result (to supervisors). */
+  'alert:risk': (e: RiskAlert) => void;
+  /** An operator asks to lower a risk level below the computed one (to supervisors). */
+  'risk:sign-off-requested': (
+    e: RiskAlert & { assessmentId: string; requestedLevel: string; reason: string },
+  ) => void;
+  /** A supervisor signed off (or refused) a lowered level (to the operator and the supervisors). */
+  'risk:signed': (e: {
+    consultationId: string;
+    assessmentId: string;
+    approved: boolean;
+    finalLevel: string;
+    by: string;
+  }) => void;
+}
+
+export interface RiskAlert {
+  consultationId: string;
+  level: string;
+  operator: { id: string; displayName: string };
+  at: string;
 }
 
 /** Console → server events. */

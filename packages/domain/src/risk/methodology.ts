@@ -140,3 +140,26 @@ export const Answer = z.enum(['yes', 'no', 'unknown']);
 export type Answer = z.infer<typeof Answer>;
 export const Answers = z.record(z.string(), Answer);
 export type Answers = z.infer<typeof Answers>;
+
+export const AssessmentResult = z
+  .object({
+    score: z.number(),
+    level: z.string(),
+    reasons: z.array(
+      z.union([
+        z.object({ kind: z.literal('score'), score: z.number(), level: z.string() }),
+        z.object({
+          kind: z.literal('floor'),
+          floor: z.number().int(),
+          atLeast: z.string(),
+          items: z.array(z.string()),
+          label: LocalizedText.optional(),
+        }),
+        z.object({ kind: z.literal('immediate'), item: z.string() }),
+      ]),
+    ),
+    unanswered: z.array(z.string()),
+    actions: z.array(MethodologyAction),
+    minimumLevel: z.string(),
+  })
+  .meta({ id: 'AssessmentResult' });

@@ -9,6 +9,7 @@ export const DEMO_USERS: {
   displayName: string;
   role: Role;
   locale: string;
+  extension?: string;
   partner?: string;
 }[] = [
   {
@@ -111,10 +112,6 @@ export async function seedDemo(db: Db, password: string): Promise<DemoSeedResult
     await tx.execute(sql`SELECT pg_advisory_xact_lock(5200, 2)`);
     const [existing] = await tx.select({ n: sql<number>`count(*)::int` }).from(schema.users);
     if ((existing?.n ?? 0) > 0) return { seeded: false, users };
-    await tx
-      .insert(schema.taxonomyVersions)
-      .values({ version: 'kg-2026.1', document: { regions: REGIONS }, active: true })
-      .onConflictDoNothing();
     const partners = await tx
       .insert(schema.partnerOrgs)
       .values(demoPartners())

@@ -1,0 +1,139 @@
+import {
+  AddendumBody,
+  AssessmentResult,
+  Consultation,
+  ConsultationConflict,
+  ConsultationIdParams,
+  ErrorBody,
+  FinalizeBody,
+  HistoryEntry,
+  RiskBody,
+  RiskRecord,
+  SaveConsultationBody,
+} from '@korgon/domain';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { sealKeyFrom } from '../../lib/sealed';
+import { authOf } from '../../plugins/auth';
+import { createRiskService } from '../risk/service';
+import { createConsultationsService } from './service';
+
+const tags = ['consultations'];
+const guarded = { 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
+const params = ConsultationIdParams;
+
+/** The anonymous consultation record (docs: OpenAPI; DOMAIN.md §4–§6). */
+const consultations: FastifyPluginAsyncZod<{ notesKey: string; notesKeyVersion: number }> = async (
+  app,
+  opts,
+) => {
+  const service = createConsultationsService(app.pool, sealKeyFrom(opts.notesKey, opts.notesKeyVersion));
+  const risk = createRiskService(app.pool, app.io);
+
+  app.put(
+    '/api/consultations/:id',
+    {
+      config: { permission: 'consultation:write' },
+      schema: {
+        tags,
+        summary:
+          'Save a consultation (created on first save; the id is made by the console). 409 with the current record when the revision moved on',
+        params,
+        body: SaveConsultationBody,
+        response: {
+          200: Consultation,
+          201: Consultation,
+          400: ErrorBody,
+          409: ConsultationConflict,
+          ...guarded,
+        },
+      },
+    },
+    async (req, reply) => {
+      const { created, consultation } = await service.save(req.params.id, req.body, authOf(req).user);
+      return reply.code(created ? 201 : 200).send(consultation);
+    },
+  );
+
+  app.get(
+    '/api/consultations/:id',
+    {
+      config: { permission: 'consultation:read' },
+      schema: {
+        tags,
+        summary: 'Read a consultation (reads by anyone but its author are audited)',
+        params,
+        response: { 200: Consultation, 409: ErrorBody, ...guarded },
+      },
+    },
+    async (req) => service.get(req.params.id, authOf(req).user),
+  );
+
+  app.post(
+    '/api/consultations/:id/finalize',
+    {
+      config: { permission: 'consultation:write' },
+      schema: {
+        tags,
+        summary: 'Finalize: checked against the record’s taxonomy; afterwards read-only except for addenda',
+        params,
+        body: FinalizeBody,
+        response: { 200: Consultation, 400: ErrorBody, 409: ConsultationConflict, ...guarded },
+      },
+    },
+    async (req) => service.finalize(req.params.id, req.body.revision, authOf(req).user),
+  );
+
+  app.post(
+    '/api/consultations/:id/addenda',
+    {
+      config: { permission: 'consultation:write' },
+      schema: {
+        tags,
+        summary: 'Add a signed addendum to a final consultation',
+        params,
+        body: AddendumBody,
+        response: { 201: Consultation, 400: ErrorBody, 409: ErrorBody, ...guarded },
+      },
+    },
+    async (req, reply) =>
+      reply.code(201).send(await service.addAddendum(req.params.id, req.body.text, authOf(req).user)),
+  );
+
+  app.get(
+    '/api/consultations/:id/history',
+    {
+      config: { permission: 'consultation:read' },
+      schema: {
+        tags,
+        summary:
+          'Earlier consultations with the same caller (hash): dates, forms of violence, risk levels, follow-ups',
+        params,
+        response: { 200: z.array(HistoryEntry), ...guarded },
+      },
+    },
+    async (req) => service.history(req.params.id, authOf(req).user),
+  );
+
+  app.put(
+    '/api/consultations/:id/risk',
+    {
+      config: { permission: 'consultation:write' },
+      schema: {
+        tags: ['risk'],
+        summary:
+          'Store a risk assessment with the consultation (every answer, computed and final level, override)',
+        params,
+        body: RiskBody,
+        response: {
+          200: z.object({ record: RiskRecord, result: AssessmentResult }),
+          400: ErrorBody,
+          409: ErrorBody,
+          ...guarded,
+        },
+      },
+    },
+    async (req) => risk.save(req.params.id, req.body, authOf(req).user),
+  );
+};
+export default consultations;

@@ -1,0 +1,168 @@
+import type { ConsultationData, RiskOverride } from '@korgon/domain';
+import type pg from 'pg';
+
+export type Queryable = Pick<pg.PoolClient | pg.Pool, 'query'>;
+
+export interface ConsultationRow {
+  id: string;
+  call_id: string | null;
+  channel: string;
+  operator_id: string;
+  operator_name: string;
+  caller_hash: string | null;
+  status: 'draft' | 'final';
+  revision: number;
+  taxonomy_version: string;
+  data: ConsultationData;
+  notes_ciphertext: Buffer | null;
+  notes_key_version: number | null;
+  created_at: Date;
+  updated_at: Date;
+  finalized_at: Date | null;
+}
+
+export interface RiskRow {
+  id: string;
+  consultation_id: string;
+  methodology_id: string;
+  methodology_version: string;
+  answers: Record<string, 'yes' | 'no' | 'unknown'>;
+  score: number;
+  computed_level: string;
+  minimum_level: string;
+  final_level: string;
+  override: StoredOverride | null;
+  created_by: string;
+  created_at: Date;
+}
+
+/** The override as stored (ids); names are joined when read. */
+export type StoredOverride = Omit<RiskOverride, 'by' | 'signedBy'> & {
+  byId: string;
+  signedById: string | null;
+};
+
+export interface AddendumRow {
+  id: string;
+  author_id: string;
+  author_name: string;
+  created_at: Date;
+  text_ciphertext: Buffer;
+  key_version: number;
+  signature: string;
+}
+
+const SELECT = `SELECT k.*, u.display_name AS operator_name FROM consultations k JOIN users u ON u.id = k.operator_id`;
+
+export function createConsultationsRepository(q: Queryable) {
+  return {
+    async find(id: string, opts: { forUpdate?: boolean } = {}): Promise<ConsultationRow | undefined> {
+      const { rows } = await q.query<ConsultationRow>(
+        `${SELECT} WHERE k.id = $1${opts.forUpdate ? ' FOR UPDATE OF k' : ''}`,
+        [id],
+      );
+      return rows[0];
+    },
+
+    async insert(r: {
+      id: string;
+      callId: string | null;
+      channel: string;
+      operatorId: string;
+      data: ConsultationData;
+      sealed: Buffer;
+      keyVersion: number;
+    }): Promise<boolean> {
+      const { rowCount } = await q.query(
+        `INSERT INTO consultations (id, call_id, channel, operator_id, caller_hash, taxonomy_version, data, notes_ciphertext,
+                                    notes_key_version, revision)
+         VALUES ($1, $2, $3, $4, (SELECT caller_hash FROM calls WHERE id = $2),
+                 (SELECT version FROM taxonomy_versions WHERE active ORDER BY created_at DESC LIMIT 1), $5, $6, $7, 1)
+         ON CONFLICT (id) DO NOTHING`,
+        [r.id, r.callId, r.channel, r.operatorId, JSON.stringify(r.data), r.sealed, r.keyVersion],
+      );
+      return Boolean(rowCount);
+    },
+
+    async update(
+      id: string,
+      r: { channel: string; data: ConsultationData; sealed: Buffer; keyVersion: number },
+    ) {
+      await q.query(
+        `UPDATE consultations SET channel = $2, data = $3, notes_ciphertext = $4, notes_key_version = $5,
+                revision = revision + 1, updated_at = now() WHERE id = $1`,
+        [id, r.channel, JSON.stringify(r.data), r.sealed, r.keyVersion],
+      );
+    },
+
+    async finalize(id: string) {
+      await q.query(
+        `UPDATE consultations SET status = 'final', finalized_at = now(), updated_at = now() WHERE id = $1`,
+        [id],
+      );
+    },
+
+    async latestRisk(consultationId: string): Promise<RiskRow | undefined> {
+      const { rows } = await q.query<RiskRow>(
+        'SELECT * FROM risk_assessments WHERE consultation_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1',
+        [consultationId],
+      );
+      return rows[0];
+    },
+
+    async addenda(consultationId: string): Promise<AddendumRow[]> {
+      const { rows } = await q.query<AddendumRow>(
+        `SELECT a.id, a.author_id, u.display_name AS author_name, a.created_at, a.text_ciphertext, a.key_version, a.signature
+           FROM consultation_addenda a JOIN users u ON u.id = a.author_id
+          WHERE a.consultation_id = $1 ORDER BY a.created_at, a.id`,
+        [consultationId],
+      );
+      return rows;
+    },
+
+    async insertAddendum(r: {
+      id: string;
+      consultationId: string;
+      authorId: string;
+      createdAt: Date;
+      sealed: Buffer;
+      keyVersion: number;
+      signature: string;
+    }) {
+      await q.query(
+        `INSERT INTO consultation_addenda (id, consultation_id, author_id, created_at, text_ciphertext, key_version, signature)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [r.id, r.consultationId, r.authorId, r.createdAt, r.sealed, r.keyVersion, r.signature],
+      );
+    },
+
+    async priorContacts(callerHash: string, before: Date): Promise<number> {
+      const { rows } = await q.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM calls WHERE caller_hash = $1 AND offered_at < $2 AND offered_at >= $2 - interval '90 days'`,
+        [callerHash, before],
+      );
+      return rows[0]?.n ?? 0;
+    },
+
+    /** Earlier consultations with the same caller hash: summaries only, never free text. */
+    async history(id: string, callerHash: string) {
+      const { rows } = await q.query<{
+        id: string;
+        created_at: Date;
+        status: 'draft' | 'final';
+        data: ConsultationData;
+        taxonomy_version: string;
+        risk_level: string | null;
+      }>(
+        `SELECT k.id, k.created_at, k.status, k.data, k.taxonomy_version,
+                (SELECT r.final_level FROM risk_assessments r WHERE r.consultation_id = k.id
+                  ORDER BY r.created_at DESC LIMIT 1) AS risk_level
+           FROM consultations k
+          WHERE k.caller_hash = $1 AND k.id <> $2
+          ORDER BY k.created_at DESC LIMIT 50`,
+        [callerHash, id],
+      );
+      return rows;
+    },
+  };
+}

@@ -1,0 +1,312 @@
+import { createHash } from 'node:crypto';
+import { inTransaction, writeAudit } from '@korgon/db';
+import {
+  type Consultation,
+  ConsultationSecret,
+  can,
+  finalizeIssues,
+  type RiskRecord,
+  type SaveConsultationBody,
+  Taxonomy,
+} from '@korgon/domain';
+import type pg from 'pg';
+import { AppError, ConflictError, ForbiddenError, NotFoundError } from '../../errors';
+import { open, type SealKey, seal, UnreadableError } from '../../lib/sealed';
+import type { SessionUser } from '../auth/repository';
+import {
+  type ConsultationRow,
+  createConsultationsRepository,
+  type Queryable,
+  type RiskRow,
+} from './repository';
+
+/** A 409 that carries the record as it is now, so the console can show both versions to merge. */
+export class RevisionConflictError extends ConflictError {
+  constructor(message: string, current: Consultation) {
+    super(message, { current });
+  }
+}
+
+export function toRiskRecord(r: RiskRow, names: Map<string, string>): RiskRecord {
+  const o = r.override;
+  return {
+    id: r.id,
+    methodologyId: r.methodology_id,
+    methodologyVersion: r.methodology_version,
+    answers: r.answers,
+    score: r.score,
+    computedLevel: r.computed_level,
+    minimumLevel: r.minimum_level,
+    finalLevel: r.final_level,
+    override: o
+      ? {
+          level: o.level,
+          reason: o.reason,
+          direction: o.direction,
+          status: o.status,
+          by: { id: o.byId, displayName: names.get(o.byId) ?? '' },
+          at: o.at,
+          signedBy: o.signedById ? { id: o.signedById, displayName: names.get(o.signedById) ?? '' } : null,
+          signedAt: o.signedAt,
+          signOffNote: o.signOffNote,
+        }
+      : null,
+    createdAt: r.created_at.toISOString(),
+  };
+}
+
+export async function namesOf(
+  q: Queryable,
+  ids: (string | null | undefined)[],
+): Promise<Map<string, string>> {
+  const wanted = [...new Set(ids.filter((x): x is string => Boolean(x)))];
+  if (wanted.length === 0) return new Map();
+  const { rows } = await q.query<{ id: string; display_name: string }>(
+    'SELECT id, display_name FROM users WHERE id = ANY($1::uuid[])',
+    [wanted],
+  );
+  return new Map(rows.map((r) => [r.id, r.display_name]));
+}
+
+/**
+ * The anonymous consultation: saved as the operator types (revision-checked, client-made ids), free text
+ * sealed with the record's id, final once finalized and then changed only by signed addenda; every read by
+ * someone other than the author goes to the audit log.
+ */
+export function createConsultationsService(pool: pg.Pool, key: SealKey) {
+  const taxonomies = new Map<string, Taxonomy>();
+  const taxonomy = async (q: Queryable, version: string) => {
+    const cached = taxonomies.get(version);
+    if (cached) return cached;
+    const { rows } = await q.query<{ document: unknown }>(
+      'SELECT document FROM taxonomy_versions WHERE version = $1',
+      [version],
+    );
+    const t = Taxonomy.parse(rows[0]?.document);
+    taxonomies.set(version, t);
+    return t;
+  };
+
+  const sealSecret = (id: string, secret: ConsultationSecret) => seal(key, id, JSON.stringify(secret));
+  const openSecret = (row: ConsultationRow): ConsultationSecret => {
+    if (!row.notes_ciphertext || row.notes_key_version === null) return ConsultationSecret.parse({});
+    try {
+      return ConsultationSecret.parse(
+        JSON.parse(open(key, row.id, row.notes_ciphertext, row.notes_key_version)),
+      );
+    } catch (err) {
+      if (err instanceof UnreadableError)
+        throw new AppError(409, 'conflict', `The notes of this record cannot be read: ${err.message}.`);
+      throw err;
+    }
+  };
+
+  async function view(q: Queryable, row: ConsultationRow): Promise<Consultation> {
+    const repo = createConsultationsRepository(q);
+    const [risk, addenda] = await Promise.all([repo.latestRisk(row.id), repo.addenda(row.id)]);
+    const names = await namesOf(q, [risk?.override?.byId, risk?.override?.signedById]);
+    const callOffered = row.call_id
+      ? (
+          await q.query<{ offered_at: Date | null }>('SELECT offered_at FROM calls WHERE id = $1', [
+            row.call_id,
+          ])
+        ).rows[0]?.offered_at
+      : null;
+    return {
+      id: row.id,
+      callId: row.call_id,
+      channel: row.channel,
+      operator: { id: row.operator_id, displayName: row.operator_name },
+      status: row.status,
+      revision: row.revision,
+      taxonomyVersion: row.taxonomy_version,
+      data: row.data,
+      secret: openSecret(row),
+      risk: risk ? toRiskRecord(risk, names) : null,
+      addenda: addenda.map((a) => ({
+        id: a.id,
+        author: { id: a.author_id, displayName: a.author_name },
+        createdAt: a.created_at.toISOString(),
+        text: open(key, a.id, a.text_ciphertext, a.key_version),
+        signature: a.signature,
+      })),
+      repeatContacts: row.caller_hash
+        ? await repo.priorContacts(row.caller_hash, callOffered ?? row.created_at)
+        : 0,
+      createdAt: row.created_at.toISOString(),
+      updatedAt: row.updated_at.toISOString(),
+      finalizedAt: row.finalized_at?.toISOString() ?? null,
+    };
+  }
+
+  /** Reading: the author, or a role allowed to read any record (audited). */
+  async function readable(q: Queryable, id: string, actor: SessionUser, opts: { forUpdate?: boolean } = {}) {
+    const row = await createConsultationsRepository(q).find(id, opts);
+    if (!row) throw new NotFoundError('That consultation');
+    if (row.operator_id !== actor.id && !can(actor.role, 'consultation:read-any')) {
+      throw new ForbiddenError('Only its author and supervisors can open this consultation.');
+    }
+    return row;
+  }
+
+  const audit = (
+    q: Queryable,
+    actor: SessionUser,
+    action: Parameters<typeof writeAudit>[1]['action'],
+    id: string,
+    details = {},
+  ) =>
+    writeAudit(q, {
+      action,
+      actorId: actor.id,
+      actorRole: actor.role,
+      targetType: 'consultation',
+      targetId: id,
+      details,
+    });
+
+  return {
+    view,
+    readable,
+
+    async get(id: string, actor: SessionUser): Promise<Consultation> {
+      return inTransaction(pool, async (c) => {
+        const row = await readable(c, id, actor);
+        if (row.operator_id !== actor.id) await audit(c, actor, 'consultation.read', id);
+        return view(c, row);
+      });
+    },
+
+    async save(
+      id: string,
+      body: SaveConsultationBody,
+      actor: SessionUser,
+    ): Promise<{ created: boolean; consultation: Consultation }> {
+      return inTransaction(pool, async (c) => {
+        const repo = createConsultationsRepository(c);
+        const sealed = sealSecret(id, body.secret);
+        let row = await repo.find(id, { forUpdate: true });
+        if (!row) {
+          if (body.baseRevision !== 0) throw new NotFoundError('That consultation');
+          if (body.callId) {
+            const call = await c.query<{ operator_id: string | null }>(
+              'SELECT operator_id FROM calls WHERE id = $1',
+              [body.callId],
+            );
+            if (!call.rows[0]) throw new AppError(400, 'invalid_request', 'That call does not exist.');
+          }
+          await repo.insert({
+            id,
+            callId: body.callId ?? null,
+            channel: body.channel,
+            operatorId: actor.id,
+            data: body.data,
+            sealed,
+            keyVersion: key.version,
+          });
+          row = await repo.find(id);
+          if (!row) throw new Error('inserted consultation not found');
+          return { created: true, consultation: await view(c, row) };
+        }
+        if (row.operator_id !== actor.id)
+          throw new ForbiddenError('Only the author edits a draft; add an addendum once it is final.');
+        if (row.status === 'final') {
+          throw new RevisionConflictError(
+            'This consultation is final and cannot be changed; add an addendum instead.',
+            await view(c, row),
+          );
+        }
+        if (row.revision !== body.baseRevision) {
+          throw new RevisionConflictError(
+            `This draft was saved elsewhere (revision ${row.revision}, yours was based on ${body.baseRevision}). Compare both versions and merge.`,
+            await view(c, row),
+          );
+        }
+        await repo.update(id, { channel: body.channel, data: body.data, sealed, keyVersion: key.version });
+        const updated = await repo.find(id);
+        if (!updated) throw new NotFoundError('That consultation');
+        return { created: false, consultation: await view(c, updated) };
+      });
+    },
+
+    async finalize(id: string, revision: number, actor: SessionUser): Promise<Consultation> {
+      return inTransaction(pool, async (c) => {
+        const repo = createConsultationsRepository(c);
+        const row = await readable(c, id, actor, { forUpdate: true });
+        if (row.operator_id !== actor.id)
+          throw new ForbiddenError('Only the author finalizes a consultation.');
+        if (row.status === 'final')
+          throw new RevisionConflictError('This consultation is final already.', await view(c, row));
+        if (row.revision !== revision) {
+          throw new RevisionConflictError(
+            `Save your latest changes first (the record is at revision ${row.revision}).`,
+            await view(c, row),
+          );
+        }
+        const issues = finalizeIssues(await taxonomy(c, row.taxonomy_version), row.data);
+        if (issues.length > 0) {
+          throw new AppError(
+            400,
+            'incomplete',
+            `The consultation cannot be finalized yet: ${issues[0]?.message}`,
+            {
+              issues: issues.map((i) => ({ path: `data.${i.path}`, message: i.message, code: i.code })),
+            },
+          );
+        }
+        await repo.finalize(id);
+        await audit(c, actor, 'consultation.finalized', id, { revision });
+        const done = await repo.find(id);
+        if (!done) throw new NotFoundError('That consultation');
+        return view(c, done);
+      });
+    },
+
+    async addAddendum(id: string, text: string, actor: SessionUser): Promise<Consultation> {
+      return inTransaction(pool, async (c) => {
+        const repo = createConsultationsRepository(c);
+        const row = await readable(c, id, actor, { forUpdate: true });
+        if (row.status !== 'final')
+          throw new ConflictError(
+            'This consultation is still a draft: edit it instead of adding an addendum.',
+          );
+        const addendumId = crypto.randomUUID();
+        const createdAt = new Date();
+        const signature = createHash('sha256')
+          .update(JSON.stringify([id, actor.id, createdAt.toISOString(), text]))
+          .digest('hex');
+        await repo.insertAddendum({
+          id: addendumId,
+          consultationId: id,
+          authorId: actor.id,
+          createdAt,
+          sealed: seal(key, addendumId, text),
+          keyVersion: key.version,
+          signature,
+        });
+        await audit(c, actor, 'consultation.addendum', id, { addendumId, signature });
+        return view(c, row);
+      });
+    },
+
+    async history(id: string, actor: SessionUser) {
+      return inTransaction(pool, async (c) => {
+        const row = await readable(c, id, actor);
+        if (!row.caller_hash) return [];
+        const rows = await createConsultationsRepository(c).history(id, row.caller_hash);
+        await audit(c, actor, 'consultation.history_read', id, { entries: rows.length });
+        return rows.map((r) => ({
+          id: r.id,
+          createdAt: r.created_at.toISOString(),
+          status: r.status,
+          contactKind: r.data.contactKind ?? null,
+          violenceForms: r.data.violenceForms ?? [],
+          riskLevel: r.risk_level,
+          followUp: r.data.followUp ?? {},
+          taxonomyVersion: r.taxonomy_version,
+        }));
+      });
+    },
+  };
+}
+export type ConsultationsService = ReturnType<typeof createConsultationsService>;

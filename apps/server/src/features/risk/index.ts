@@ -1,0 +1,245 @@
+import { writeAudit } from '@korgon/db';
+import {
+  AssessBody,
+  AssessmentResult,
+  ErrorBody,
+  Methodology,
+  OkBody,
+  RiskRecord,
+  SignOffBody,
+  Taxonomy,
+} from '@korgon/domain';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ConflictError, isUniqueViolation, NotFoundError } from '../../errors';
+import { authOf } from '../../plugins/auth';
+import { createRiskService } from './service';
+
+const guarded = { 401: ErrorBody, 403: ErrorBody };
+const VersionParams = z.object({ id: z.string().min(1).max(64), version: z.string().min(1).max(32) });
+const MethodologySummary = z.object({
+  id: z.string(),
+  version: z.string(),
+  title: z.record(z.string(), z.string()),
+  active: z.boolean(),
+  createdAt: z.string(),
+});
+
+/** Methodologies (versioned documents), the live preview, supervisor sign-offs, and the taxonomy. */
+const risk: FastifyPluginAsyncZod = async (app) => {
+  const service = createRiskService(app.pool, app.io);
+
+  app.post(
+    '/api/risk/assess',
+    {
+      config: { permission: 'risk:assess' },
+      schema: {
+        tags: ['risk'],
+        summary: 'Assess answers by a methodology version; stores nothing (the live preview)',
+        body: AssessBody,
+        response: { 200: AssessmentResult, 400: ErrorBody, 404: ErrorBody, ...guarded },
+      },
+    },
+    async (req) => service.preview(req.body.methodologyId, req.body.version, req.body.answers),
+  );
+
+  app.get(
+    '/api/methodologies/active',
+    {
+      config: { permission: 'risk:assess' },
+      schema: {
+        tags: ['risk'],
+        summary: 'The active methodology document',
+        response: { 200: Methodology, 404: ErrorBody, ...guarded },
+      },
+    },
+    async () => service.active(),
+  );
+
+  app.get(
+    '/api/methodologies/:id/:version',
+    {
+      config: { permission: 'risk:assess' },
+      schema: {
+        tags: ['risk'],
+        summary: 'A methodology document by version (earlier assessments keep theirs)',
+        params: VersionParams,
+        response: { 200: Methodology, 404: ErrorBody, ...guarded },
+      },
+    },
+    async (req) => service.methodology(app.pool, req.params.id, req.params.version),
+  );
+
+  app.post(
+    '/api/risk/assessments/:id/sign-off',
+    {
+      config: { permission: 'risk:sign-off' },
+      schema: {
+        tags: ['risk'],
+        summary: "Approve or refuse an operator's lowered risk level",
+        params: z.object({ id: z.uuid() }),
+        body: SignOffBody,
+        response: { 200: RiskRecord, 404: ErrorBody, 409: ErrorBody, ...guarded },
+      },
+    },
+    async (req) => service.signOff(req.params.id, req.body.approve, req.body.note, authOf(req).user),
+  );
+
+  app.get(
+    '/api/admin/methodologies',
+    {
+      config: { permission: 'methodology:manage' },
+      schema: {
+        tags: ['admin'],
+        summary: 'All methodology versions',
+        response: { 200: z.array(MethodologySummary), ...guarded },
+      },
+    },
+    async () => {
+      const { rows } = await app.pool.query<{
+        methodology_id: string;
+        version: string;
+        document: Methodology;
+        active: boolean;
+        created_at: Date;
+      }>(
+        'SELECT methodology_id, version, document, active, created_at FROM methodology_versions ORDER BY created_at DESC',
+      );
+      return rows.map((r) => ({
+        id: r.methodology_id,
+        version: r.version,
+        title: r.document.title,
+        active: r.active,
+        createdAt: r.created_at.toISOString(),
+      }));
+    },
+  );
+
+  app.post(
+    '/api/admin/methodologies',
+    {
+      config: { permission: 'methodology:manage' },
+      bodyLimit: 1024 * 1024,
+      schema: {
+        tags: ['admin'],
+        summary:
+          'Upload a methodology version (the document is the body); 409 when that id and version exist',
+        body: Methodology,
+        response: { 201: MethodologySummary, 400: ErrorBody, 409: ErrorBody, ...guarded },
+      },
+    },
+    async (req, reply) => {
+      const actor = authOf(req).user;
+      const m = req.body;
+      try {
+        const { rows } = await app.pool.query<{ created_at: Date }>(
+          'INSERT INTO methodology_versions (methodology_id, version, document, created_by) VALUES ($1, $2, $3, $4) RETURNING created_at',
+          [m.id, m.version, JSON.stringify(m), actor.id],
+        );
+        await writeAudit(app.pool, {
+          action: 'methodology.uploaded',
+          actorId: actor.id,
+          actorRole: actor.role,
+          targetType: 'methodology',
+          targetId: `${m.id}@${m.version}`,
+        });
+        return reply.code(201).send({
+          id: m.id,
+          version: m.version,
+          title: m.title,
+          active: false,
+          createdAt: (rows[0]?.created_at ?? new Date()).toISOString(),
+        });
+      } catch (err) {
+        if (isUniqueViolation(err))
+          throw new ConflictError(
+            `Methodology ${m.id} version ${m.version} exists already; give the new document another version.`,
+          );
+        throw err;
+      }
+    },
+  );
+
+  app.post(
+    '/api/admin/methodologies/:id/:version/activate',
+    {
+      config: { permission: 'methodology:manage' },
+      schema: {
+        tags: ['admin'],
+        summary: 'Make a methodology version the active one (new assessments use it)',
+        params: VersionParams,
+        response: { 200: OkBody, 404: ErrorBody, ...guarded },
+      },
+    },
+    async (req) => {
+      const actor = authOf(req).user;
+      const client = await app.pool.connect();
+      try {
+        await client.query('BEGIN');
+        const found = await client.query(
+          'SELECT 1 FROM methodology_versions WHERE methodology_id = $1 AND version = $2 FOR UPDATE',
+          [req.params.id, req.params.version],
+        );
+        if (!found.rowCount) throw new NotFoundError(`Methodology ${req.params.id} ${req.params.version}`);
+        await client.query('UPDATE methodology_versions SET active = false WHERE active');
+        await client.query(
+          'UPDATE methodology_versions SET active = true WHERE methodology_id = $1 AND version = $2',
+          [req.params.id, req.params.version],
+        );
+        await writeAudit(client, {
+          action: 'methodology.activated',
+          actorId: actor.id,
+          actorRole: actor.role,
+          targetType: 'methodology',
+          targetId: `${req.params.id}@${req.params.version}`,
+        });
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+      return { ok: true as const };
+    },
+  );
+
+  const taxonomy = async (version?: string) => {
+    const { rows } = version
+      ? await app.pool.query<{ document: unknown }>(
+          'SELECT document FROM taxonomy_versions WHERE version = $1',
+          [version],
+        )
+      : await app.pool.query<{ document: unknown }>(
+          'SELECT document FROM taxonomy_versions WHERE active ORDER BY created_at DESC LIMIT 1',
+        );
+    if (!rows[0]) throw new NotFoundError(version ? `Taxonomy ${version}` : 'An active taxonomy');
+    return Taxonomy.parse(rows[0].document);
+  };
+  app.get(
+    '/api/taxonomy',
+    {
+      config: { permission: 'consultation:read' },
+      schema: {
+        tags: ['consultations'],
+        summary: 'The active taxonomy (options of the consultation form, ky/ru/en)',
+        response: { 200: Taxonomy, 404: ErrorBody, ...guarded },
+      },
+    },
+    async () => taxonomy(),
+  );
+  app.get(
+    '/api/taxonomy/:version',
+    {
+      config: { permission: 'consultation:read' },
+      schema: {
+        tags: ['consultations'],
+        summary: 'A taxonomy by version (old records stay readable)',
+        params: z.object({ version: z.string().min(1).max(32) }),
+        response: { 200: Taxonomy, 404: ErrorBody, ...guarded },
+      },
+    },
+    async (req) => taxonomy(req.params.version),
+  );
+};
+export default risk;

@@ -1,0 +1,241 @@
+import { inTransaction, writeAudit } from '@korgon/db';
+import {
+  type Assessment,
+  assess,
+  levelRank,
+  Methodology,
+  type RiskBody,
+  type RiskRecord,
+  rooms,
+} from '@korgon/domain';
+import type pg from 'pg';
+import { AppError, ConflictError, ForbiddenError, NotFoundError } from '../../errors';
+import type { KorgonIo } from '../../plugins/socket';
+import type { SessionUser } from '../auth/repository';
+import {
+  createConsultationsRepository,
+  type Queryable,
+  type RiskRow,
+  type StoredOverride,
+} from '../consultations/repository';
+import { namesOf, toRiskRecord } from '../consultations/service';
+
+const ALERT_LEVELS = new Set(['high', 'critical']);
+
+/**
+ * Risk assessment by a versioned methodology (DOMAIN.md §5): previews that store nothing, assessments stored
+ * with the consultation (every answer, computed and final level, override with who and when), overrides that
+ * raise freely with a reason and lower only with a supervisor's sign-off and never below a floor.
+ */
+export function createRiskService(pool: pg.Pool, io: KorgonIo) {
+  const cache = new Map<string, Methodology>();
+
+  async function methodology(q: Queryable, id: string, version: string): Promise<Methodology> {
+    const k = `${id}@${version}`;
+    const hit = cache.get(k);
+    if (hit) return hit;
+    const { rows } = await q.query<{ document: unknown }>(
+      'SELECT document FROM methodology_versions WHERE methodology_id = $1 AND version = $2',
+      [id, version],
+    );
+    if (!rows[0]) throw new NotFoundError(`Methodology ${id} ${version}`);
+    const m = Methodology.parse(rows[0].document);
+    cache.set(k, m);
+    return m;
+  }
+
+  function checkAnswers(m: Methodology, answers: Record<string, string>) {
+    const known = new Set(m.items.map((i) => i.id));
+    const unknown = Object.keys(answers).filter((k) => !known.has(k));
+    if (unknown.length > 0) {
+      throw new AppError(
+        400,
+        'invalid_request',
+        `These items are not in ${m.id} ${m.version}: ${unknown.join(', ')}.`,
+        {
+          issues: unknown.map((k) => ({
+            path: `body.answers.${k}`,
+            message: 'not an item of this methodology',
+          })),
+        },
+      );
+    }
+  }
+
+  const alert = (consultationId: string, level: string, operator: SessionUser) => ({
+    consultationId,
+    level,
+    operator: { id: operator.id, displayName: operator.displayName },
+    at: new Date().toISOString(),
+  });
+
+  return {
+    methodology,
+
+    async active(): Promise<Methodology> {
+      const { rows } = await pool.query<{ methodology_id: string; version: string }>(
+        'SELECT methodology_id, version FROM methodology_versions WHERE active LIMIT 1',
+      );
+      if (!rows[0]) throw new NotFoundError('An active methodology');
+      return methodology(pool, rows[0].methodology_id, rows[0].version);
+    },
+
+    async preview(id: string, version: string, answers: RiskBody['answers']): Promise<Assessment> {
+      const m = await methodology(pool, id, version);
+      checkAnswers(m, answers);
+      return assess(m, answers);
+    },
+
+    async save(
+      consultationId: string,
+      body: RiskBody,
+      actor: SessionUser,
+    ): Promise<{ record: RiskRecord; result: Assessment }> {
+      const out = await inTransaction(pool, async (c) => {
+        const k = await createConsultationsRepository(c).find(consultationId, { forUpdate: true });
+        if (!k) throw new NotFoundError('That consultation');
+        if (k.operator_id !== actor.id)
+          throw new ForbiddenError('Only the author assesses risk in a consultation.');
+        if (k.status === 'final')
+          throw new ConflictError(
+            'This consultation is final: reassess in a new consultation (for example the follow-up).',
+          );
+        const m = await methodology(c, body.methodologyId, body.version);
+        checkAnswers(m, body.answers);
+        const result = assess(m, body.answers);
+        let finalLevel = result.level;
+        let override: StoredOverride | null = null;
+        if (body.override && body.override.level !== result.level) {
+          const rank = levelRank(m, body.override.level);
+          if (rank < 0)
+            throw new AppError(
+              400,
+              'invalid_request',
+              `"${body.override.level}" is not a level of ${m.id} ${m.version}.`,
+            );
+          if (rank < levelRank(m, result.minimumLevel)) {
+            throw new AppError(
+              400,
+              'invalid_request',
+              `The level cannot go below ${result.minimumLevel}: a floor or an immediate danger holds.`,
+              {
+                issues: [{ path: 'body.override.level', message: `at least ${result.minimumLevel}` }],
+              },
+            );
+          }
+          const raise = rank > levelRank(m, result.level);
+          override = {
+            level: body.override.level,
+            reason: body.override.reason,
+            direction: raise ? 'raise' : 'lower',
+            status: raise ? 'applied' : 'pending_sign_off',
+            byId: actor.id,
+            at: new Date().toISOString(),
+            signedById: null,
+            signedAt: null,
+            signOffNote: null,
+          };
+          if (raise) finalLevel = body.override.level;
+        }
+        const { rows } = await c.query<RiskRow>(
+          `INSERT INTO risk_assessments (consultation_id, methodology_id, methodology_version, answers, score, computed_level,
+                                         minimum_level, final_level, override, result, created_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
+          [
+            consultationId,
+            m.id,
+            m.version,
+            JSON.stringify(body.answers),
+            result.score,
+            result.level,
+            result.minimumLevel,
+            finalLevel,
+            override ? JSON.stringify(override) : null,
+            JSON.stringify(result),
+            actor.id,
+          ],
+        );
+        const row = rows[0] as RiskRow;
+        if (override) {
+          await writeAudit(c, {
+            action: 'risk.override',
+            actorId: actor.id,
+            actorRole: actor.role,
+            targetType: 'consultation',
+            targetId: consultationId,
+            details: {
+              assessmentId: row.id,
+              from: result.level,
+              to: override.level,
+              direction: override.direction,
+            },
+          });
+        }
+        return { row, result, names: await namesOf(c, [actor.id]) };
+      });
+      const record = toRiskRecord(out.row, out.names);
+      if (ALERT_LEVELS.has(record.finalLevel))
+        io.to(rooms.role('supervisor')).emit('alert:risk', alert(consultationId, record.finalLevel, actor));
+      if (record.override?.status === 'pending_sign_off') {
+        io.to(rooms.role('supervisor')).emit('risk:sign-off-requested', {
+          ...alert(consultationId, record.computedLevel, actor),
+          assessmentId: record.id,
+          requestedLevel: record.override.level,
+          reason: record.override.reason,
+        });
+      }
+      return { record, result: out.result };
+    },
+
+    async signOff(
+      assessmentId: string,
+      approve: boolean,
+      note: string | undefined,
+      supervisor: SessionUser,
+    ): Promise<RiskRecord> {
+      const out = await inTransaction(pool, async (c) => {
+        const { rows } = await c.query<RiskRow>('SELECT * FROM risk_assessments WHERE id = $1 FOR UPDATE', [
+          assessmentId,
+        ]);
+        const row = rows[0];
+        if (!row) throw new NotFoundError('That assessment');
+        if (row.override?.status !== 'pending_sign_off')
+          throw new ConflictError('This assessment has no override waiting for a sign-off.');
+        if (row.override.byId === supervisor.id)
+          throw new ForbiddenError('Another supervisor must sign off your own override.');
+        const override: StoredOverride = {
+          ...row.override,
+          status: approve ? 'signed' : 'refused',
+          signedById: supervisor.id,
+          signedAt: new Date().toISOString(),
+          signOffNote: note ?? null,
+        };
+        const finalLevel = approve ? override.level : row.final_level;
+        const updated = await c.query<RiskRow>(
+          'UPDATE risk_assessments SET override = $2, final_level = $3 WHERE id = $1 RETURNING *',
+          [assessmentId, JSON.stringify(override), finalLevel],
+        );
+        await writeAudit(c, {
+          action: 'risk.sign_off',
+          actorId: supervisor.id,
+          actorRole: supervisor.role,
+          targetType: 'consultation',
+          targetId: row.consultation_id,
+          details: { assessmentId, approved: approve, level: override.level },
+        });
+        return { row: updated.rows[0] as RiskRow, names: await namesOf(c, [override.byId, supervisor.id]) };
+      });
+      const record = toRiskRecord(out.row, out.names);
+      const event = {
+        consultationId: out.row.consultation_id,
+        assessmentId,
+        approved: approve,
+        finalLevel: record.finalLevel,
+        by: supervisor.displayName,
+      };
+      io.to([rooms.user(out.row.created_by), rooms.role('supervisor')]).emit('risk:signed', event);
+      return record;
+    },
+  };
+}
+export type RiskService = ReturnType<typeof createRiskService>;
