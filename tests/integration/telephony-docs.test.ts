@@ -18,7 +18,7 @@ const run = promisify(execFile);
 const root = findRepoRoot(import.meta.dirname);
 
 /** The curl example of docs/telephony.md, exactly as written there. */
-export function curlExample(): string {
+function curlExample(): string {
   const doc = readFileSync(resolve(root, 'docs/telephony.md'), 'utf8');
   const block = /<!-- curl-example:start -->\s*```sh\n([\s\S]*?)```/.exec(doc)?.[1];
   if (!block) throw new Error('docs/telephony.md has no curl example');

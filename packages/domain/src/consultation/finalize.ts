@@ -40,8 +40,8 @@ export function finalizeIssues(t: Taxonomy, d: ConsultationData): FinalizeIssue[
   known('perpetrator.relation', 'perpetratorRelations', d.perpetrator.relation);
   known('perpetrator.gender', 'genders', d.perpetrator.gender);
   known('perpetrator.ageBand', 'ageBands', d.perpetrator.ageBand);
-  d.violenceForms.forEach((v, i) => known(`violenceForms.${i}`, 'violenceForms', v));
-  d.servicesGiven.forEach((v, i) => known(`servicesGiven.${i}`, 'services', v));
+  for (const [i, v] of d.violenceForms.entries()) known(`violenceForms.${i}`, 'violenceForms', v);
+  for (const [i, v] of d.servicesGiven.entries()) known(`servicesGiven.${i}`, 'services', v);
   const safetyItems = new Set(t.safetyPlan.flatMap((s) => s.items.map((i) => i.id)));
   for (const id of Object.keys(d.safetyPlan)) {
     if (!safetyItems.has(id))

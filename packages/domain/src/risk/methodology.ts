@@ -109,7 +109,7 @@ export const Methodology = z
         return;
       }
       const [key, list] = 'any' in c ? (['any', c.any] as const) : (['all', c.all] as const);
-      list.forEach((sub, i) => checkCondition(sub, [...path, key, i]));
+      for (const [i, sub] of list.entries()) checkCondition(sub, [...path, key, i]);
     };
     m.floors.forEach((f, i) => {
       checkCondition(f.when, ['floors', i, 'when']);
