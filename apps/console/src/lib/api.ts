@@ -34,7 +34,7 @@ export function setUnauthorizedHandler(handler: UnauthorizedHandler | null): voi
 }
 
 interface RequestOptions<T> {
-  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   body?: unknown;
   parse: Parser<T>;
   /** A 401 is an ordinary answer here (sign-in, the first look at /me), not a lost session. */
@@ -115,6 +115,7 @@ export const api = {
     request(path, { parse, expectUnauthenticated }),
   post: <T>(path: string, body: unknown, parse: Parser<T>, expectUnauthenticated = false) =>
     request(path, { method: 'POST', body, parse, expectUnauthenticated }),
+  put: <T>(path: string, body: unknown, parse: Parser<T>) => request(path, { method: 'PUT', body, parse }),
   patch: <T>(path: string, body: unknown, parse: Parser<T>) =>
     request(path, { method: 'PATCH', body, parse }),
   delete: <T>(path: string, parse: Parser<T>) => request(path, { method: 'DELETE', parse }),

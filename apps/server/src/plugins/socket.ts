@@ -39,10 +39,12 @@ export default fp(
         callback(ok ? null : 'origin not allowed', ok);
       },
     });
-    // Its own small pool: the adapter keeps one connection LISTENing for as long as the server runs.
+    // Its own pool: one connection LISTENs for as long as the server runs, and exactly one publishes. The
+    // adapter awaits a NOTIFY before it delivers each broadcast, so a single publishing connection (served
+    // first come, first served) keeps this process's pushes in the order they were emitted.
     const pool = new pg.Pool({
       connectionString: opts.databaseUrl,
-      max: 3,
+      max: 2,
       application_name: 'korgon-socket',
     });
     pool.on('error', (err) =>

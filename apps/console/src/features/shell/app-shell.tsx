@@ -33,7 +33,7 @@ function View({ route }: { route: Shown }) {
 
 /** The signed-in console: header, the role's areas, and the area on screen. */
 export function AppShell({ me }: { me: Me }) {
-  useRealtime();
+  useRealtime(me.role);
   useUserLocale(me.locale);
 
   const route = useRoute();

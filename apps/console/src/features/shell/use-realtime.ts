@@ -1,15 +1,19 @@
+import { can, type Role } from '@korgon/domain';
 import { useEffect } from 'react';
 import { openSocket } from '../../lib/socket';
 import { authApi } from '../auth/auth-api';
 import { useAuthStore } from '../auth/auth-store';
+import { followQueue } from '../queue/queue-live';
 
 const RETRY_AFTER_REFUSAL_MS = 15_000;
 
-/** The live connection, open exactly while the signed-in shell is on screen. */
-export function useRealtime(): void {
+/** The live connection, open exactly while the signed-in shell is on screen; it carries the live queue. */
+export function useRealtime(role: Role): void {
+  const watchesQueue = can(role, 'queue:read');
   useEffect(() => {
     const socket = openSocket();
     let retry: number | undefined;
+    const unfollow = watchesQueue ? followQueue(socket) : undefined;
 
     socket.on('session:ended', () => useAuthStore.getState().endSession());
     socket.on('me:updated', ({ locale }) => useAuthStore.getState().localeChangedElsewhere(locale));
@@ -27,8 +31,9 @@ export function useRealtime(): void {
 
     return () => {
       window.clearTimeout(retry);
+      unfollow?.();
       socket.removeAllListeners();
       socket.disconnect();
     };
-  }, []);
+  }, [watchesQueue]);
 }
