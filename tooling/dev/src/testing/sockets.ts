@@ -42,7 +42,13 @@ export function recordChanges(s: ConsoleSocket) {
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('no matching queue change arrived')), timeoutMs);
-        waiters.push({ match, resolve: (c) => (clearTimeout(timer), resolve(c)) });
+        waiters.push({
+          match,
+          resolve: (c) => {
+            clearTimeout(timer);
+            resolve(c);
+          },
+        });
       });
     },
   };
