@@ -5,12 +5,11 @@ import {
   postEvents,
   recordChanges,
   signIn,
+  startTestWorker,
   TEST_PASSWORD,
   type TestApp,
 } from '@korgon/dev/testing';
 import type { QueueCall, QueueSnapshot } from '@korgon/domain';
-import { startWorker } from '@korgon/worker';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let t: TestApp;
@@ -152,11 +151,7 @@ describe('the live queue', () => {
   });
 
   it('operators go on call, into wrap-up, and back to available when the worker ends the wrap-up', async () => {
-    const worker = await startWorker({
-      databaseUrl: t.databaseUrl,
-      concurrency: 2,
-      log: pino({ level: 'silent' }),
-    });
+    const worker = await startTestWorker(t.databaseUrl, t.env);
     try {
       const sup = await consoleOf('supervisor');
       const opId = (await t.db.pool.query("SELECT id FROM users WHERE username = 'operator2'")).rows[0]

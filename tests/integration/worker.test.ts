@@ -1,8 +1,6 @@
 import { createDb, type DbHandle } from '@korgon/db';
-import { freshDatabase } from '@korgon/dev/testing';
+import { freshDatabase, startTestWorker } from '@korgon/dev/testing';
 import { TASKS } from '@korgon/domain';
-import { startWorker } from '@korgon/worker';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let url: string;
@@ -15,7 +13,10 @@ afterAll(async () => h?.close());
 
 describe('the worker process', () => {
   it('records a heartbeat, runs a job added in a transaction, and stops cleanly', async () => {
-    const worker = await startWorker({ databaseUrl: url, concurrency: 2, log: pino({ level: 'silent' }) });
+    const worker = await startTestWorker(url, {
+      NOTES_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
+      NOTES_KEY_VERSION: 1,
+    });
     try {
       const beat = await h.pool.query('SELECT worker_id FROM worker_heartbeats');
       expect(beat.rows.map((r) => r.worker_id)).toContain(worker.workerId);

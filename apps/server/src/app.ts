@@ -8,7 +8,10 @@ import auth from './features/auth/index';
 import consultations from './features/consultations/index';
 import health from './features/health/index';
 import me from './features/me/index';
+import partnerPortal from './features/partner-portal/index';
+import partners from './features/partners/index';
 import queue from './features/queue/index';
+import referrals, { referralsServiceFor } from './features/referrals/index';
 import risk from './features/risk/index';
 import telephony from './features/telephony/index';
 import { loggerOptions } from './logger';
@@ -87,6 +90,11 @@ export async function buildApp({ config, logger, poolSize }: BuildOptions): Prom
     notesKeyVersion: env.NOTES_KEY_VERSION,
   });
   await app.register(risk);
+  const sealing = { notesKey: env.NOTES_ENCRYPTION_KEY, notesKeyVersion: env.NOTES_KEY_VERSION };
+  await app.register(partners, sealing);
+  app.decorate('referrals', referralsServiceFor(app, { ...sealing, maxAttempts: env.REFERRAL_MAX_ATTEMPTS }));
+  await app.register(referrals);
+  await app.register(partnerPortal, sealing);
 
   await app.register(consolePlugin, { root: env.CONSOLE_DIST ?? DEFAULT_CONSOLE_DIST });
   app.setNotFoundHandler(

@@ -1,4 +1,4 @@
-import { ConfigError } from '@korgon/config';
+import { ConfigError, publicUrlOf } from '@korgon/config';
 import { pino } from 'pino';
 import { workerConfig } from './config';
 import { startWorker } from './worker';
@@ -15,10 +15,17 @@ async function main() {
     throw err;
   }
   const log = pino({ level: config.env.LOG_LEVEL, base: { service: 'worker' } });
+  const { env } = config;
   const worker = await startWorker({
-    databaseUrl: config.env.DATABASE_URL,
+    databaseUrl: env.DATABASE_URL,
     concurrency: config.concurrency,
     log,
+    notesKey: env.NOTES_ENCRYPTION_KEY,
+    notesKeyVersion: env.NOTES_KEY_VERSION,
+    publicUrl: publicUrlOf(env),
+    smtpUrl: env.SMTP_URL,
+    mailFrom: env.MAIL_FROM,
+    webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
   });
   log.info({ workerId: worker.workerId }, 'Korgon worker ready');
   const shutdown = async (signal: string) => {

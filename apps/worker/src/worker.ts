@@ -1,17 +1,24 @@
 import { hostname } from 'node:os';
-import { TASKS, WORKER_HEARTBEAT_MS } from '@korgon/domain';
-import { type Publish, WRAP_UP_TASK } from '@korgon/queue';
+import { rooms, TASKS, WORKER_HEARTBEAT_MS } from '@korgon/domain';
+import { createAdapterBroadcast, type Publish, WRAP_UP_TASK } from '@korgon/queue';
+import { DELIVER_TASK, ESCALATE_TASK } from '@korgon/referrals';
+import { sealKeyFrom } from '@korgon/signing';
 import { Logger, type Runner, run, type TaskList } from 'graphile-worker';
+import nodemailer from 'nodemailer';
 import pg from 'pg';
 import type { Logger as PinoLogger } from 'pino';
-import { createWorkerPublisher } from './push';
 import { operatorWrapUpEnd } from './tasks/operator-wrap-up-end';
+import { type DeliveryDeps, referralDeliver } from './tasks/referral-deliver';
+import { referralEscalate } from './tasks/referral-escalate';
+import { createWorkerReferralPush } from './tasks/referral-push';
 import { sessionsPrune } from './tasks/sessions-prune';
 
-export function taskList(pool: pg.Pool, publish: Publish): TaskList {
+export function taskList(pool: pg.Pool, publish: Publish, delivery: DeliveryDeps): TaskList {
   return {
     [TASKS.sessionsPrune]: sessionsPrune,
     [WRAP_UP_TASK]: operatorWrapUpEnd(pool, publish),
+    [DELIVER_TASK]: referralDeliver(delivery),
+    [ESCALATE_TASK]: referralEscalate(pool, delivery.key, delivery.push),
   };
 }
 
@@ -25,11 +32,19 @@ export interface WorkerHandle {
 }
 
 /** graphile-worker plus a heartbeat row that /readyz reads. */
-export async function startWorker(opts: {
+export interface WorkerOptions {
   databaseUrl: string;
   concurrency: number;
   log: PinoLogger;
-}): Promise<WorkerHandle> {
+  notesKey: string;
+  notesKeyVersion: number;
+  publicUrl: string;
+  smtpUrl?: string | undefined;
+  mailFrom?: string;
+  webhookTimeoutMs?: number;
+}
+
+export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   const pool = new pg.Pool({
     connectionString: opts.databaseUrl,
     max: opts.concurrency + 2,
@@ -58,11 +73,25 @@ export async function startWorker(opts: {
       message,
     );
   });
-  const publish = createWorkerPublisher(pool, (msg) => opts.log.warn(msg));
+  const broadcast = createAdapterBroadcast(pool, (msg) => opts.log.warn(msg));
+  const publish: Publish = (changes) => {
+    for (const change of changes)
+      broadcast([rooms.role('operator'), rooms.role('supervisor')], 'queue:change', change);
+  };
+  const mailer = opts.smtpUrl ? nodemailer.createTransport(opts.smtpUrl) : null;
+  const delivery: DeliveryDeps = {
+    pool,
+    key: sealKeyFrom(opts.notesKey, opts.notesKeyVersion),
+    push: createWorkerReferralPush(broadcast),
+    publicUrl: opts.publicUrl,
+    webhookTimeoutMs: opts.webhookTimeoutMs ?? 10_000,
+    mailer,
+    mailFrom: opts.mailFrom ?? 'Korgon 5200 <no-reply@korgon.local>',
+  };
   const runner = await run({
     pgPool: pool,
     concurrency: opts.concurrency,
-    taskList: taskList(pool, publish),
+    taskList: taskList(pool, publish, delivery),
     crontab: CRONTAB,
     logger,
     noHandleSignals: true,
@@ -76,6 +105,7 @@ export async function startWorker(opts: {
       stopping ??= (async () => {
         clearInterval(timer);
         await runner.stop();
+        mailer?.close();
         await pool
           .query('DELETE FROM worker_heartbeats WHERE worker_id = $1', [workerId])
           .catch(() => undefined);

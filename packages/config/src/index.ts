@@ -43,6 +43,13 @@ export const Env = z.object({
   CONSOLE_DIST: z.string().optional(),
   /** How long an operator stays in after-call work before becoming available again. */
   WRAP_UP_SECONDS: z.coerce.number().int().min(0).max(3600).default(120),
+  /** SMTP server for e-mail partners (smtp://user:pass@host:port); without it, e-mail deliveries fail clearly. */
+  SMTP_URL: z.url().optional(),
+  MAIL_FROM: z.string().default('Korgon 5200 <no-reply@korgon.local>'),
+  /** Delivery attempts of a referral before it is failed (exponential backoff between them). */
+  REFERRAL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(25).default(6),
+  /** How long a partner's webhook may take to answer. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** How long after its last console closes an operator turns offline. */
   OFFLINE_GRACE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   SESSION_SECRET: secret,

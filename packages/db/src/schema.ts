@@ -40,6 +40,9 @@ export const partnerOrgs = pgTable('partner_orgs', {
   webhookUrl: text('webhook_url'),
   email: text('email'),
   contacts: jsonb('contacts').$type<Record<string, unknown>[]>().notNull().default([]),
+  /** The webhook signing secret, sealed with the notes key (never in clear in the database). */
+  webhookSecretSealed: bytea('webhook_secret_sealed'),
+  webhookSecretKeyVersion: integer('webhook_secret_key_version'),
   active: boolean('active').notNull().default(true),
   createdAt: createdAt(),
   updatedAt: tstz('updated_at').notNull().defaultNow(),
@@ -287,6 +290,12 @@ export const riskAssessments = pgTable(
   (t) => [index('risk_assessments_consultation_idx').on(t.consultationId, t.createdAt)],
 );
 
+/** Per partner type: how long an urgent referral may wait for acknowledgement before it is escalated. */
+export const partnerTypeSettings = pgTable('partner_type_settings', {
+  type: partnerTypeEnum('type').primaryKey(),
+  escalationMinutes: integer('escalation_minutes').notNull().default(15),
+});
+
 /** Signed additions to a finalized consultation: the record itself never changes after it is final. */
 export const consultationAddenda = pgTable(
   'consultation_addenda',
@@ -334,9 +343,25 @@ export const referrals = pgTable(
     urgency: text('urgency').notNull(),
     status: referralStatusEnum('status').notNull().default('draft'),
     consentBasis: text('consent_basis'),
+    consentException: text('consent_exception'),
     consentExceptionReason: text('consent_exception_reason'),
-    /** Only the fields consent allows; what the partner receives. */
+    /** The fields the operator chose to send. */
+    fields: text('fields').array().notNull().default(sql`'{}'`),
+    /** Only the fields consent allows; what the partner receives (coarse, no free text). */
     content: jsonb('content').notNull().default({}),
+    /** The operator's message to the partner, and the partner's outcome: sealed free text. */
+    messageSealed: bytea('message_sealed'),
+    outcomeSealed: bytea('outcome_sealed'),
+    keyVersion: integer('key_version'),
+    rejectionReason: text('rejection_reason'),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    /** sha256 of the one-time acknowledgement link's token (e-mail partners). */
+    ackTokenHash: text('ack_token_hash'),
+    ackTokenExpiresAt: tstz('ack_token_expires_at'),
+    deliveredAt: tstz('delivered_at'),
+    acknowledgedAt: tstz('acknowledged_at'),
+    escalatedAt: tstz('escalated_at'),
     createdBy: uuid('created_by')
       .notNull()
       .references(() => users.id),
@@ -346,6 +371,10 @@ export const referrals = pgTable(
   (t) => [
     index('referrals_partner_status_idx').on(t.partnerOrgId, t.status),
     index('referrals_consultation_idx').on(t.consultationId),
+    uniqueIndex('referrals_ack_token_idx').on(t.ackTokenHash),
+    index('referrals_open_idx')
+      .on(t.status, t.createdAt)
+      .where(sql`${t.status} not in ('done', 'revoked', 'rejected')`),
   ],
 );
 
@@ -359,6 +388,8 @@ export const referralEvents = pgTable(
     status: referralStatusEnum('status').notNull(),
     at: tstz('at').notNull().defaultNow(),
     actorId: uuid('actor_id').references(() => users.id),
+    /** Who acted when it was not a user: 'worker', 'partner-webhook', 'email-link'. */
+    actor: text('actor'),
     details: jsonb('details').notNull().default({}),
   },
   (t) => [index('referral_events_referral_idx').on(t.referralId, t.at)],

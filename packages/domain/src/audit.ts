@@ -18,5 +18,14 @@ export const AUDIT_ACTIONS = [
   'risk.sign_off',
   'methodology.uploaded',
   'methodology.activated',
+  'partner.created',
+  'partner.updated',
+  'partner.secret_rotated',
+  'referral.created',
+  'referral.consent_exception',
+  'referral.status_changed',
+  'referral.revoked',
+  'referral.retried',
+  'referral.redirected',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

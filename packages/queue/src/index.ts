@@ -1,3 +1,4 @@
+export * from './adapter-broadcast';
 export * from './changes';
 export * from './operators';
 export * from './types';

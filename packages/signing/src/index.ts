@@ -58,3 +58,4 @@ export function verify(
   }
   return { ok: true };
 }
+export * from './sealed';

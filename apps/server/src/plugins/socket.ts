@@ -72,6 +72,7 @@ export default fp(
     io.on('connection', (socket: KorgonSocket) => {
       const { user, sessionId } = socket.data.auth;
       socket.join([rooms.user(user.id), rooms.role(user.role), rooms.session(sessionId)]);
+      if (user.partnerOrgId) socket.join(rooms.partner(user.partnerOrgId));
       socket.on('ping', (ack) => {
         if (typeof ack !== 'function') return;
         currentVersion(app.pool).then(

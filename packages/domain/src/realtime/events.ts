@@ -1,5 +1,6 @@
 import type { Locale } from '../i18n/locales';
 import type { QueueChange } from '../queue/schemas';
+import type { PartnerReferral, Referral } from '../referrals/schemas';
 
 /** Server → console events. The live queue adds its events here. */
 export interface ServerToClientEvents {
@@ -23,6 +24,24 @@ export interface ServerToClientEvents {
     finalLevel: string;
     by: string;
   }) => void;
+  /** A referral changed state (to the referring operator and the supervisors). */
+  'referral:changed': (r: Referral) => void;
+  /** A referral for this partner organisation arrived or changed (to the partner's staff). */
+  'partner:referral': (r: PartnerReferral) => void;
+  /** A referral failed, was escalated, or was sent under a consent exception (to supervisors). */
+  'alert:referral': (a: ReferralAlert) => void;
+}
+
+export interface ReferralAlert {
+  kind: 'failed' | 'escalated' | 'consent_exception';
+  referralId: string;
+  consultationId: string;
+  partner: string;
+  urgency: string;
+  reason: string | null;
+  /** The next suitable partner, when one is known (escalations and failures). */
+  suggestion: { partnerId: string; name: string } | null;
+  at: string;
 }
 
 export interface RiskAlert {
@@ -46,4 +65,5 @@ export const rooms = {
   user: (userId: string) => `user:${userId}`,
   role: (role: string) => `role:${role}`,
   session: (sessionId: string) => `session:${sessionId}`,
+  partner: (partnerOrgId: string) => `partner:${partnerOrgId}`,
 } as const;

@@ -111,7 +111,7 @@ export interface SimulatorStats {
   /** The server's own counts, summed from its answers. */
   serverStored: number;
   serverDuplicates: number;
-  /** Every eventId the server accepted (first copies), in order. */
+  /** Every eventId the server accepted (first copies), in order (the most recent, see keepCalls). */
   eventIds: string[];
   /** The most recent calls (see keepCalls). */
   callRecords: CallRecord[];
@@ -172,7 +172,7 @@ const DEFAULTS = {
   extensions: ['101', '102', '103'] as readonly string[],
   transferTo: [] as readonly string[],
   speed: 1,
-  callerPool: 200,
+  callerPool: 1000,
   repeatShare: 0.25,
   hiddenShare: 0.04,
   reportEvery: 0,
@@ -420,6 +420,10 @@ export function createSimulator(options: SimulatorOptions): Simulator {
       }
       accepted.add(id);
       eventIds.push(id);
+      // A run of days stays small: the oldest ids go (their copies would count as new, harmlessly).
+      if (eventIds.length > o.keepCalls * 8) {
+        for (const old of eventIds.splice(0, o.keepCalls * 4)) accepted.delete(old);
+      }
       counters.events++;
       b.call.delivered++;
       if (b.pe.event.type === 'call.offered') b.call.offeredRequest = request;

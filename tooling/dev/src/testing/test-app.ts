@@ -49,7 +49,7 @@ export async function createTestApp(
   const env = testEnv(databaseUrl, { PUBLIC_URL: baseUrl, ...opts.env });
   const app = await buildApp({
     config: serverConfig(env),
-    logger: false,
+    logger: process.env.TEST_SERVER_LOG ? { level: process.env.TEST_SERVER_LOG } : false,
     poolSize: 10,
   });
   if (opts.listen) await app.listen({ port, host: '127.0.0.1' });

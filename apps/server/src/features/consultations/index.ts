@@ -11,9 +11,9 @@ import {
   RiskRecord,
   SaveConsultationBody,
 } from '@korgon/domain';
+import { sealKeyFrom } from '@korgon/signing';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { sealKeyFrom } from '../../lib/sealed';
 import { authOf } from '../../plugins/auth';
 import { createRiskService } from '../risk/service';
 import { createConsultationsService } from './service';

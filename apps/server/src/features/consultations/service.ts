@@ -9,9 +9,9 @@ import {
   type SaveConsultationBody,
   Taxonomy,
 } from '@korgon/domain';
+import { open, type SealKey, seal, UnreadableError } from '@korgon/signing';
 import type pg from 'pg';
 import { AppError, ConflictError, ForbiddenError, NotFoundError } from '../../errors';
-import { open, type SealKey, seal, UnreadableError } from '../../lib/sealed';
 import type { SessionUser } from '../auth/repository';
 import {
   type ConsultationRow,

@@ -1,0 +1,223 @@
+import { createHash } from 'node:crypto';
+import {
+  ErrorBody,
+  PartnerReferral,
+  PartnerStatusBody,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+} from '@korgon/domain';
+import { partnerView, referralRows } from '@korgon/referrals';
+import { open, sealKeyFrom, verify } from '@korgon/signing';
+import type { FastifyRequest } from 'fastify';
+import rawBody from 'fastify-raw-body';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError, NotFoundError } from '../../errors';
+import { authOf } from '../../plugins/auth';
+
+const tags = ['partners'];
+const IdParams = z.object({ id: z.uuid('The referral id must be a UUID.') });
+const TokenParams = z.object({ token: z.string().min(20).max(100) });
+
+const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * The partner side: the portal inbox (partner role, own organisation only), the signed status callback for
+ * partners' systems, and the one-time acknowledgement link sent by e-mail.
+ */
+const partnerPortal: FastifyPluginAsyncZod<{ notesKey: string; notesKeyVersion: number }> = async (
+  app,
+  opts,
+) => {
+  const key = sealKeyFrom(opts.notesKey, opts.notesKeyVersion);
+  await app.register(rawBody, { global: false, runFirst: true, encoding: 'utf8' });
+  const orgOf = (req: FastifyRequest) => {
+    const org = authOf(req).user.partnerOrgId;
+    if (!org) throw new AppError(403, 'forbidden', 'Your account is not linked to a partner organisation.');
+    return org;
+  };
+
+  app.get(
+    '/api/partner/referrals',
+    {
+      config: { permission: 'referrals:inbox' },
+      schema: {
+        tags,
+        summary: "Your organisation's referrals (newest first)",
+        response: { 200: z.array(PartnerReferral), 401: ErrorBody, 403: ErrorBody },
+      },
+    },
+    async (req) => {
+      const { rows } = await app.pool.query<{ id: string }>(
+        `SELECT id FROM referrals WHERE partner_org_id = $1 AND status NOT IN ('queued', 'revoked') ORDER BY created_at DESC LIMIT 200`,
+        [orgOf(req)],
+      );
+      return (
+        await referralRows(
+          app.pool,
+          rows.map((r) => r.id),
+        )
+      ).map((r) => partnerView(key, r));
+    },
+  );
+
+  app.post(
+    '/api/partner/referrals/:id/status',
+    {
+      config: { permission: 'referrals:inbox' },
+      schema: {
+        tags,
+        summary: 'Acknowledge, accept, reject (with a reason) or mark done; optionally a short outcome',
+        params: IdParams,
+        body: PartnerStatusBody,
+        response: {
+          200: PartnerReferral,
+          400: ErrorBody,
+          401: ErrorBody,
+          403: ErrorBody,
+          404: ErrorBody,
+          409: ErrorBody,
+        },
+      },
+    },
+    async (req) => {
+      const r = await app.referrals.partnerAct(req.params.id, req.body.status, {
+        partnerOrgId: orgOf(req),
+        actorId: authOf(req).user.id,
+        reason: req.body.reason,
+        outcome: req.body.outcome,
+      });
+      return partnerView(key, r);
+    },
+  );
+
+  const header = (req: FastifyRequest, name: string) => {
+    const v = req.headers[name];
+    return Array.isArray(v) ? v[0] : v;
+  };
+
+  app.post(
+    '/api/partners/referrals/:id/status',
+    {
+      config: { signed: true, rawBody: true },
+      preValidation: async (req) => {
+        const { id } = req.params as { id: string };
+        const { rows } = await app.pool.query<{
+          partner_org_id: string;
+          webhook_secret_sealed: Buffer | null;
+          webhook_secret_key_version: number | null;
+        }>(
+          `SELECT r.partner_org_id, p.webhook_secret_sealed, p.webhook_secret_key_version
+             FROM referrals r JOIN partner_orgs p ON p.id = r.partner_org_id WHERE r.id = $1`,
+          [id],
+        );
+        const row = rows[0];
+        const fail = (reason: string) =>
+          new AppError(
+            401,
+            'unauthenticated',
+            `The request is not signed correctly: ${reason}. Nothing was changed.`,
+          );
+        if (!row?.webhook_secret_sealed || row.webhook_secret_key_version === null)
+          throw fail('no signing secret is set for this referral’s partner');
+        const secret = open(
+          key,
+          `${row.partner_org_id}:webhook`,
+          row.webhook_secret_sealed,
+          row.webhook_secret_key_version,
+        );
+        const v = verify(
+          secret,
+          header(req, TIMESTAMP_HEADER),
+          header(req, SIGNATURE_HEADER),
+          req.rawBody ?? '',
+        );
+        if (!v.ok) throw fail(v.reason);
+      },
+      schema: {
+        tags,
+        summary: "A partner's system reports a referral's status, signed like the webhook (its own secret)",
+        security: [],
+        params: IdParams,
+        body: PartnerStatusBody,
+        response: { 200: PartnerReferral, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (req) => {
+      const r = await app.referrals.partnerAct(req.params.id, req.body.status, {
+        actor: 'partner-webhook',
+        reason: req.body.reason,
+        outcome: req.body.outcome,
+      });
+      return partnerView(key, r);
+    },
+  );
+
+  async function byToken(token: string) {
+    const { rows } = await app.pool.query<{ id: string; expired: boolean }>(
+      'SELECT id, ack_token_expires_at < now() AS expired FROM referrals WHERE ack_token_hash = $1',
+      [tokenHash(token)],
+    );
+    const row = rows[0];
+    if (!row) throw new NotFoundError('This link was used already or');
+    if (row.expired)
+      throw new AppError(
+        410 as 400,
+        'invalid_request',
+        'This acknowledgement link has expired. Call the 5200 hotline to confirm the referral.',
+      );
+    return row.id;
+  }
+
+  app.get(
+    '/api/partners/ack/:token',
+    {
+      config: { public: true },
+      schema: {
+        tags,
+        summary:
+          'The page an e-mail acknowledgement link opens (a button; nothing changes until it is pressed)',
+        params: TokenParams,
+        hide: true,
+      },
+    },
+    async (req, reply) => {
+      const id = await byToken(req.params.token);
+      const [r] = await referralRows(app.pool, [id]);
+      const view = r ? partnerView(key, r) : null;
+      const action = `/api/partners/ack/${encodeURIComponent(req.params.token)}`;
+      reply
+        .type('text/html; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer');
+      return `<!doctype html><html lang="ru"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>5200</title></head>
+<body><main><h1>Направление от линии 5200 / 5200 линиясынан жолдомо</h1>
+<p>${escapeHtml(view?.urgency === 'urgent' ? 'СРОЧНО / ШАШЫЛЫШ' : 'Обычное / Кадимки')}</p>
+<form method="post" action="${escapeHtml(action)}"><button type="submit">Подтвердить получение / Алганымды ырастайм</button></form></main></body></html>`;
+    },
+  );
+
+  app.post(
+    '/api/partners/ack/:token',
+    {
+      config: { public: true },
+      schema: {
+        tags,
+        summary: 'Acknowledge a referral from its one-time e-mail link',
+        params: TokenParams,
+        hide: true,
+      },
+    },
+    async (req, reply) => {
+      const id = await byToken(req.params.token);
+      await app.referrals.partnerAct(id, 'acknowledged', { actor: 'email-link' });
+      return reply
+        .type('text/html; charset=utf-8')
+        .send(
+          '<!doctype html><html lang="ru"><head><meta charset="utf-8"><title>5200</title></head><body><main><h1>Спасибо. Получение подтверждено. / Рахмат. Алынганы ырасталды.</h1></main></body></html>',
+        );
+    },
+  );
+};
+export default partnerPortal;

@@ -1,0 +1,5 @@
+export * from './jobs';
+export * from './suggest';
+export * from './transitions';
+export * from './types';
+export * from './views';

@@ -1,0 +1,33 @@
+import type { PartnerReferral, Referral, ReferralAlert } from '@korgon/domain';
+import type pg from 'pg';
+
+export type Queryable = Pick<pg.Pool | pg.PoolClient | pg.Client, 'query'>;
+
+/** Where referral changes go: the server pushes with Socket.IO, the worker through the adapter's channel. */
+export interface ReferralPush {
+  staff(referral: Referral, createdBy: string): void;
+  partner(partnerOrgId: string, referral: PartnerReferral): void;
+  alert(alert: ReferralAlert): void;
+}
+
+export interface ReferralRow {
+  id: string;
+  consultation_id: string;
+  partner_org_id: string;
+  urgency: 'urgent' | 'standard';
+  status: Referral['status'];
+  consent_basis: string | null;
+  consent_exception: string | null;
+  consent_exception_reason: string | null;
+  fields: string[];
+  content: Record<string, unknown>;
+  message_sealed: Buffer | null;
+  outcome_sealed: Buffer | null;
+  key_version: number | null;
+  rejection_reason: string | null;
+  attempts: number;
+  last_error: string | null;
+  created_by: string;
+  created_at: Date;
+  updated_at: Date;
+}

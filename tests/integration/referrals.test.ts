@@ -1,0 +1,385 @@
+import {
+  connectConsole,
+  createTestApp,
+  signIn,
+  startSmtp,
+  startTestWorker,
+  startWebhookPartner,
+  type TestApp,
+} from '@korgon/dev/testing';
+import type { PartnerReferral, Referral, ReferralAlert } from '@korgon/domain';
+import { signedHeaders } from '@korgon/signing';
+import type { WorkerHandle } from '@korgon/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+let t: TestApp;
+let worker: WorkerHandle;
+let smtp: Awaited<ReturnType<typeof startSmtp>>;
+let webhookSecret = '';
+let partnerSystem: Awaited<ReturnType<typeof startWebhookPartner>>;
+let op: string;
+let sup: string;
+let admin: string;
+const ids: Record<string, string> = {};
+
+const api = (cookie: string | null, method: string, path: string, body?: unknown) =>
+  fetch(`${t.baseUrl}${path}`, {
+    method,
+    headers: {
+      ...(cookie ? { cookie } : {}),
+      origin: t.baseUrl,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  }).then(async (r) => ({ status: r.status, json: await r.json().catch(() => null) }));
+
+async function until<T>(
+  what: string,
+  f: () => Promise<T | undefined | null | false>,
+  ms = 20_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const statusOf = async (id: string) =>
+  (await t.db.pool.query('SELECT status FROM referrals WHERE id = $1', [id])).rows[0]?.status as
+    | string
+    | undefined;
+
+/** A consultation by operator1 with consent to refer, region Bishkek, high risk. */
+async function consultation(consent: 'yes' | 'no' = 'yes'): Promise<string> {
+  const id = crypto.randomUUID();
+  const save = await api(op, 'PUT', `/api/consultations/${id}`, {
+    baseRevision: 0,
+    channel: 'call_back',
+    data: {
+      contactKind: 'about_self',
+      survivor: { region: 'KG-GB', ageBand: '26-40', gender: 'female' },
+      violenceForms: ['physical', 'threats'],
+      consent: { referral: consent },
+      safeContact: { callbackFrom: '18:00', callbackTo: '20:00' },
+    },
+    secret: { notes: 'private notes that never leave Korgon', codeWord: '', ifCallDrops: '' },
+  });
+  expect(save.status).toBe(201);
+  await api(op, 'PUT', `/api/consultations/${id}/risk`, {
+    methodologyId: 'kg-hotline-risk',
+    version: '0.1',
+    answers: { strangulation: 'yes' },
+  });
+  return id;
+}
+
+beforeAll(async () => {
+  smtp = await startSmtp();
+  partnerSystem = await startWebhookPartner(() => webhookSecret);
+  t = await createTestApp({ listen: true, label: 'referrals', env: { REFERRAL_MAX_ATTEMPTS: '2' } });
+  worker = await startTestWorker(t.databaseUrl, t.env, { smtpUrl: smtp.url, webhookTimeoutMs: 500 });
+  [op, sup, admin] = [
+    await signIn(t.app, 'operator1'),
+    await signIn(t.app, 'supervisor'),
+    await signIn(t.app, 'admin'),
+  ];
+  const webhook = await api(admin, 'POST', '/api/admin/partners', {
+    slug: 'crisis-webhook',
+    name: { ky: 'Кризистик борбор (API)', ru: 'Кризисный центр (API)', en: 'Crisis centre (API)' },
+    type: 'crisis_centre',
+    regions: ['KG-GB'],
+    channel: 'webhook',
+    webhookUrl: partnerSystem.url,
+  });
+  expect(webhook.status).toBe(201);
+  ids.webhook = webhook.json.id;
+  const secret = await api(admin, 'POST', `/api/admin/partners/${ids.webhook}/webhook-secret`);
+  webhookSecret = secret.json.secret;
+  const email = await api(admin, 'POST', '/api/admin/partners', {
+    slug: 'shelter-mail',
+    name: { ky: 'Баш калкалоочу жай (почта)', ru: 'Убежище (почта)', en: 'Shelter (mail)' },
+    type: 'shelter',
+    regions: ['KG-GB'],
+    channel: 'email',
+    email: 'intake@shelter.example.kg',
+  });
+  ids.email = email.json.id;
+  ids.portal = (await t.db.pool.query("SELECT id FROM partner_orgs WHERE slug = 'police-kg-gb'")).rows[0].id;
+});
+afterAll(async () => {
+  await worker?.stop();
+  await t?.close();
+  await partnerSystem?.close();
+  await smtp?.close();
+});
+
+const refer = (consultationId: string, partnerId: string, extra: object = {}) =>
+  api(op, 'POST', '/api/referrals', {
+    id: crypto.randomUUID(),
+    consultationId,
+    partnerId,
+    urgency: 'urgent',
+    consent: { basis: 'caller_consent' },
+    fields: ['region', 'riskLevel', 'safeContact', 'message'],
+    message: 'She can talk after 18:00; ask for Aigul.',
+    ...extra,
+  });
+
+describe('partners', () => {
+  it('admins keep the registry; a bad partner gets 400 naming the field; others cannot change it', async () => {
+    const bad = await api(admin, 'POST', '/api/admin/partners', {
+      slug: 'x-y',
+      name: { ky: 'a', ru: 'a', en: 'a' },
+      type: 'police',
+      regions: ['KG-GB'],
+      channel: 'webhook',
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.json.issues).toContainEqual({
+      path: 'body.webhookUrl',
+      message: 'a webhook partner needs its webhook URL',
+    });
+    expect((await api(op, 'POST', '/api/admin/partners', {})).status).toBe(403);
+    const list = await api(op, 'GET', '/api/partners');
+    expect(list.json.map((p: { slug: string }) => p.slug)).toEqual(
+      expect.arrayContaining(['crisis-webhook', 'police-kg-gb', 'single-window-bishkek']),
+    );
+    expect(JSON.stringify(list.json)).not.toContain(webhookSecret);
+  });
+});
+
+describe('sending a referral', () => {
+  it('is refused without the caller’s consent, storing nothing and queueing no job', async () => {
+    const k = await consultation('no');
+    const before = Number((await t.db.pool.query('SELECT count(*) FROM graphile_worker.jobs')).rows[0].count);
+    const res = await refer(k, ids.webhook as string);
+    expect(res.status).toBe(400);
+    expect(res.json.message).toMatch(/has not consented/);
+    expect(
+      Number(
+        (await t.db.pool.query('SELECT count(*) FROM referrals WHERE consultation_id = $1', [k])).rows[0]
+          .count,
+      ),
+    ).toBe(0);
+    expect(Number((await t.db.pool.query('SELECT count(*) FROM graphile_worker.jobs')).rows[0].count)).toBe(
+      before,
+    );
+  });
+
+  it('over a signed webhook: delivered once with the chosen content only, pushed live, acknowledged by the signed callback', async () => {
+    const opSocket = await connectConsole(t.baseUrl, op);
+    const seen: Referral[] = [];
+    opSocket.on('referral:changed', (r) => seen.push(r));
+    const k = await consultation();
+    const res = await refer(k, ids.webhook as string);
+    expect(res.status).toBe(201);
+    const id = res.json.id as string;
+    expect(res.json.status).toBe('queued');
+    // A retried send returns the same referral.
+    const again = await api(op, 'POST', '/api/referrals', {
+      id,
+      consultationId: k,
+      partnerId: ids.webhook,
+      urgency: 'urgent',
+      consent: { basis: 'caller_consent' },
+      fields: ['region'],
+    });
+    expect(again.status).toBe(200);
+    await until('delivery', async () => (await statusOf(id)) === 'delivered');
+    const effect = partnerSystem.effects.get(id);
+    expect(effect?.signatureOk).toBe(true);
+    expect(effect?.body.content).toEqual({
+      region: 'KG-GB',
+      riskLevel: 'high',
+      safeContact: { callbackFrom: '18:00', callbackTo: '20:00' },
+      message: 'She can talk after 18:00; ask for Aigul.',
+    });
+    expect(JSON.stringify(effect?.body)).not.toContain('private notes');
+    expect(JSON.stringify(effect?.body)).not.toContain('physical');
+    await until('live push', async () => seen.some((r) => r.id === id && r.status === 'delivered'));
+    expect(
+      Number(
+        (
+          await t.db.pool.query('SELECT count(*) FROM graphile_worker.jobs WHERE key = $1', [
+            `escalate:${id}`,
+          ])
+        ).rows[0].count,
+      ),
+    ).toBe(1);
+
+    const body = JSON.stringify({ status: 'acknowledged' });
+    const unsigned = await fetch(effect?.body.statusUrl as string, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    expect(unsigned.status).toBe(401);
+    const ack = await fetch(effect?.body.statusUrl as string, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...signedHeaders(webhookSecret, body) },
+      body,
+    });
+    expect(ack.status).toBe(200);
+    expect(await statusOf(id)).toBe('acknowledged');
+    expect(
+      Number(
+        (
+          await t.db.pool.query('SELECT count(*) FROM graphile_worker.jobs WHERE key = $1', [
+            `escalate:${id}`,
+          ])
+        ).rows[0].count,
+      ),
+    ).toBe(0);
+    await until('acknowledged push', async () =>
+      seen.some((r) => r.id === id && r.status === 'acknowledged'),
+    );
+    const events = (await api(op, 'GET', `/api/referrals/${id}`)).json.events.map(
+      (e: { status: string }) => e.status,
+    );
+    expect(events).toEqual(['queued', 'sent', 'delivered', 'acknowledged']);
+    opSocket.close();
+  });
+
+  it('by e-mail: a real SMTP server receives a one-time link that acknowledges once', async () => {
+    const res = await refer(await consultation(), ids.email as string);
+    const id = res.json.id as string;
+    const mail = await until('mail', async () => smtp.mails.find((m) => m.referralId === id));
+    expect(mail.to).toBe('intake@shelter.example.kg');
+    expect(mail.text).not.toContain('Aigul');
+    const link = /https?:\/\/\S+\/api\/partners\/ack\/\S+/.exec(mail.text)?.[0] as string;
+    const local = link.replace(/^https?:\/\/[^/]+/, t.baseUrl);
+    const page = await fetch(local);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<form method="post"');
+    expect(await statusOf(id)).toBe('delivered');
+    const post = await fetch(local, { method: 'POST', headers: { origin: t.baseUrl } });
+    expect(post.status).toBe(200);
+    expect(await statusOf(id)).toBe('acknowledged');
+    expect((await fetch(local)).status).toBe(404);
+  });
+
+  it('through the portal: only the partner’s own staff see it; they acknowledge, accept and finish it', async () => {
+    const res = await refer(await consultation(), ids.portal as string);
+    const id = res.json.id as string;
+    await until('portal delivery', async () => (await statusOf(id)) === 'delivered');
+    const partner = await signIn(t.app, 'partner-police-bishkek');
+    const inbox = await api(partner, 'GET', '/api/partner/referrals');
+    const mine = (inbox.json as PartnerReferral[]).find((r) => r.id === id);
+    expect(mine?.content).toMatchObject({ region: 'KG-GB', riskLevel: 'high' });
+    expect(JSON.stringify(inbox.json)).not.toContain(
+      (await api(op, 'GET', `/api/referrals/${id}`)).json.consultationId,
+    );
+    expect((await api(partner, 'GET', '/api/referrals')).status).toBe(403);
+    const reject = await api(partner, 'POST', `/api/partner/referrals/${id}/status`, { status: 'rejected' });
+    expect(reject.status).toBe(400);
+    for (const status of ['acknowledged', 'accepted'])
+      expect((await api(partner, 'POST', `/api/partner/referrals/${id}/status`, { status })).status).toBe(
+        200,
+      );
+    const done = await api(partner, 'POST', `/api/partner/referrals/${id}/status`, {
+      status: 'done',
+      outcome: 'Protection order issued',
+    });
+    expect(done.json).toMatchObject({ status: 'done', outcome: 'Protection order issued' });
+    const raw = await t.db.pool.query('SELECT outcome_sealed FROM referrals WHERE id = $1', [id]);
+    expect(raw.rows[0].outcome_sealed.toString('utf8')).not.toContain('Protection order');
+    // Another partner's referral is not there for them.
+    const other = await refer(await consultation(), ids.webhook as string);
+    expect(
+      (
+        await api(partner, 'POST', `/api/partner/referrals/${other.json.id}/status`, {
+          status: 'acknowledged',
+        })
+      ).status,
+    ).toBe(404);
+  });
+
+  it('under a consent exception: needs a reason, alerts the supervisors, and is audited', async () => {
+    const supSocket = await connectConsole(t.baseUrl, sup);
+    const alerts: ReferralAlert[] = [];
+    supSocket.on('alert:referral', (a) => alerts.push(a));
+    const k = await consultation('no');
+    const noReason = await refer(k, ids.portal as string, {
+      consent: { exception: 'child_at_risk', reason: '' },
+    });
+    expect(noReason.status).toBe(400);
+    const res = await refer(k, ids.portal as string, {
+      consent: { exception: 'child_at_risk', reason: 'The child was beaten today and is alone with him' },
+    });
+    expect(res.status).toBe(201);
+    await until('exception alert', async () =>
+      alerts.find((a) => a.referralId === res.json.id && a.kind === 'consent_exception'),
+    );
+    const audit = await t.db.pool.query(
+      "SELECT count(*) FROM audit_log WHERE action = 'referral.consent_exception' AND target_id = $1",
+      [res.json.id],
+    );
+    expect(Number(audit.rows[0].count)).toBe(1);
+    supSocket.close();
+  });
+});
+
+describe('when a partner does not answer', () => {
+  it('a partner answering 500 is retried, then failed with the reason and the supervisors alerted; a retry delivers', async () => {
+    const supSocket = await connectConsole(t.baseUrl, sup);
+    const alerts: ReferralAlert[] = [];
+    supSocket.on('alert:referral', (a) => alerts.push(a));
+    partnerSystem.setMode('error');
+    const res = await refer(await consultation(), ids.webhook as string);
+    const id = res.json.id as string;
+    await until('failure', async () => (await statusOf(id)) === 'failed', 40_000);
+    const failed = await api(op, 'GET', `/api/referrals/${id}`);
+    expect(failed.json).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      lastError: 'the partner answered 500',
+    });
+    const alert = await until('failure alert', async () =>
+      alerts.find((a) => a.referralId === id && a.kind === 'failed'),
+    );
+    expect(alert.reason).toBe('the partner answered 500');
+    partnerSystem.setMode('ok');
+    expect((await api(op, 'POST', `/api/referrals/${id}/retry`)).status).toBe(200);
+    await until('redelivery', async () => (await statusOf(id)) === 'delivered');
+    supSocket.close();
+  });
+
+  it('a partner that never answers times out, and the referral fails', async () => {
+    partnerSystem.setMode('hang');
+    const res = await refer(await consultation(), ids.webhook as string);
+    await until('failure', async () => (await statusOf(res.json.id)) === 'failed', 40_000);
+    expect((await api(op, 'GET', `/api/referrals/${res.json.id}`)).json.lastError).toBe(
+      'the partner did not answer within 500 ms',
+    );
+    partnerSystem.setMode('ok');
+  });
+
+  it('an urgent referral not acknowledged in time is escalated with the next partner suggested; redirecting sends it there', async () => {
+    const supSocket = await connectConsole(t.baseUrl, sup);
+    const alerts: ReferralAlert[] = [];
+    supSocket.on('alert:referral', (a) => alerts.push(a));
+    const res = await refer(await consultation(), ids.portal as string);
+    const id = res.json.id as string;
+    await until('delivery', async () => (await statusOf(id)) === 'delivered');
+    // Fifteen minutes pass: the delayed job comes due.
+    await t.db.pool.query('UPDATE graphile_worker._private_jobs SET run_at = now() WHERE key = $1', [
+      `escalate:${id}`,
+    ]);
+    await until('escalation', async () => (await statusOf(id)) === 'escalated');
+    const alert = await until('escalation alert', async () =>
+      alerts.find((a) => a.referralId === id && a.kind === 'escalated'),
+    );
+    expect(alert.suggestion).not.toBeNull();
+    const redirected = await api(sup, 'POST', `/api/referrals/${id}/redirect`, {
+      partnerId: alert.suggestion?.partnerId,
+      newId: crypto.randomUUID(),
+    });
+    expect(redirected.status).toBe(200);
+    expect(redirected.json.partner.id).toBe(alert.suggestion?.partnerId);
+    expect(await statusOf(id)).toBe('revoked');
+    supSocket.close();
+  });
+});
