@@ -14,7 +14,7 @@ export function referralEscalate(pool: pg.Pool, key: SealKey, push: ReferralPush
   return async (payload) => {
     const { referralId } = Payload.parse(payload);
     const [r] = await referralRows(pool, [referralId]);
-    if (!r || r.urgency !== 'urgent') return;
+    if (r?.urgency !== 'urgent') return;
     const moved = await inTransaction(pool, (c) =>
       transition(c, referralId, 'escalated', {
         from: ['queued', 'sent', 'delivered'],
