@@ -50,6 +50,8 @@ export const Env = z.object({
   REFERRAL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(25).default(6),
   /** How long a partner's webhook may take to answer. */
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** The demo's simulated PBX (pnpm start): on unless "off". */
+  KORGON_SIMULATOR: z.enum(['on', 'off']).default('on'),
   /** How long after its last console closes an operator turns offline. */
   OFFLINE_GRACE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   SESSION_SECRET: secret,

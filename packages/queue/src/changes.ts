@@ -1,45 +1,55 @@
 import { inTransaction } from '@korgon/db';
-import type { QueueChange } from '@korgon/domain';
+import type { QueueCall, QueueChange } from '@korgon/domain';
 import type pg from 'pg';
 import type { PendingChanges, Publish, Queryable } from './types';
 import { callViews, operatorViews } from './views';
 
+/** PostgreSQL's deadlock and serialization failures: the transaction can simply run again. */
+const RETRYABLE = new Set(['40P01', '40001']);
+
 /**
- * Runs `work` in one transaction that holds the live-state version row, then numbers the changes it
- * recorded one by one (gapless, in commit order) and publishes them after the commit. A change that rolls
- * back takes no number.
+ * Runs `work` in one transaction, then numbers the changes it recorded and publishes them after the commit.
+ * The work locks only the rows it touches (calls, operator states); the live-state version row is locked at
+ * the very end, just before COMMIT, so versions are gapless and in commit order while the section that
+ * serialises every writer stays a single UPDATE long. A change that rolls back takes no number. A deadlock
+ * between two writers is retried.
  */
 export async function withQueueTransaction<T>(
   pool: pg.Pool,
   publish: Publish,
   work: (client: pg.PoolClient, pending: PendingChanges) => Promise<T>,
 ): Promise<T> {
-  const pending: PendingChanges = { calls: new Set(), operators: new Set() };
-  let changes: QueueChange[] = [];
-  const result = await inTransaction(pool, async (client) => {
-    const { rows } = await client.query<{ version: number }>(
-      'SELECT version FROM queue_state WHERE id = 1 FOR UPDATE',
-    );
-    const r = await work(client, pending);
-    changes = await numberChanges(client, pending, Number(rows[0]?.version ?? 0));
-    return r;
-  });
-  if (changes.length > 0) publish(changes);
-  return result;
+  for (let attempt = 1; ; attempt++) {
+    const pending: PendingChanges = { calls: new Set(), operators: new Set() };
+    let changes: QueueChange[] = [];
+    try {
+      const result = await inTransaction(pool, async (client) => {
+        const r = await work(client, pending);
+        changes = await numberChanges(client, pending);
+        return r;
+      });
+      if (changes.length > 0) publish(changes);
+      return result;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (attempt >= 3 || !code || !RETRYABLE.has(code)) throw err;
+    }
+  }
 }
 
-async function numberChanges(
-  client: Queryable,
-  pending: PendingChanges,
-  current: number,
-): Promise<QueueChange[]> {
-  const calls = await callViews(client, [...pending.calls]);
+async function numberChanges(client: Queryable, pending: PendingChanges): Promise<QueueChange[]> {
+  const calls: QueueCall[] = [...(await callViews(client, [...pending.calls])).values()];
   const operators = pending.operators.size > 0 ? await operatorViews(client, [...pending.operators]) : [];
+  const count = calls.length + operators.length;
+  if (count === 0) return [];
+  const { rows } = await client.query<{ version: number }>(
+    'UPDATE queue_state SET version = version + $1 WHERE id = 1 RETURNING version',
+    [count],
+  );
+  let version = Number(rows[0]?.version ?? count) - count;
   const changes: QueueChange[] = [];
-  let version = current;
-  for (const call of calls.values()) changes.push({ version: ++version, kind: 'call', call });
+  for (const call of calls) changes.push({ version: ++version, kind: 'call', call });
   for (const operator of operators) changes.push({ version: ++version, kind: 'operator', operator });
-  if (version !== current) await client.query('UPDATE queue_state SET version = $1 WHERE id = 1', [version]);
   return changes;
 }
 

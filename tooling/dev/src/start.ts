@@ -5,6 +5,7 @@ import { ensureLocalSecrets, findRepoRoot, localEnvPath, parseEnv, publicUrlOf }
 import { createDb, migrate } from '@korgon/db';
 import { DEMO_USERS, seedDemo } from '@korgon/server';
 import { openDevDatabase } from './dev-database';
+import { createSimulator, type Simulator } from './simulator/index';
 
 /**
  * `pnpm start`: one command for a working demo. Picks a PostgreSQL (env, local, embedded), migrates, seeds
@@ -41,6 +42,7 @@ if (seed.seeded) log(`demo seeded: ${seed.users.length} users, partner organisat
 if (seed.seeded && !demoPasswordGiven) console.log(passwordLine);
 
 const children: ChildProcess[] = [];
+let simulator: Simulator | undefined;
 let stopping = false;
 
 function launch(name: string, entry: string): ChildProcess {
@@ -63,6 +65,7 @@ async function stop(code = 0) {
   if (stopping) return;
   stopping = true;
   log('stopping server, worker and database …');
+  await simulator?.stop({ timeoutMs: 5000 }).catch(() => undefined);
   await Promise.all(
     children.map(
       (c) =>
@@ -110,6 +113,22 @@ if (await waitReady()) {
     '',
   ];
   console.log(lines.join('\n'));
+  if (env.KORGON_SIMULATOR !== 'off') {
+    // A simulated PBX rings the line for the demo (KORGON_SIMULATOR=off to stop it).
+    simulator = createSimulator({
+      url: `http://127.0.0.1:${env.PORT}`,
+      secret: env.TELEPHONY_SECRET,
+      extensions: ['101', '102', '103'],
+      transferTo: ['110'],
+      rate: 2,
+      reportEvery: 300,
+      log: (line) => log(`simulated PBX: ${line}`),
+    });
+    simulator.start();
+    log(
+      'a simulated PBX is ringing the 5200 line (about 2 calls a minute); KORGON_SIMULATOR=off to silence it',
+    );
+  }
 } else if (!stopping) {
   log('the server did not become ready in 90 s; see the log above');
   await stop(1);

@@ -90,7 +90,6 @@ const telephony: FastifyPluginAsyncZod<TelephonyOptions> = async (app, opts) => 
         description:
           'Authenticated by X-Korgon-Timestamp (Unix seconds, within 5 minutes) and X-Korgon-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">. Idempotent by eventId. See docs/telephony.md.',
         security: [],
-        headers: undefined,
         body: TelephonyBody,
         response: { 200: TelephonyResult, 400: ErrorBody, 401: ErrorBody, 413: ErrorBody },
       },

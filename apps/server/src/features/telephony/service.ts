@@ -53,8 +53,11 @@ export function createTelephonyService(pool: pg.Pool, publish: Publish, settings
         callerHash: e.callerNumber ? hashNumber(e.callerNumber) : null,
       }));
       return withQueueTransaction(pool, publish, async (client, pending) => {
+        // Sorted, so concurrent batches lock the same calls in the same order.
         const lines = new Map<string, string>();
-        for (const r of rows) if (!lines.has(r.callId)) lines.set(r.callId, r.line);
+        for (const r of [...rows].sort((a, b) => (a.callId < b.callId ? -1 : a.callId > b.callId ? 1 : 0))) {
+          if (!lines.has(r.callId)) lines.set(r.callId, r.line);
+        }
         await client.query(
           `INSERT INTO calls (external_id, line) SELECT * FROM unnest($1::text[], $2::text[])
            ON CONFLICT (external_id) DO NOTHING`,
@@ -101,7 +104,7 @@ export function createTelephonyService(pool: pg.Pool, publish: Publish, settings
       ),
       client.query<CallRow>(
         `SELECT id, state, offered_at, answered_at, ended_at, short_abandoned, extension, caller_hash, operator_id
-           FROM calls WHERE id = ANY($1::uuid[]) FOR UPDATE`,
+           FROM calls WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
         [callIds],
       ),
     ]);
