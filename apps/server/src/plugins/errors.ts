@@ -2,7 +2,7 @@ import type { ErrorBody } from '@korgon/domain';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import { AppError } from '../errors';
+import { AppError, pgErrorCode } from '../errors';
 
 const WHERE: Record<string, string> = {
   body: 'request body',
@@ -104,6 +104,15 @@ export default fp(async (app: FastifyInstance) => {
     }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       return sendError(reply, err.statusCode, { code: 'invalid_request', message: err.message });
+    }
+    if (['40P01', '40001'].includes(pgErrorCode(err) ?? '')) {
+      req.log.warn({ err: { message: err.message } }, 'transaction conflict persisted after retries');
+      return sendError(reply, 503, {
+        code: 'unavailable',
+        message:
+          'The server is busy with the same records right now. Nothing was saved by this request; send it again.',
+        retryAfterSeconds: 1,
+      });
     }
     if (isDbUnavailable(err)) {
       req.log.warn(

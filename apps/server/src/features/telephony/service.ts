@@ -108,6 +108,7 @@ export function createTelephonyService(pool: pg.Pool, publish: Publish, settings
         [callIds],
       ),
     ]);
+    const effects: { userId: string; callId: string; status: 'on_call' | 'wrap_up' }[] = [];
     const byCall = new Map<string, StoredEvent[]>();
     for (const e of evs.rows) byCall.set(e.call_id, [...(byCall.get(e.call_id) ?? []), e]);
     for (const call of current.rows) {
@@ -163,15 +164,24 @@ export function createTelephonyService(pool: pg.Pool, publish: Publish, settings
       );
       pending.calls.add(call.id);
       if (operatorId && d.state === 'answered' && call.state !== 'answered') {
-        await setOperatorStatus(client, pending, operatorId, 'on_call', { callId: call.id });
+        effects.push({ userId: operatorId, callId: call.id, status: 'on_call' });
       }
       const over = d.state === 'ended' || d.state === 'abandoned' || d.state === 'transferred';
-      if (operatorId && over && call.state !== d.state) {
-        await setOperatorStatus(client, pending, operatorId, 'wrap_up', {
-          callId: call.id,
+      if (operatorId && over && call.state !== d.state)
+        effects.push({ userId: operatorId, callId: call.id, status: 'wrap_up' });
+    }
+    // Operators follow their calls, applied in one order (by operator, then time) so that concurrent batches
+    // lock operator rows in the same order and never deadlock.
+    effects.sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+    for (const e of effects) {
+      if (e.status === 'on_call')
+        await setOperatorStatus(client, pending, e.userId, 'on_call', { callId: e.callId });
+      else {
+        await setOperatorStatus(client, pending, e.userId, 'wrap_up', {
+          callId: e.callId,
           wrapUpSeconds: settings.wrapUpSeconds,
           onlyIf: ['on_call'],
-          onlyIfCall: call.id,
+          onlyIfCall: e.callId,
         });
       }
     }
