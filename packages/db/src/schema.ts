@@ -1,4 +1,11 @@
-import { PARTNER_TYPES, ROLES } from '@korgon/domain';
+import {
+  CALL_STATES,
+  DELIVERY_CHANNELS,
+  OPERATOR_STATUSES,
+  PARTNER_TYPES,
+  REFERRAL_STATUSES,
+  ROLES,
+} from '@korgon/domain';
 import { sql } from 'drizzle-orm';
 import {
   bigint,
@@ -24,7 +31,7 @@ const createdAt = () => tstz('created_at').notNull().defaultNow();
 
 export const roleEnum = pgEnum('role', ROLES);
 export const partnerTypeEnum = pgEnum('partner_type', PARTNER_TYPES);
-export const deliveryChannelEnum = pgEnum('delivery_channel', ['webhook', 'email', 'portal']);
+export const deliveryChannelEnum = pgEnum('delivery_channel', DELIVERY_CHANNELS);
 
 // ── partner organisations ───────────────────────────────────────────────────────────────────────────────
 export const partnerOrgs = pgTable('partner_orgs', {
@@ -143,13 +150,7 @@ export const methodologyVersions = pgTable(
 );
 
 // ── calls ───────────────────────────────────────────────────────────────────────────────────────────────
-export const callStateEnum = pgEnum('call_state', [
-  'waiting',
-  'answered',
-  'ended',
-  'abandoned',
-  'transferred',
-]);
+export const callStateEnum = pgEnum('call_state', CALL_STATES);
 
 export const calls = pgTable(
   'calls',
@@ -206,13 +207,7 @@ export const queueState = pgTable('queue_state', {
   version: bigint('version', { mode: 'number' }).notNull().default(0),
 });
 
-export const operatorStatusEnum = pgEnum('operator_status', [
-  'available',
-  'on_call',
-  'wrap_up',
-  'break',
-  'offline',
-]);
+export const operatorStatusEnum = pgEnum('operator_status', OPERATOR_STATUSES);
 
 export const operatorStates = pgTable(
   'operator_states',
@@ -316,19 +311,7 @@ export const consultationAddenda = pgTable(
 );
 
 // ── referrals ───────────────────────────────────────────────────────────────────────────────────────────
-export const referralStatusEnum = pgEnum('referral_status', [
-  'draft',
-  'queued',
-  'sent',
-  'delivered',
-  'acknowledged',
-  'accepted',
-  'rejected',
-  'done',
-  'failed',
-  'escalated',
-  'revoked',
-]);
+export const referralStatusEnum = pgEnum('referral_status', REFERRAL_STATUSES);
 
 export const referrals = pgTable(
   'referrals',
