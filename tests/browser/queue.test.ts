@@ -242,7 +242,7 @@ describe('the live queue in the console', () => {
     );
     expect(rows).toHaveLength(1);
     expect(await text(mine.getByTestId('consultation-draft'))).toBe(rows[0]?.id);
-    expect(await mine.getByTestId('later-consultation-form').isVisible()).toBe(true);
+    expect(await mine.getByRole('link', { name: 'Консультациянын формасын ачуу' }).isVisible()).toBe(true);
     await r1.waitFor({ state: 'detached' });
 
     // Operator 2 sees it taken by operator 1, with no Take button, without a reload.

@@ -65,8 +65,8 @@ describe('saving', () => {
     });
     expect(first.json().secret).toEqual({ notes: NOTES, codeWord: 'алма', ifCallDrops: '' });
     const retry = await save(op1, id, 0, { contactKind: 'about_self' });
-    expect(retry.statusCode).toBe(409);
-    expect(retry.json().current.revision).toBe(1);
+    expect(retry.statusCode).toBe(200);
+    expect(retry.json().revision).toBe(1);
     expect(
       Number((await t.db.pool.query('SELECT count(*) FROM consultations WHERE id = $1', [id])).rows[0].count),
     ).toBe(1);
@@ -427,5 +427,71 @@ describe('repeat callers', () => {
     expect(JSON.stringify(history.json())).not.toContain('first call notes');
     expect(await auditCount('consultation.history_read', ids[1] as string)).toBe(1);
     expect((await api(op2, 'GET', `/api/consultations/${ids[1]}`)).json().repeatContacts).toBe(1);
+  });
+});
+
+describe('drafts and retries', () => {
+  it('a save retried after its answer was lost is accepted, not a conflict; a draft from a call finalizes from revision 0', async () => {
+    const id = crypto.randomUUID();
+    await save(op1, id, 0, { contactKind: 'about_self' });
+    const body = { contactKind: 'about_self', callerRole: 'survivor' };
+    expect((await save(op1, id, 1, body)).statusCode).toBe(200);
+    const retried = await save(op1, id, 1, body);
+    expect(retried.statusCode).toBe(200);
+    expect(retried.json().revision).toBe(2);
+    const different = await save(op1, id, 1, { ...body, callerRole: 'professional' });
+    expect(different.statusCode).toBe(409);
+    const drafts = await api(op1, 'GET', '/api/consultations');
+    expect(drafts.json().map((d: { id: string }) => d.id)).toContain(id);
+    expect(
+      (await api(op2, 'GET', '/api/consultations')).json().map((d: { id: string }) => d.id),
+    ).not.toContain(id);
+  });
+
+  it('lists the lowered levels waiting for a sign-off, for a board opened later; alerts once per rise', async () => {
+    const id = crypto.randomUUID();
+    await save(op1, id, 0, { contactKind: 'about_self' });
+    const answers = {
+      injury_latest: 'yes',
+      very_frightened: 'yes',
+      separation_recent: 'yes',
+      stalking: 'yes',
+      more_severe: 'yes',
+    };
+    const lower = await api(op1, 'PUT', `/api/consultations/${id}/risk`, {
+      methodologyId: 'kg-hotline-risk',
+      version: '0.1',
+      answers,
+      override: { level: 'low', reason: 'Confirmed by the caller' },
+    });
+    const pending = await api(sup, 'GET', '/api/risk/sign-offs');
+    expect(pending.json()).toContainEqual(
+      expect.objectContaining({
+        assessmentId: lower.json().record.id,
+        consultationId: id,
+        requestedLevel: 'low',
+        computedLevel: 'medium',
+      }),
+    );
+    expect((await api(op1, 'GET', '/api/risk/sign-offs')).statusCode).toBe(403);
+
+    const supSocket = await connectConsole(t.baseUrl, sup);
+    const alerts: RiskAlert[] = [];
+    supSocket.on('alert:risk', (a) => alerts.push(a));
+    const high = { methodologyId: 'kg-hotline-risk', version: '0.1', answers: { weapon: 'yes' } };
+    await api(op1, 'PUT', `/api/consultations/${id}/risk`, high);
+    await api(op1, 'PUT', `/api/consultations/${id}/risk`, {
+      ...high,
+      answers: { weapon: 'yes', isolated: 'no' },
+    });
+    await api(op1, 'PUT', `/api/consultations/${id}/risk`, {
+      ...high,
+      answers: { weapon: 'yes', present_danger_now: 'yes' },
+    });
+    const until = Date.now() + 3000;
+    while (alerts.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(alerts.filter((a) => a.consultationId === id).map((a) => a.level)).toEqual(['high', 'critical']);
+    supSocket.close();
   });
 });

@@ -12,12 +12,15 @@ export type ClientErrorCode = 'network' | 'bad_response';
 export class ApiError extends Error {
   readonly status: number;
   readonly body: ErrorBody;
+  /** The answer as sent, for errors that carry more than ErrorBody (a 409 with the current record). */
+  readonly data: unknown;
 
-  constructor(status: number, body: ErrorBody) {
+  constructor(status: number, body: ErrorBody, data?: unknown) {
     super(body.message);
     this.name = 'ApiError';
     this.status = status;
     this.body = body;
+    this.data = data;
   }
 
   get code(): ErrorCode | ClientErrorCode | (string & {}) {
@@ -39,6 +42,8 @@ interface RequestOptions<T> {
   parse: Parser<T>;
   /** A 401 is an ordinary answer here (sign-in, the first look at /me), not a lost session. */
   expectUnauthenticated?: boolean;
+  /** Give up after this long and report it as no answer (status 0), so a hung connection can be retried. */
+  timeoutMs?: number;
 }
 
 const STATUS_CODES: Record<number, ErrorCode> = {
@@ -79,6 +84,16 @@ function errorBodyOf(response: Response, data: unknown): ErrorBody {
 }
 
 export async function request<T>(path: string, options: RequestOptions<T>): Promise<T> {
+  const controller = options.timeoutMs ? new AbortController() : null;
+  const timer = controller ? window.setTimeout(() => controller.abort(), options.timeoutMs) : undefined;
+  try {
+    return await send(path, options, controller?.signal);
+  } finally {
+    window.clearTimeout(timer);
+  }
+}
+
+async function send<T>(path: string, options: RequestOptions<T>, signal?: AbortSignal): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   const init: RequestInit = {
     method: options.method ?? 'GET',
@@ -86,6 +101,7 @@ export async function request<T>(path: string, options: RequestOptions<T>): Prom
     credentials: 'same-origin',
     cache: 'no-store',
   };
+  if (signal) init.signal = signal;
   if (options.body !== undefined) {
     headers['content-type'] = 'application/json';
     init.body = JSON.stringify(options.body);
@@ -101,7 +117,7 @@ export async function request<T>(path: string, options: RequestOptions<T>): Prom
   const data = await readJson(response);
   if (!response.ok) {
     if (response.status === 401 && !options.expectUnauthenticated) onUnauthorized?.();
-    throw new ApiError(response.status, errorBodyOf(response, data));
+    throw new ApiError(response.status, errorBodyOf(response, data), data);
   }
   try {
     return options.parse.parse(data);

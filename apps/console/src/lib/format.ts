@@ -22,3 +22,20 @@ export function formatDateTime(iso: string, locale: Locale): string {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : formatFor(locale).format(date);
 }
+
+const dateFormats = new Map<Locale, Intl.DateTimeFormat>();
+
+/** A date alone (25.11.2025 where the browser has no Kyrgyz data), for dates with no time of day. */
+export function formatDate(isoOrDay: string, locale: Locale): string {
+  const date = new Date(/^\d{4}-\d{2}-\d{2}$/.test(isoOrDay) ? `${isoOrDay}T12:00:00` : isoOrDay);
+  if (Number.isNaN(date.getTime())) return isoOrDay;
+  let format = dateFormats.get(locale);
+  if (!format) {
+    format =
+      Intl.DateTimeFormat.supportedLocalesOf(locale).length > 0
+        ? new Intl.DateTimeFormat(locale, { dateStyle: 'medium' })
+        : new Intl.DateTimeFormat('ru-KG', { dateStyle: 'short' });
+    dateFormats.set(locale, format);
+  }
+  return format.format(date);
+}

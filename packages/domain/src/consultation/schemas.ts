@@ -147,7 +147,7 @@ export const ConsultationConflict = ErrorBody.extend({ current: Consultation }).
   id: 'ConsultationConflict',
 });
 
-export const FinalizeBody = z.object({ revision: z.number().int().min(1) }).strict();
+export const FinalizeBody = z.object({ revision: z.number().int().min(0) }).strict();
 export const AddendumBody = z
   .object({ text: z.string().trim().min(1, 'Write the addendum.').max(5000) })
   .strict();
@@ -190,3 +190,26 @@ export const HistoryEntry = z
   .meta({ id: 'HistoryEntry' });
 
 export const ConsultationIdParams = z.object({ id: z.uuid('The consultation id must be a UUID.') });
+
+export const DraftSummary = z
+  .object({
+    id: z.uuid(),
+    callId: z.uuid().nullable(),
+    channel: z.string(),
+    revision: z.number().int(),
+    contactKind: z.string().nullable(),
+    updatedAt: z.iso.datetime({ offset: true }),
+  })
+  .meta({ id: 'DraftSummary' });
+
+export const PendingSignOff = z
+  .object({
+    assessmentId: z.uuid(),
+    consultationId: z.uuid(),
+    operator: z.object({ id: z.uuid(), displayName: z.string() }),
+    computedLevel: z.string(),
+    requestedLevel: z.string(),
+    reason: z.string(),
+    at: z.iso.datetime({ offset: true }),
+  })
+  .meta({ id: 'PendingSignOff' });

@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import { AreaPage } from '../../components/area-page';
 import { ComingLater } from '../../components/coming-later';
 import { selectMe, useAuthStore } from '../auth/auth-store';
+import { LocalDrafts, NewConsultation } from '../consultation/new-consultation';
 import { MyState } from '../queue/my-state';
 import { useDeskCalls } from '../queue/queue-hooks';
 import { WaitingCalls } from '../queue/waiting-calls';
@@ -17,15 +18,14 @@ export function DeskPage() {
       <MyState meId={meId} />
       <div className="desk-grid">
         <WaitingCalls calls={waiting} />
-        <YourCall calls={mine} />
+        <div className="desk-side">
+          <YourCall calls={mine} />
+          <NewConsultation />
+          <LocalDrafts />
+        </div>
       </div>
       <ComingLater
-        items={[
-          { id: 'consultation', title: t('desk.consultationTitle'), text: t('desk.consultationText') },
-          { id: 'risk', title: t('desk.riskTitle'), text: t('desk.riskText') },
-          { id: 'safety', title: t('desk.safetyTitle'), text: t('desk.safetyText') },
-          { id: 'referrals', title: t('desk.referralsTitle'), text: t('desk.referralsText') },
-        ]}
+        items={[{ id: 'referrals', title: t('desk.referralsTitle'), text: t('desk.referralsText') }]}
       />
     </AreaPage>
   );

@@ -1,13 +1,11 @@
 import type { QueueCall } from '@korgon/domain';
 import { useEffect, useId, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
+import { consultationHref } from '../shell/route';
 import { RepeatHint } from './call-row';
 import { formatDuration, useServerNow, waitedMs } from './queue-hooks';
 
-/**
- * The call the operator has: its line, the consultation draft opened for it, and (for now) a plain note
- * that the consultation form itself comes in the next release.
- */
+/** The call the operator has: its line, the consultation draft opened for it, and the way to its form. */
 export function YourCall({ calls }: { calls: readonly QueueCall[] }) {
   const { t } = useTranslation();
   const headingId = useId();
@@ -47,10 +45,15 @@ export function YourCall({ calls }: { calls: readonly QueueCall[] }) {
                   </dd>
                 </dl>
                 <RepeatHint call={call} />
-                <div className="later-card" data-testid="later-consultation-form">
-                  <p className="badge">{t('later.badge')}</p>
-                  <p>{t('queue.formLater')}</p>
-                </div>
+                {call.consultationId && (
+                  <a
+                    className="button button-primary"
+                    href={consultationHref(call.consultationId)}
+                    data-testid="open-consultation"
+                  >
+                    {t('queue.openForm')}
+                  </a>
+                )}
               </li>
             );
           })}

@@ -1,7 +1,8 @@
-import { areasOf, homeAreaOf, type Me } from '@korgon/domain';
+import { type AreaId, areasOf, homeAreaOf, type Me } from '@korgon/domain';
 import { useEffect } from 'react';
 import { AdminPage } from '../admin/admin-page';
 import { BoardPage } from '../board/board-page';
+import { ConsultationPage } from '../consultation/consultation-page';
 import { DeskPage } from '../desk/desk-page';
 import { InboxPage } from '../inbox/inbox-page';
 import { SessionsPage } from '../sessions/sessions-page';
@@ -17,6 +18,7 @@ type Shown = Exclude<Route, { kind: 'unknown' }>;
 
 function View({ route }: { route: Shown }) {
   if (route.kind === 'sessions') return <SessionsPage />;
+  if (route.kind === 'consultation') return <ConsultationPage id={route.id} />;
   switch (route.area) {
     case 'desk':
       return <DeskPage />;
@@ -31,6 +33,16 @@ function View({ route }: { route: Shown }) {
   }
 }
 
+function currentArea(route: Shown): AreaId | null {
+  if (route.kind === 'area') return route.area;
+  return route.kind === 'consultation' ? 'desk' : null;
+}
+
+function viewKey(route: Shown): string {
+  if (route.kind === 'area') return route.area;
+  return route.kind === 'consultation' ? `consultation:${route.id}` : 'sessions';
+}
+
 /** The signed-in console: header, the role's areas, and the area on screen. */
 export function AppShell({ me }: { me: Me }) {
   useRealtime(me.role);
@@ -39,7 +51,11 @@ export function AppShell({ me }: { me: Me }) {
   const route = useRoute();
   const areas = areasOf(me.role);
   const home = homeAreaOf(me.role);
-  const allowed = route.kind === 'sessions' || (route.kind === 'area' && areas.includes(route.area));
+  // A consultation is part of the desk: whoever has the desk records consultations.
+  const allowed =
+    route.kind === 'sessions' ||
+    (route.kind === 'area' && areas.includes(route.area)) ||
+    (route.kind === 'consultation' && areas.includes('desk'));
   const shown: Shown = allowed ? route : { kind: 'area', area: home };
 
   useEffect(() => {
@@ -50,9 +66,9 @@ export function AppShell({ me }: { me: Me }) {
     <div className="shell">
       <SkipLink />
       <AppHeader me={me} onSessionsPage={shown.kind === 'sessions'} />
-      <MainNav areas={areas} current={shown.kind === 'area' ? shown.area : null} />
+      <MainNav areas={areas} current={currentArea(shown)} />
       <main id="main" className="shell-main" tabIndex={-1}>
-        <View key={shown.kind === 'area' ? shown.area : 'sessions'} route={shown} />
+        <View key={viewKey(shown)} route={shown} />
       </main>
     </div>
   );

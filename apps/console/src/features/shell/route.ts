@@ -2,21 +2,40 @@ import { AREAS, type AreaId, homeAreaOf, type Role } from '@korgon/domain';
 import { useSyncExternalStore } from 'react';
 import { onSignedOut } from '../../lib/signed-in-state';
 
-/** Hash routes: #/desk, #/board, #/statistics, #/admin, #/inbox and #/sessions. */
+/**
+ * Hash routes: #/desk, #/board, #/statistics, #/admin, #/inbox, #/sessions, and one consultation at
+ * #/consultations/<uuid> (part of the desk), so a reload reopens the form it was on.
+ */
 export type RoutePath = AreaId | 'sessions';
-export type Route = { kind: 'area'; area: AreaId } | { kind: 'sessions' } | { kind: 'unknown' };
+export type Route =
+  | { kind: 'area'; area: AreaId }
+  | { kind: 'sessions' }
+  | { kind: 'consultation'; id: string }
+  | { kind: 'unknown' };
 
 const AREA_IDS: readonly AreaId[] = AREAS.map((a) => a.id);
+const CONSULTATION = /^consultations\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#\/?/, '');
   if (path === 'sessions') return { kind: 'sessions' };
+  const consultation = CONSULTATION.exec(path);
+  if (consultation?.[1]) return { kind: 'consultation', id: consultation[1].toLowerCase() };
   const area = AREA_IDS.find((id) => id === path);
   return area ? { kind: 'area', area } : { kind: 'unknown' };
 }
 
 export function hrefOf(path: RoutePath): string {
   return `#/${path}`;
+}
+
+export function consultationHref(id: string): string {
+  return `#/consultations/${id}`;
+}
+
+/** Opens a consultation form (a history entry: Back returns to where the operator was). */
+export function openConsultation(id: string): void {
+  window.location.hash = consultationHref(id);
 }
 
 const listeners = new Set<() => void>();

@@ -4,16 +4,19 @@ import { openSocket } from '../../lib/socket';
 import { authApi } from '../auth/auth-api';
 import { useAuthStore } from '../auth/auth-store';
 import { followQueue } from '../queue/queue-live';
+import { followRisk } from '../risk/risk-live';
 
 const RETRY_AFTER_REFUSAL_MS = 15_000;
 
-/** The live connection, open exactly while the signed-in shell is on screen; it carries the live queue. */
+/** The live connection, open exactly while the signed-in shell is on screen: the live queue and risk pushes. */
 export function useRealtime(role: Role): void {
   const watchesQueue = can(role, 'queue:read');
+  const signsOff = can(role, 'risk:sign-off');
   useEffect(() => {
     const socket = openSocket();
     let retry: number | undefined;
     const unfollow = watchesQueue ? followQueue(socket) : undefined;
+    const unfollowRisk = followRisk(socket, signsOff);
 
     socket.on('session:ended', () => useAuthStore.getState().endSession());
     socket.on('me:updated', ({ locale }) => useAuthStore.getState().localeChangedElsewhere(locale));
@@ -32,8 +35,9 @@ export function useRealtime(role: Role): void {
     return () => {
       window.clearTimeout(retry);
       unfollow?.();
+      unfollowRisk();
       socket.removeAllListeners();
       socket.disconnect();
     };
-  }, [watchesQueue]);
+  }, [watchesQueue, signsOff]);
 }

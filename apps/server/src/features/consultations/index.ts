@@ -4,6 +4,7 @@ import {
   Consultation,
   ConsultationConflict,
   ConsultationIdParams,
+  DraftSummary,
   ErrorBody,
   FinalizeBody,
   HistoryEntry,
@@ -53,6 +54,19 @@ const consultations: FastifyPluginAsyncZod<{ notesKey: string; notesKeyVersion: 
       const { created, consultation } = await service.save(req.params.id, req.body, authOf(req).user);
       return reply.code(created ? 201 : 200).send(consultation);
     },
+  );
+
+  app.get(
+    '/api/consultations',
+    {
+      config: { permission: 'consultation:write' },
+      schema: {
+        tags,
+        summary: 'Your own drafts, newest first',
+        response: { 200: z.array(DraftSummary), 401: ErrorBody, 403: ErrorBody },
+      },
+    },
+    async (req) => service.drafts(authOf(req).user),
   );
 
   app.get(

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { inTransaction, writeAudit } from '@korgon/db';
 import {
   type Consultation,
+  ConsultationData,
   ConsultationSecret,
   can,
   finalizeIssues,
@@ -216,6 +218,15 @@ export function createConsultationsService(pool: pg.Pool, key: SealKey) {
             await view(c, row),
           );
         }
+        // A retried save whose answer was lost: the record already holds exactly this content.
+        if (
+          row.revision === body.baseRevision + 1 &&
+          row.channel === body.channel &&
+          isDeepStrictEqual(ConsultationData.parse(row.data), body.data) &&
+          isDeepStrictEqual(openSecret(row), body.secret)
+        ) {
+          return { created: false, consultation: await view(c, row) };
+        }
         if (row.revision !== body.baseRevision) {
           throw new RevisionConflictError(
             `This draft was saved elsewhere (revision ${row.revision}, yours was based on ${body.baseRevision}). Compare both versions and merge.`,
@@ -287,6 +298,29 @@ export function createConsultationsService(pool: pg.Pool, key: SealKey) {
         await audit(c, actor, 'consultation.addendum', id, { addendumId, signature });
         return view(c, row);
       });
+    },
+
+    async drafts(actor: SessionUser) {
+      const { rows } = await pool.query<{
+        id: string;
+        call_id: string | null;
+        channel: string;
+        revision: number;
+        data: { contactKind?: string };
+        updated_at: Date;
+      }>(
+        `SELECT id, call_id, channel, revision, data, updated_at FROM consultations
+          WHERE operator_id = $1 AND status = 'draft' ORDER BY updated_at DESC LIMIT 100`,
+        [actor.id],
+      );
+      return rows.map((r) => ({
+        id: r.id,
+        callId: r.call_id,
+        channel: r.channel,
+        revision: r.revision,
+        contactKind: r.data.contactKind ?? null,
+        updatedAt: r.updated_at.toISOString(),
+      }));
     },
 
     async history(id: string, actor: SessionUser) {

@@ -5,6 +5,7 @@ import {
   ErrorBody,
   Methodology,
   OkBody,
+  PendingSignOff,
   RiskRecord,
   SignOffBody,
   Taxonomy,
@@ -68,6 +69,19 @@ const risk: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => service.methodology(app.pool, req.params.id, req.params.version),
+  );
+
+  app.get(
+    '/api/risk/sign-offs',
+    {
+      config: { permission: 'risk:sign-off' },
+      schema: {
+        tags: ['risk'],
+        summary: 'Lowered risk levels waiting for a supervisor',
+        response: { 200: z.array(PendingSignOff), ...guarded },
+      },
+    },
+    async () => service.pendingSignOffs(),
   );
 
   app.post(

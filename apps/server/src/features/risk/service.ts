@@ -103,6 +103,7 @@ export function createRiskService(pool: pg.Pool, io: KorgonIo) {
         const m = await methodology(c, body.methodologyId, body.version);
         checkAnswers(m, body.answers);
         const result = assess(m, body.answers);
+        const previous = await createConsultationsRepository(c).latestRisk(consultationId);
         let finalLevel = result.level;
         let override: StoredOverride | null = null;
         if (body.override && body.override.level !== result.level) {
@@ -171,11 +172,22 @@ export function createRiskService(pool: pg.Pool, io: KorgonIo) {
             },
           });
         }
-        return { row, result, names: await namesOf(c, [actor.id]) };
+        return {
+          row,
+          result,
+          names: await namesOf(c, [actor.id]),
+          previousLevel: previous?.final_level ?? null,
+          m,
+        };
       });
       const record = toRiskRecord(out.row, out.names);
-      if (ALERT_LEVELS.has(record.finalLevel))
+      // Alert when the level reaches high or critical, not again on every re-save at the same level.
+      const rose =
+        out.previousLevel === null ||
+        levelRank(out.m, record.finalLevel) > levelRank(out.m, out.previousLevel);
+      if (ALERT_LEVELS.has(record.finalLevel) && rose) {
         io.to(rooms.role('supervisor')).emit('alert:risk', alert(consultationId, record.finalLevel, actor));
+      }
       if (record.override?.status === 'pending_sign_off') {
         io.to(rooms.role('supervisor')).emit('risk:sign-off-requested', {
           ...alert(consultationId, record.computedLevel, actor),
@@ -185,6 +197,23 @@ export function createRiskService(pool: pg.Pool, io: KorgonIo) {
         });
       }
       return { record, result: out.result };
+    },
+
+    /** Lowered levels waiting for a supervisor (so a board opened later still sees them). */
+    async pendingSignOffs() {
+      const { rows } = await pool.query<RiskRow & { operator_name: string }>(
+        `SELECT r.*, u.display_name AS operator_name FROM risk_assessments r JOIN users u ON u.id = r.created_by
+          WHERE r.override->>'status' = 'pending_sign_off' ORDER BY r.created_at`,
+      );
+      return rows.map((r) => ({
+        assessmentId: r.id,
+        consultationId: r.consultation_id,
+        operator: { id: r.created_by, displayName: r.operator_name },
+        computedLevel: r.computed_level,
+        requestedLevel: r.override?.level ?? r.computed_level,
+        reason: r.override?.reason ?? '',
+        at: r.created_at.toISOString(),
+      }));
     },
 
     async signOff(
