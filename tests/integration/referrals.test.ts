@@ -383,3 +383,36 @@ describe('when a partner does not answer', () => {
     supSocket.close();
   });
 });
+
+describe('edge cases', () => {
+  it('suggests partners for a draft that is still empty, and refuses to refer from it without consent (400, not 500)', async () => {
+    const id = crypto.randomUUID();
+    await t.db.pool.query(
+      `INSERT INTO consultations (id, operator_id, taxonomy_version) SELECT $1, id, 'kg-2026.1' FROM users WHERE username = 'operator1'`,
+      [id],
+    );
+    const suggestions = await api(op, 'GET', `/api/referrals/suggestions?consultationId=${id}`);
+    expect(suggestions.status).toBe(200);
+    expect(suggestions.json.length).toBeGreaterThan(0);
+    const res = await refer(id, ids.portal as string);
+    expect(res.status).toBe(400);
+  });
+
+  it('a supervisor’s redirect keeps the operator as the referral’s author; escalation minutes can be read back', async () => {
+    const res = await refer(await consultation(), ids.webhook as string);
+    const redirected = await api(sup, 'POST', `/api/referrals/${res.json.id}/redirect`, {
+      partnerId: ids.portal,
+      newId: crypto.randomUUID(),
+    });
+    expect(redirected.status).toBe(200);
+    expect(redirected.json.createdBy.displayName).toBe('Айгүл (оператор 1)');
+    expect((await api(op, 'GET', `/api/referrals/${redirected.json.id}`)).status).toBe(200);
+    expect(
+      (await api(admin, 'PUT', '/api/admin/partner-types/police/escalation', { minutes: 20 })).status,
+    ).toBe(200);
+    expect((await api(admin, 'GET', '/api/admin/partner-types/escalation')).json).toContainEqual({
+      type: 'police',
+      minutes: 20,
+    });
+  });
+});

@@ -28,6 +28,7 @@ export interface ReferralRow {
   attempts: number;
   last_error: string | null;
   created_by: string;
+  delivered_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }

@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import { AreaPage } from '../../components/area-page';
 import { ComingLater } from '../../components/coming-later';
 import { CreateUserForm } from './create-user-form';
+import { PartnersPanel } from './partners-panel';
 import { UsersPanel } from './users-panel';
 
 export function AdminPage() {
@@ -10,9 +11,9 @@ export function AdminPage() {
     <AreaPage title={t('areas.admin')} intro={t('admin.intro')}>
       <UsersPanel />
       <CreateUserForm />
+      <PartnersPanel />
       <ComingLater
         items={[
-          { id: 'partners', title: t('admin.partnersTitle'), text: t('admin.partnersText') },
           { id: 'reference', title: t('admin.referenceTitle'), text: t('admin.referenceText') },
           { id: 'retention', title: t('admin.retentionTitle'), text: t('admin.retentionText') },
         ]}

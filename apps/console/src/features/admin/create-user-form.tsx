@@ -3,10 +3,11 @@ import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { z } from 'zod';
 import { SelectField, TextField } from '../../components/field';
-import { LANGUAGE_NAMES, LOCALES } from '../../i18n/language';
+import { LANGUAGE_NAMES, LOCALES, useCurrentLocale } from '../../i18n/language';
 import { ApiError } from '../../lib/api';
 import { describeError, serverFieldIssues } from '../../lib/describe-error';
 import { fieldErrorsOf } from '../../lib/validation';
+import { usePartnersAdminStore } from './partners-store';
 import { useUsersStore } from './users-store';
 
 interface Draft {
@@ -36,6 +37,8 @@ function isConflict(error: unknown): boolean {
 export function CreateUserForm() {
   const { t } = useTranslation();
   const createUser = useUsersStore((s) => s.create);
+  const locale = useCurrentLocale();
+  const partners = usePartnersAdminStore((s) => s.partners);
   const id = useId();
   const form = useRef<HTMLFormElement>(null);
   const [draft, setDraft] = useState<Draft>(EMPTY);
@@ -154,16 +157,21 @@ export function CreateUserForm() {
           error={fieldErrors.password}
         />
         {draft.role === 'partner' && (
-          <TextField
+          <SelectField
             id={`${id}-partner-org`}
-            label={t('admin.partnerOrgId')}
+            label={t('admin.partnerOrg')}
             hint={t('admin.partnerOrgHint')}
-            autoComplete="off"
-            spellCheck={false}
             value={draft.partnerOrgId}
             onChange={(e) => set('partnerOrgId', e.target.value)}
             error={fieldErrors.partnerOrgId}
-          />
+          >
+            <option value="">{t('consultation.choose')}</option>
+            {partners.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name[locale]} ({p.slug})
+              </option>
+            ))}
+          </SelectField>
         )}
         <div className="form-actions form-wide">
           <button type="submit" className="button button-primary" aria-disabled={pending || undefined}>

@@ -8,6 +8,7 @@ import { levelClass, levelName } from '../risk/levels';
 import { riskApi } from '../risk/risk-api';
 import { consultationHref } from '../shell/route';
 import { type AlertEntry, type SignOffEntry, useAlertsStore } from './alerts-store';
+import { ReferralAlerts } from './referral-alerts';
 
 /**
  * The supervisor's live alerts: high and critical risk results as they are saved, requests to lower a level
@@ -74,6 +75,8 @@ export function RiskAlertsPanel() {
           ))}
         </ol>
       )}
+
+      <ReferralAlerts />
 
       <h3 id={requestsId}>{t('board.signOffTitle')}</h3>
       {requests.length === 0 ? (

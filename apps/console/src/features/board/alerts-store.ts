@@ -1,4 +1,4 @@
-import type { RiskAlert, ServerToClientEvents } from '@korgon/domain';
+import type { ReferralAlert, RiskAlert, ServerToClientEvents } from '@korgon/domain';
 import { create } from 'zustand';
 import { onSignedOut } from '../../lib/signed-in-state';
 
@@ -25,20 +25,29 @@ export interface DecisionEntry extends Signed {
   seq: number;
 }
 
+/** A referral that failed, was escalated, or went out under a consent exception; `redirected` once acted on here. */
+export interface ReferralAlertEntry extends ReferralAlert {
+  seq: number;
+  redirectedTo: string | null;
+}
+
 interface AlertsState {
   seq: number;
   alerts: AlertEntry[];
   requests: SignOffEntry[];
   decisions: DecisionEntry[];
+  referralAlerts: ReferralAlertEntry[];
   addAlert(e: RiskAlert): void;
   addRequest(e: SignOffRequested): void;
   setRequestState(assessmentId: string, state: RequestState): void;
   signed(e: Signed): void;
+  addReferralAlert(e: ReferralAlert): void;
+  referralRedirected(seq: number, partnerName: string): void;
 }
 
-const initial = { seq: 0, alerts: [], requests: [], decisions: [] };
+const initial = { seq: 0, alerts: [], requests: [], decisions: [], referralAlerts: [] };
 
-/** What the board has been pushed since sign-in: risk alerts, sign-off requests and their results. */
+/** What the board has been pushed since sign-in: risk and referral alerts, sign-off requests and their results. */
 export const useAlertsStore = create<AlertsState>()((set) => ({
   ...initial,
   addAlert: (e) =>
@@ -66,6 +75,17 @@ export const useAlertsStore = create<AlertsState>()((set) => ({
           ? { ...r, state: e.approved ? 'approved' : 'refused', decidedBy: e.by, finalLevel: e.finalLevel }
           : r,
       ),
+    })),
+  addReferralAlert: (e) =>
+    set((s) => {
+      if (s.referralAlerts.some((a) => a.referralId === e.referralId && a.kind === e.kind && a.at === e.at))
+        return s;
+      const entry: ReferralAlertEntry = { ...e, seq: s.seq + 1, redirectedTo: null };
+      return { seq: s.seq + 1, referralAlerts: [entry, ...s.referralAlerts].slice(0, KEEP) };
+    }),
+  referralRedirected: (seq, partnerName) =>
+    set((s) => ({
+      referralAlerts: s.referralAlerts.map((a) => (a.seq === seq ? { ...a, redirectedTo: partnerName } : a)),
     })),
 }));
 

@@ -1,9 +1,11 @@
+import { can } from '@korgon/domain';
 import { type KeyboardEvent, useCallback, useEffect, useMemo, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useCurrentLocale } from '../../i18n/language';
 import { describeError } from '../../lib/describe-error';
 import { formatDateTime } from '../../lib/format';
 import { selectMe, useAuthStore } from '../auth/auth-store';
+import { ReferralsSection } from '../referrals/referrals-section';
 import { hrefOf } from '../shell/route';
 import { ConsultationForm } from './consultation-form';
 import { type DraftController, type DraftState, draftController, useDraft } from './draft-controller';
@@ -19,7 +21,9 @@ import { useTaxonomy } from './use-taxonomy';
 export function ConsultationPage({ id }: { id: string }) {
   const { t } = useTranslation();
   const locale = useCurrentLocale();
-  const userId = useAuthStore(selectMe)?.id ?? '';
+  const me = useAuthStore(selectMe);
+  const userId = me?.id ?? '';
+  const supervises = me ? can(me.role, 'referral:manage') : false;
   const c = useMemo(() => draftController(id, userId), [id, userId]);
   const phase = useDraft(c, (s) => s.phase);
   const version = useDraft(c, (s) => s.taxonomyVersion);
@@ -160,6 +164,9 @@ export function ConsultationPage({ id }: { id: string }) {
           )}
           {!taxonomy && taxonomyError === null && <p className="muted">{t('consultation.loading')}</p>}
           {taxonomy && (final || notMine) && <FinalView c={c} taxonomy={taxonomy} />}
+          {taxonomy && (final || notMine) && (!notMine || supervises) && (
+            <ReferralsSection c={c} taxonomy={taxonomy} />
+          )}
           {editable && (
             <>
               <SkipList />
@@ -172,6 +179,7 @@ export function ConsultationPage({ id }: { id: string }) {
               >
                 <ConsultationForm c={c} taxonomy={taxonomy} onFinalize={() => void finalize()} />
               </form>
+              <ReferralsSection c={c} taxonomy={taxonomy} />
               <FinalizeArea c={c} onFinalize={() => void finalize()} />
             </>
           )}

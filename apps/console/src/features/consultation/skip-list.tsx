@@ -16,6 +16,11 @@ export function SkipList() {
           </li>
         ))}
         <li>
+          <button type="button" className="link-button" onClick={() => focusSection('referrals')}>
+            {t('referrals.title')}
+          </button>
+        </li>
+        <li>
           <button type="button" className="link-button" onClick={() => focusSection('finalize')}>
             {t('finalize.title')}
           </button>

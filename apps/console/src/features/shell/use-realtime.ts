@@ -4,11 +4,12 @@ import { openSocket } from '../../lib/socket';
 import { authApi } from '../auth/auth-api';
 import { useAuthStore } from '../auth/auth-store';
 import { followQueue } from '../queue/queue-live';
+import { followReferrals } from '../referrals/referrals-live';
 import { followRisk } from '../risk/risk-live';
 
 const RETRY_AFTER_REFUSAL_MS = 15_000;
 
-/** The live connection, open exactly while the signed-in shell is on screen: the live queue and risk pushes. */
+/** The live connection, open exactly while the signed-in shell is on screen: the live queue, risk and referral pushes. */
 export function useRealtime(role: Role): void {
   const watchesQueue = can(role, 'queue:read');
   const signsOff = can(role, 'risk:sign-off');
@@ -17,6 +18,7 @@ export function useRealtime(role: Role): void {
     let retry: number | undefined;
     const unfollow = watchesQueue ? followQueue(socket) : undefined;
     const unfollowRisk = followRisk(socket, signsOff);
+    const unfollowReferrals = followReferrals(socket);
 
     socket.on('session:ended', () => useAuthStore.getState().endSession());
     socket.on('me:updated', ({ locale }) => useAuthStore.getState().localeChangedElsewhere(locale));
@@ -36,6 +38,7 @@ export function useRealtime(role: Role): void {
       window.clearTimeout(retry);
       unfollow?.();
       unfollowRisk();
+      unfollowReferrals();
       socket.removeAllListeners();
       socket.disconnect();
     };

@@ -1,4 +1,4 @@
-import type { ConsultationData, RiskOverride } from '@korgon/domain';
+import { ConsultationData, type RiskOverride } from '@korgon/domain';
 import type pg from 'pg';
 
 export type Queryable = Pick<pg.PoolClient | pg.Pool, 'query'>;
@@ -61,7 +61,9 @@ export function createConsultationsRepository(q: Queryable) {
         `${SELECT} WHERE k.id = $1${opts.forUpdate ? ' FOR UPDATE OF k' : ''}`,
         [id],
       );
-      return rows[0];
+      const row = rows[0];
+      // A draft opened by taking a call starts empty: read it with the schema's defaults filled in.
+      return row ? { ...row, data: ConsultationData.parse(row.data) } : undefined;
     },
 
     async insert(r: {

@@ -212,6 +212,24 @@ const partners: FastifyPluginAsyncZod<{ notesKey: string; notesKeyVersion: numbe
     },
   );
 
+  app.get(
+    '/api/admin/partner-types/escalation',
+    {
+      config: { permission: 'partners:manage' },
+      schema: {
+        tags: ['admin'],
+        summary: 'Escalation minutes per partner type (types not listed use the default of 15)',
+        response: { 200: z.array(z.object({ type: PartnerType, minutes: z.number() })), ...guarded },
+      },
+    },
+    async () =>
+      (
+        await app.pool.query<{ type: Partner['type']; minutes: number }>(
+          'SELECT type, escalation_minutes AS minutes FROM partner_type_settings ORDER BY type',
+        )
+      ).rows,
+  );
+
   app.put(
     '/api/admin/partner-types/:type/escalation',
     {

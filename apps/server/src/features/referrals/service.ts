@@ -1,6 +1,6 @@
 import { inTransaction, writeAudit } from '@korgon/db';
 import {
-  type ConsultationData,
+  ConsultationData,
   type CreateReferralBody,
   can,
   KG_HOTLINE_RISK_0_1,
@@ -67,7 +67,8 @@ export function createReferralsService(pool: pg.Pool, key: SealKey, push: Referr
     const rows = await referralRows(pool, ids);
     for (const v of views) push.staff(v, v.createdBy.id);
     for (const r of rows)
-      if (!['queued', 'revoked'].includes(r.status)) push.partner(r.partner_org_id, partnerView(key, r));
+      if (r.status !== 'queued' && (r.status !== 'revoked' || r.delivered_at))
+        push.partner(r.partner_org_id, partnerView(key, r));
   }
 
   async function consultationFor(q: Q, id: string, actor: SessionUser) {
@@ -82,8 +83,9 @@ export function createReferralsService(pool: pg.Pool, key: SealKey, push: Referr
          FROM consultations k WHERE k.id = $1`,
       [id],
     );
-    const k = rows[0];
-    if (!k) throw new NotFoundError('That consultation');
+    const found = rows[0];
+    if (!found) throw new NotFoundError('That consultation');
+    const k = { ...found, data: ConsultationData.parse(found.data) };
     if (k.operator_id !== actor.id && !can(actor.role, 'referral:manage'))
       throw new ForbiddenError('Only the consultation’s author or a supervisor refers from it.');
     return k;
@@ -94,6 +96,7 @@ export function createReferralsService(pool: pg.Pool, key: SealKey, push: Referr
     body: CreateReferralBody,
     k: { data: ConsultationData; risk_level: string | null },
     actor: SessionUser,
+    createdBy: string = actor.id,
   ) {
     const { rows: partners } = await c.query<{ id: string; type: string; active: boolean }>(
       'SELECT id, type, active FROM partner_orgs WHERE id = $1',
@@ -135,7 +138,7 @@ export function createReferralsService(pool: pg.Pool, key: SealKey, push: Referr
         JSON.stringify(content),
         body.message ? seal(key, `${body.id}:message`, body.message) : null,
         key.version,
-        actor.id,
+        createdBy,
       ],
     );
     await c.query(`INSERT INTO referral_events (referral_id, status, actor_id) VALUES ($1, 'queued', $2)`, [
@@ -319,8 +322,9 @@ export function createReferralsService(pool: pg.Pool, key: SealKey, push: Referr
             consent,
             fields: old.fields as CreateReferralBody['fields'],
           },
-          ks[0] as { data: ConsultationData; risk_level: string | null },
+          { data: ConsultationData.parse(ks[0]?.data ?? {}), risk_level: ks[0]?.risk_level ?? null },
           actor,
+          old.created_by,
         );
         if (old.message_sealed)
           await c.query('UPDATE referrals SET message_sealed = $2 WHERE id = $1', [

@@ -1,0 +1,48 @@
+import { ConsultationData, TAXONOMY_KG_2026_1 } from '@korgon/domain';
+import type { TFunction } from 'i18next';
+import { describe, expect, it } from 'vitest';
+import { contentRows, previewContent } from './content';
+
+const data = ConsultationData.parse({
+  survivor: { region: 'KG-GB', ageBand: '26-40', gender: 'female' },
+  violenceForms: ['physical', 'threats'],
+  consent: { referral: 'yes' },
+  safeContact: { callbackFrom: '18:00', callbackTo: '20:00' },
+});
+/** Keys and their values, so the rows can be read without the translations. */
+const t = ((key: string, o?: Record<string, unknown>) =>
+  o ? `${key} ${JSON.stringify(o)}` : key) as TFunction;
+
+describe('what a partner receives', () => {
+  it('holds only the chosen fields that the record has, and the message only with its field', () => {
+    expect(previewContent(['region', 'riskLevel'], data, 'high', 'hello')).toEqual({
+      region: 'KG-GB',
+      riskLevel: 'high',
+    });
+    expect(previewContent(['settlement', 'message'], data, null, '  hello  ')).toEqual({ message: 'hello' });
+    expect(previewContent(['safeContact', 'violenceForms'], data, null, '')).toEqual({
+      safeContact: { callbackFrom: '18:00', callbackTo: '20:00' },
+      violenceForms: ['physical', 'threats'],
+    });
+  });
+
+  it('is shown with the taxonomy’s labels in the reader’s language, in field order', () => {
+    const content = previewContent(['riskLevel', 'region', 'ageBand', 'settlement'], data, 'high', '');
+    const rows = contentRows(content, { t, locale: 'ru', taxonomy: TAXONOMY_KG_2026_1 }, [
+      'riskLevel',
+      'region',
+      'ageBand',
+      'settlement',
+    ]);
+    expect(rows.map((r) => [r.field, r.lines])).toEqual([
+      ['region', ['город Бишкек']],
+      ['settlement', []],
+      ['ageBand', ['26–40']],
+      ['riskLevel', ['risk.levels.high']],
+    ]);
+    // Without a list of chosen fields, only what is there.
+    expect(
+      contentRows(content, { t, locale: 'ky', taxonomy: TAXONOMY_KG_2026_1 }).map((r) => r.field),
+    ).toEqual(['region', 'ageBand', 'riskLevel']);
+  });
+});
