@@ -3,11 +3,13 @@ import os from 'node:os';
 import { resolve } from 'node:path';
 import { createDb, migrate } from '@korgon/db';
 import { hashPassword, seedDemo } from '@korgon/server';
+import { autosave } from './autosave';
 import { claimRace } from './claim-race';
 import { ingestThroughput } from './ingest';
 import type { BenchContext, BenchResult } from './lib/context';
 import { cleanup, key32, log, onCleanup, openBenchDatabase, root, startServer } from './lib/services';
 import { livePush } from './live-push';
+import { referralDelivery } from './referrals';
 
 /**
  * `pnpm bench [name …]`: benchmarks against real services on 127.0.0.1: a fresh database (the tests'
@@ -19,6 +21,8 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = {
   'live-push': livePush,
   'ingest-throughput': ingestThroughput,
   'claim-race': claimRace,
+  'referral-delivery': referralDelivery,
+  autosave,
 };
 const DEADLINE_MS = 8 * 60_000;
 

@@ -251,9 +251,11 @@ describe('sending a referral', () => {
     expect(mail.text).not.toContain('Aigul');
     const link = /https?:\/\/\S+\/api\/partners\/ack\/\S+/.exec(mail.text)?.[0] as string;
     const local = link.replace(/^https?:\/\/[^/]+/, t.baseUrl);
+    await until('delivered', async () => (await statusOf(id)) === 'delivered');
     const page = await fetch(local);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<form method="post"');
+    // Opening the page changes nothing.
     expect(await statusOf(id)).toBe('delivered');
     const post = await fetch(local, { method: 'POST', headers: { origin: t.baseUrl } });
     expect(post.status).toBe(200);

@@ -6,5 +6,5 @@ export interface WorkerConfig {
 }
 
 export function workerConfig(env: Env = loadEnv()): WorkerConfig {
-  return { env, concurrency: 5 };
+  return { env, concurrency: env.WORKER_CONCURRENCY };
 }

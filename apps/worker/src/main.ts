@@ -39,6 +39,17 @@ async function main() {
   process.once('SIGINT', () => void shutdown('SIGINT'));
 }
 
+// graphile-worker does not await everything it does with the database: when PostgreSQL goes away, such a
+// rejection would end the process silently. Log it and exit non-zero, so the supervisor (Docker, systemd)
+// starts a new worker; the stale-lock sweep hands its jobs to the next one.
+process.on('unhandledRejection', (err) => {
+  console.error(
+    'Korgon worker: unhandled rejection, exiting to be restarted:',
+    err instanceof Error ? err.message : err,
+  );
+  process.exit(1);
+});
+
 main().catch((err) => {
   console.error('Korgon worker failed to start:', err instanceof Error ? err.message : err);
   process.exit(1);

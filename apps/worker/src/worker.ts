@@ -1,9 +1,10 @@
+import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { rooms, TASKS, WORKER_HEARTBEAT_MS } from '@korgon/domain';
 import { createAdapterBroadcast, type Publish, WRAP_UP_TASK } from '@korgon/queue';
 import { DELIVER_TASK, ESCALATE_TASK } from '@korgon/referrals';
 import { sealKeyFrom } from '@korgon/signing';
-import { Logger, type Runner, run, type TaskList } from 'graphile-worker';
+import { Logger, type Runner, run, type TaskList, type WorkerEvents } from 'graphile-worker';
 import nodemailer from 'nodemailer';
 import pg from 'pg';
 import type { Logger as PinoLogger } from 'pino';
@@ -54,7 +55,8 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     opts.log.warn({ err: { message: err.message } }, 'database connection lost');
   pool.on('error', onError);
   pool.on('connect', (client) => client.on('error', onError));
-  const workerId = `${hostname()}:${process.pid}`;
+  // host:pid, then /<graphile-worker pool id> once it runs: the sweep below matches job locks to it.
+  let workerId = `${hostname()}:${process.pid}`;
   const beat = async () => {
     await pool
       .query(
@@ -63,6 +65,17 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
         [workerId],
       )
       .catch((err: Error) => opts.log.warn({ err: { message: err.message } }, 'heartbeat failed'));
+    // graphile-worker takes back the jobs of a worker that died (kill -9, crash) only after 4 hours: release
+    // the locks of every worker pool whose process has stopped beating, so another worker delivers them now.
+    await pool
+      .query(
+        `UPDATE graphile_worker._private_jobs SET locked_at = NULL, locked_by = NULL
+          WHERE locked_by IS NOT NULL AND locked_at < now() - make_interval(secs => $1)
+            AND NOT EXISTS (SELECT 1 FROM worker_heartbeats h
+                             WHERE h.worker_id LIKE '%/' || locked_by AND h.seen_at > now() - make_interval(secs => $1))`,
+        [(3 * WORKER_HEARTBEAT_MS) / 1000],
+      )
+      .catch((err: Error) => opts.log.warn({ err: { message: err.message } }, 'stale lock sweep failed'));
   };
   await beat();
   const timer = setInterval(() => void beat(), WORKER_HEARTBEAT_MS);
@@ -88,7 +101,13 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     mailer,
     mailFrom: opts.mailFrom ?? 'Korgon 5200 <no-reply@korgon.local>',
   };
+  const events: WorkerEvents = new EventEmitter();
+  let poolId = '';
+  events.on('pool:create', ({ workerPool }) => {
+    poolId = workerPool.id;
+  });
   const runner = await run({
+    events,
     pgPool: pool,
     concurrency: opts.concurrency,
     taskList: taskList(pool, publish, delivery),
@@ -97,6 +116,9 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     noHandleSignals: true,
     pollInterval: 2000,
   });
+  await pool.query('DELETE FROM worker_heartbeats WHERE worker_id = $1', [workerId]).catch(() => undefined);
+  workerId = `${hostname()}:${process.pid}/${poolId}`;
+  await beat();
   let stopping: Promise<void> | undefined;
   return {
     runner,

@@ -48,6 +48,8 @@ export const Env = z.object({
   MAIL_FROM: z.string().default('Korgon 5200 <no-reply@korgon.local>'),
   /** Delivery attempts of a referral before it is failed (exponential backoff between them). */
   REFERRAL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(25).default(6),
+  /** Jobs a worker process runs at once (deliveries are mostly waiting on partners). */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
   /** How long a partner's webhook may take to answer. */
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** The demo's simulated PBX (pnpm start): on unless "off". */

@@ -31,6 +31,9 @@ export function createDb(url: string, opts: CreateDbOptions = {}): DbHandle {
     connectionTimeoutMillis: 10_000,
   });
   pool.on('error', (err) => opts.onIdleError?.(err));
+  // A checked-out client between two queries (e.g. inside a transaction) has no pool listener: without this,
+  // PostgreSQL ending its connection (restart, failover) is an unhandled 'error' that ends the process.
+  pool.on('connect', (client) => client.on('error', (err) => opts.onIdleError?.(err)));
   const db = drizzle(pool, { schema });
   return { db, pool, close: () => pool.end() };
 }

@@ -122,7 +122,7 @@ export default fp(async (app: FastifyInstance) => {
       return sendError(reply, 503, {
         code: 'unavailable',
         message:
-          'The database is not reachable right now. Nothing was saved by this request; try again in a few seconds.',
+          'The database is not reachable right now. Try again in a few seconds (the console does so by itself; a retried save never makes a duplicate).',
         retryAfterSeconds: 2,
       });
     }

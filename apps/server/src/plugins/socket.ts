@@ -47,9 +47,12 @@ export default fp(
       max: 2,
       application_name: 'korgon-socket',
     });
-    pool.on('error', (err) =>
-      app.log.warn({ err: { message: err.message } }, 'socket.io pool connection lost'),
-    );
+    const lost = (err: Error) =>
+      app.log.warn({ err: { message: err.message } }, 'socket.io pool connection lost');
+    pool.on('error', lost);
+    // The adapter keeps one client checked out to LISTEN: its errors are not the pool's, and unhandled they
+    // would end the process when PostgreSQL restarts.
+    pool.on('connect', (client) => client.on('error', lost));
     io.adapter(
       createAdapter(pool, {
         errorHandler: (err) => app.log.warn({ err: { message: err.message } }, 'socket.io postgres adapter'),
