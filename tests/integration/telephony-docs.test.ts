@@ -1,29 +1,14 @@
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { promisify } from 'node:util';
-import { findRepoRoot } from '@korgon/config';
 import {
   callEvent,
   createTestApp,
   dumpDatabaseText,
   postEvents,
+  runCurlExample,
   signIn,
   type TestApp,
 } from '@korgon/dev/testing';
 import type { QueueSnapshot } from '@korgon/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const run = promisify(execFile);
-const root = findRepoRoot(import.meta.dirname);
-
-/** The curl example of docs/telephony.md, exactly as written there. */
-function curlExample(): string {
-  const doc = readFileSync(resolve(root, 'docs/telephony.md'), 'utf8');
-  const block = /<!-- curl-example:start -->\s*```sh\n([\s\S]*?)```/.exec(doc)?.[1];
-  if (!block) throw new Error('docs/telephony.md has no curl example');
-  return block;
-}
 
 let t: TestApp;
 beforeAll(async () => {
@@ -33,16 +18,9 @@ afterAll(async () => t?.close());
 
 describe('docs/telephony.md', () => {
   it('its curl example works as written: stored once, then a duplicate, and the call is in the queue', async () => {
-    const env = {
-      ...process.env,
-      KORGON_URL: t.baseUrl,
-      TELEPHONY_SECRET: t.env.TELEPHONY_SECRET,
-      CALL_ID: 'curl-doc-1',
-    };
-    const first = await run('bash', ['-c', curlExample()], { env, cwd: root });
-    expect(JSON.parse(first.stdout)).toEqual({ received: 1, stored: 1, duplicates: 0 });
-    const again = await run('bash', ['-c', curlExample()], { env, cwd: root });
-    expect(JSON.parse(again.stdout)).toEqual({ received: 1, stored: 0, duplicates: 1 });
+    const env = { KORGON_URL: t.baseUrl, TELEPHONY_SECRET: t.env.TELEPHONY_SECRET, CALL_ID: 'curl-doc-1' };
+    expect(await runCurlExample(env)).toEqual({ received: 1, stored: 1, duplicates: 0 });
+    expect(await runCurlExample(env)).toEqual({ received: 1, stored: 0, duplicates: 1 });
     const cookie = await signIn(t.app, 'operator1');
     const snap = (await (
       await fetch(`${t.baseUrl}/api/queue`, { headers: { cookie } })
