@@ -109,6 +109,7 @@ export function createTelephonyService(pool: pg.Pool, publish: Publish, settings
       ),
     ]);
     const effects: { userId: string; callId: string; status: 'on_call' | 'wrap_up' }[] = [];
+    const counted: string[] = [];
     const byCall = new Map<string, StoredEvent[]>();
     for (const e of evs.rows) byCall.set(e.call_id, [...(byCall.get(e.call_id) ?? []), e]);
     for (const call of current.rows) {
@@ -138,15 +139,11 @@ export function createTelephonyService(pool: pg.Pool, publish: Publish, settings
         ]);
         operatorId = u.rows[0]?.id ?? null;
       }
-      const newHash = d.callerHash !== null && call.caller_hash === null;
+      if (d.callerHash !== null && (call.caller_hash === null || d.offeredAt !== ms(call.offered_at)))
+        counted.push(call.id);
       await client.query(
         `UPDATE calls SET state = $2, offered_at = $3, answered_at = $4, ended_at = $5, short_abandoned = $6,
-                extension = $7, caller_hash = $8, operator_id = $9, updated_at = now(),
-                prior_contacts = CASE WHEN $10 THEN (
-                  SELECT count(*) FROM calls p
-                   WHERE p.caller_hash = $8 AND p.id <> $1
-                     AND p.offered_at >= $3::timestamptz - make_interval(days => $11)
-                     AND p.offered_at <= $3::timestamptz) ELSE prior_contacts END
+                extension = $7, caller_hash = $8, operator_id = $9, updated_at = now()
           WHERE id = $1`,
         [
           call.id,
@@ -158,8 +155,6 @@ export function createTelephonyService(pool: pg.Pool, publish: Publish, settings
           d.extension,
           d.callerHash,
           operatorId,
-          newHash,
-          REPEAT_CALLER_DAYS,
         ],
       );
       pending.calls.add(call.id);
@@ -169,6 +164,18 @@ export function createTelephonyService(pool: pg.Pool, publish: Publish, settings
       const over = d.state === 'ended' || d.state === 'abandoned' || d.state === 'transferred';
       if (operatorId && over && call.state !== d.state)
         effects.push({ userId: operatorId, callId: call.id, status: 'wrap_up' });
+    }
+    // Repeat contacts, counted once every call of the batch has its number's hash and its time, so the order
+    // the calls were processed in does not matter.
+    if (counted.length > 0) {
+      await client.query(
+        `UPDATE calls c SET prior_contacts = (
+           SELECT count(*) FROM calls p
+            WHERE p.caller_hash = c.caller_hash AND p.id <> c.id
+              AND p.offered_at >= c.offered_at - make_interval(days => $2) AND p.offered_at <= c.offered_at)
+          WHERE c.id = ANY($1::uuid[])`,
+        [counted, REPEAT_CALLER_DAYS],
+      );
     }
     // Operators follow their calls, applied in one order (by operator, then time) so that concurrent batches
     // lock operator rows in the same order and never deadlock.
