@@ -13,6 +13,7 @@ import partners from './features/partners/index';
 import queue from './features/queue/index';
 import referrals, { referralsServiceFor } from './features/referrals/index';
 import risk from './features/risk/index';
+import { createRiskService } from './features/risk/service';
 import telephony from './features/telephony/index';
 import { loggerOptions } from './logger';
 import authPlugin from './plugins/auth';
@@ -85,6 +86,7 @@ export async function buildApp({ config, logger, poolSize }: BuildOptions): Prom
     wrapUpSeconds: env.WRAP_UP_SECONDS,
   });
   await app.register(queue, { offlineGraceSeconds: env.OFFLINE_GRACE_SECONDS });
+  app.decorate('risk', createRiskService(app.pool, app.io));
   await app.register(consultations, {
     notesKey: env.NOTES_ENCRYPTION_KEY,
     notesKeyVersion: env.NOTES_KEY_VERSION,

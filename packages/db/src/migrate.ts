@@ -31,12 +31,16 @@ export async function migrate(url: string): Promise<void> {
 const quietLogger = new Logger(() => () => undefined);
 
 /** The journal entries drizzle-kit wrote; used by /readyz to tell whether every migration is applied. */
+let migrationCount: number | undefined;
 export async function pendingMigrations(pool: pg.Pool): Promise<number> {
-  const { readMigrationFiles } = await import('drizzle-orm/migrator');
-  const files = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
+  // The migration files do not change while the process runs: read them once, not on every /readyz.
+  if (migrationCount === undefined) {
+    const { readMigrationFiles } = await import('drizzle-orm/migrator');
+    migrationCount = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER }).length;
+  }
   const applied = await pool
     .query<{ n: number }>('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations')
     .then((r) => r.rows[0]?.n ?? 0)
     .catch(() => 0);
-  return Math.max(0, files.length - applied);
+  return Math.max(0, migrationCount - applied);
 }

@@ -16,7 +16,6 @@ import { sealKeyFrom } from '@korgon/signing';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { authOf } from '../../plugins/auth';
-import { createRiskService } from '../risk/service';
 import { createConsultationsService } from './service';
 
 const tags = ['consultations'];
@@ -29,7 +28,7 @@ const consultations: FastifyPluginAsyncZod<{ notesKey: string; notesKeyVersion: 
   opts,
 ) => {
   const service = createConsultationsService(app.pool, sealKeyFrom(opts.notesKey, opts.notesKeyVersion));
-  const risk = createRiskService(app.pool, app.io);
+  const risk = app.risk;
 
   app.put(
     '/api/consultations/:id',

@@ -1,4 +1,4 @@
-import { writeAudit } from '@korgon/db';
+import { inTransaction, writeAudit } from '@korgon/db';
 import {
   AssessBody,
   AssessmentResult,
@@ -14,7 +14,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ConflictError, isUniqueViolation, NotFoundError } from '../../errors';
 import { authOf } from '../../plugins/auth';
-import { createRiskService } from './service';
 
 const guarded = { 401: ErrorBody, 403: ErrorBody };
 const VersionParams = z.object({ id: z.string().min(1).max(64), version: z.string().min(1).max(32) });
@@ -28,7 +27,7 @@ const MethodologySummary = z.object({
 
 /** Methodologies (versioned documents), the live preview, supervisor sign-offs, and the taxonomy. */
 const risk: FastifyPluginAsyncZod = async (app) => {
-  const service = createRiskService(app.pool, app.io);
+  const service = app.risk;
 
   app.post(
     '/api/risk/assess',
@@ -187,9 +186,7 @@ const risk: FastifyPluginAsyncZod = async (app) => {
     },
     async (req) => {
       const actor = authOf(req).user;
-      const client = await app.pool.connect();
-      try {
-        await client.query('BEGIN');
+      await inTransaction(app.pool, async (client) => {
         const found = await client.query(
           'SELECT 1 FROM methodology_versions WHERE methodology_id = $1 AND version = $2 FOR UPDATE',
           [req.params.id, req.params.version],
@@ -207,13 +204,7 @@ const risk: FastifyPluginAsyncZod = async (app) => {
           targetType: 'methodology',
           targetId: `${req.params.id}@${req.params.version}`,
         });
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
+      });
       return { ok: true as const };
     },
   );

@@ -268,3 +268,10 @@ export function createRiskService(pool: pg.Pool, io: KorgonIo) {
   };
 }
 export type RiskService = ReturnType<typeof createRiskService>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** One risk service (and one methodology cache) for the consultation and risk routes. */
+    risk: RiskService;
+  }
+}
