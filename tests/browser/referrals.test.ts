@@ -5,8 +5,10 @@ import {
   startTestWorker,
   TEST_PASSWORD,
   type TestApp,
+  testQueues,
 } from '@korgon/dev/testing';
-import type { Partner, Referral } from '@korgon/domain';
+import { jobIds, type Partner, type Referral } from '@korgon/domain';
+import type { JobQueues } from '@korgon/jobs';
 import type { WorkerHandle } from '@korgon/worker';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,12 +16,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 let t: TestApp;
 let browser: Browser;
 let worker: WorkerHandle;
+let jobs: JobQueues;
 const contexts: BrowserContext[] = [];
 let police = '';
 
 beforeAll(async () => {
   t = await createTestApp({ listen: true, label: 'referrals-browser' });
   worker = await startTestWorker(t.databaseUrl, t.env);
+  jobs = testQueues(t.env);
   browser = await launchBrowser();
   const { rows } = await t.db.pool.query<{ id: string }>(
     "SELECT id FROM partner_orgs WHERE slug = 'police-kg-gb'",
@@ -30,6 +34,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
+  await jobs?.close();
   await worker?.stop();
   await t?.close();
 });
@@ -615,14 +620,13 @@ describe('referrals in the console', () => {
   });
 });
 
-/** Makes every pending delivery attempt of a referral come due now, until the last one has failed. */
+/** Makes every delivery attempt waiting out its backoff come due now, until the last one has failed. */
 async function failAllAttempts(id: string) {
   const end = Date.now() + 40_000;
   while ((await statusOf(id)) !== 'failed') {
     if (Date.now() > end) throw new Error(`referral ${id} did not fail`);
-    await t.db.pool.query('UPDATE graphile_worker._private_jobs SET run_at = now() WHERE key = $1', [
-      `deliver:${id}`,
-    ]);
+    const job = await jobs.queues.referrals.getJob(jobIds.deliver(id));
+    if ((await job?.getState()) === 'delayed') await job?.promote().catch(() => undefined);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

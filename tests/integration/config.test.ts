@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 const secrets = Object.fromEntries(SECRET_KEYS.map((k) => [k, Buffer.alloc(32, 7).toString('base64')]));
 const url = 'postgres://postgres@127.0.0.1:5432/korgon';
+const redis = 'redis://127.0.0.1:6379';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -19,11 +20,14 @@ function problemsOf(env: Record<string, string>): string[] {
 
 describe('configuration', () => {
   it('defaults PORT to 8080 and accepts a complete environment', () => {
-    expect(parseEnv({ DATABASE_URL: url, ...secrets }).PORT).toBe(8080);
+    const env = parseEnv({ DATABASE_URL: url, REDIS_URL: redis, ...secrets });
+    expect(env.PORT).toBe(8080);
+    expect(env.REDIS_PREFIX).toBe('korgon');
+    expect(env.JOB_BACKOFF_MS).toBe(2000);
   });
 
   it('in production names each missing secret and refuses to start', () => {
-    const problems = problemsOf({ NODE_ENV: 'production', DATABASE_URL: url });
+    const problems = problemsOf({ NODE_ENV: 'production', DATABASE_URL: url, REDIS_URL: redis });
     for (const key of SECRET_KEYS)
       expect(problems).toContain(`${key} is required in production and is not set`);
     expect(problems).toHaveLength(SECRET_KEYS.length);
@@ -32,6 +36,8 @@ describe('configuration', () => {
   it('gives one clear message per bad value', () => {
     const problems = problemsOf({
       DATABASE_URL: 'mysql://x',
+      REDIS_URL: 'http://127.0.0.1:6379',
+      REDIS_PREFIX: 'a prefix with spaces',
       PORT: 'eighty',
       ...secrets,
       NOTES_ENCRYPTION_KEY: 'short',
@@ -39,11 +45,17 @@ describe('configuration', () => {
     expect(problems).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^DATABASE_URL must be a postgres:\/\/ URL/),
+        expect.stringMatching(/^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/),
+        expect.stringMatching(/^REDIS_PREFIX must be 1 to 64 letters/),
         expect.stringMatching(/^PORT /),
         expect.stringMatching(/^NOTES_ENCRYPTION_KEY must be 32 bytes, base64-encoded/),
       ]),
     );
-    expect(problems).toHaveLength(3);
+    expect(problems).toHaveLength(5);
+  });
+
+  it('needs to know where Redis is', () => {
+    expect(problemsOf({ DATABASE_URL: url, ...secrets })).toEqual(['REDIS_URL is required and is not set']);
   });
 
   it('generates missing local secrets once into a private file and keeps them', () => {

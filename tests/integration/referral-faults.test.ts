@@ -3,239 +3,44 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createDb, type DbHandle, migrate } from '@korgon/db';
+import { createDb, migrate } from '@korgon/db';
 import { ensureDatabase, freePort } from '@korgon/dev/postgres';
 import {
   freshDatabase,
-  PROCESS_SECRETS,
   type ServerProcess,
   startProcess,
   startWebhookPartner,
   TEST_PASSWORD,
-  waitForUrl,
+  testRedis,
 } from '@korgon/dev/testing';
+import { JobQueues } from '@korgon/jobs';
 import { seedDemo } from '@korgon/server';
 import { describe, expect, it } from 'vitest';
+import {
+  call,
+  cleanupStack,
+  consultationWithConsent,
+  inParallel,
+  jobSummary,
+  type Partner,
+  processEnv,
+  referralBody,
+  signIn,
+  sleep,
+  startServerProcess,
+  statusCounts,
+  stopProcess,
+  waitFor,
+  webhookPartner,
+} from './lib/faults';
 
 /**
- * Faults with real processes: the worker killed outright in the middle of a backlog of deliveries, and
- * PostgreSQL restarting while operators create referrals. The server and the worker run as their own
+ * Faults with real processes: the worker killed outright in the middle of a backlog of deliveries (BullMQ's
+ * stalled-job check hands its jobs to the next worker), and PostgreSQL restarting while operators create
+ * referrals. The server and the worker run as their own
  * production processes (apps/<app>/src/main.ts); the partner is a real HTTP server that checks signatures
  * and records each referral's effect once per Idempotency-Key.
  */
-
-type Partner = Awaited<ReturnType<typeof startWebhookPartner>>;
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Everything a test started, undone in reverse order whatever happens (bounded, errors swallowed). */
-function cleanupStack() {
-  const fns: { what: string; fn: () => Promise<unknown> }[] = [];
-  return {
-    add(what: string, fn: () => Promise<unknown>) {
-      fns.push({ what, fn });
-    },
-    async run() {
-      for (const { what, fn } of fns.reverse()) {
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          fn().catch((err: Error) => console.warn(`[referral-faults] cleanup "${what}": ${err.message}`)),
-          new Promise<void>((r) => {
-            timer = setTimeout(() => {
-              console.warn(`[referral-faults] cleanup "${what}" took over 30 s; going on`);
-              r();
-            }, 30_000);
-          }),
-        ]);
-        clearTimeout(timer);
-      }
-    },
-  };
-}
-
-/** SIGTERM, then SIGKILL when it does not exit within `ms`. */
-async function stopProcess(p: ServerProcess, ms = 15_000): Promise<void> {
-  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
-  p.child.kill('SIGTERM');
-  const exited = await Promise.race([p.exit.then(() => true), sleep(ms).then(() => false)]);
-  if (!exited) {
-    p.child.kill('SIGKILL');
-    await p.exit;
-  }
-}
-
-async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined | null | false>,
-  timeoutMs: number,
-  diagnose?: () => Promise<string>,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) {
-      const more = diagnose
-        ? `\n${await diagnose().catch((e: Error) => `(diagnosis failed: ${e.message})`)}`
-        : '';
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${more}`);
-    }
-    await sleep(25);
-  }
-}
-
-interface Answer {
-  status: number;
-  json: { message?: string; code?: string; id?: string; [k: string]: unknown } | null;
-  text: string;
-}
-
-/** One request as the console makes it: same origin, the session cookie, JSON. */
-async function call(
-  base: string,
-  cookie: string | null,
-  method: string,
-  path: string,
-  body?: unknown,
-  timeoutMs = 20_000,
-): Promise<Answer> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      origin: base,
-      ...(cookie ? { cookie } : {}),
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  const text = await res.text();
-  let json: Answer['json'] = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = null;
-  }
-  return { status: res.status, json, text };
-}
-
-async function signIn(base: string, username: string): Promise<string> {
-  const res = await fetch(`${base}/api/auth/login`, {
-    method: 'POST',
-    headers: { origin: base, 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: TEST_PASSWORD }),
-    signal: AbortSignal.timeout(20_000),
-  });
-  if (res.status !== 200) throw new Error(`sign-in as ${username}: ${res.status} ${await res.text()}`);
-  const cookie = res.headers.getSetCookie()[0]?.split(';')[0];
-  if (!cookie) throw new Error(`sign-in as ${username}: no session cookie`);
-  return cookie;
-}
-
-/** A consultation by the signed-in operator, with the caller's consent to refer. */
-async function consultationWithConsent(base: string, cookie: string): Promise<string> {
-  const id = crypto.randomUUID();
-  const save = await call(base, cookie, 'PUT', `/api/consultations/${id}`, {
-    baseRevision: 0,
-    channel: 'call_back',
-    data: {
-      contactKind: 'about_self',
-      survivor: { region: 'KG-GB', ageBand: '26-40', gender: 'female' },
-      violenceForms: ['physical'],
-      consent: { referral: 'yes' },
-      safeContact: { callbackFrom: '18:00', callbackTo: '20:00' },
-    },
-    secret: { notes: 'never leaves Korgon', codeWord: '', ifCallDrops: '' },
-  });
-  if (save.status !== 201) throw new Error(`saving a consultation: ${save.status} ${save.text}`);
-  return id;
-}
-
-/** A webhook partner in the registry, pointing at `url`, and its signing secret. */
-async function webhookPartner(base: string, admin: string, url: string, slug: string) {
-  const created = await call(base, admin, 'POST', '/api/admin/partners', {
-    slug,
-    name: { ky: 'Кризистик борбор', ru: 'Кризисный центр', en: `Crisis centre (${slug})` },
-    type: 'crisis_centre',
-    regions: ['KG-GB'],
-    channel: 'webhook',
-    webhookUrl: url,
-  });
-  if (created.status !== 201) throw new Error(`creating the partner: ${created.status} ${created.text}`);
-  const secret = await call(base, admin, 'POST', `/api/admin/partners/${created.json?.id}/webhook-secret`);
-  if (secret.status !== 200 && secret.status !== 201)
-    throw new Error(`making the webhook secret: ${secret.status} ${secret.text}`);
-  return { id: created.json?.id as string, secret: secret.json?.secret as string };
-}
-
-const referralBody = (id: string, consultationId: string, partnerId: string) => ({
-  id,
-  consultationId,
-  partnerId,
-  urgency: 'standard',
-  consent: { basis: 'caller_consent' },
-  fields: ['region', 'ageBand', 'message'],
-  message: 'She can talk after 18:00.',
-});
-
-function processEnv(databaseUrl: string, publicUrl: string, extra: Record<string, string> = {}) {
-  return {
-    ...PROCESS_SECRETS,
-    NODE_ENV: 'production',
-    DATABASE_URL: databaseUrl,
-    PUBLIC_URL: publicUrl,
-    ...extra,
-  };
-}
-
-async function startServerProcess(env: Record<string, string>, port: number): Promise<ServerProcess> {
-  const server = startProcess('server', { ...env, PORT: String(port), HOST: '127.0.0.1' });
-  try {
-    await waitForUrl(`http://127.0.0.1:${port}/healthz`, 60_000);
-  } catch (err) {
-    throw new Error(`${(err as Error).message}; server output:\n${server.output().slice(-3000)}`);
-  }
-  return server;
-}
-
-/** graphile-worker's view of the delivery jobs: what is left, what is locked and by whom, what failed. */
-async function jobSummary(q: DbHandle['pool']) {
-  const { rows } = await q.query<{
-    left: number;
-    locked: number;
-    failed: number;
-    with_error: number;
-    lockers: string[] | null;
-  }>(
-    `SELECT count(*)::int AS left,
-            count(*) FILTER (WHERE locked_at IS NOT NULL)::int AS locked,
-            count(*) FILTER (WHERE attempts >= max_attempts)::int AS failed,
-            count(*) FILTER (WHERE last_error IS NOT NULL)::int AS with_error,
-            array_agg(DISTINCT locked_by) FILTER (WHERE locked_by IS NOT NULL) AS lockers
-       FROM graphile_worker.jobs WHERE task_identifier = 'referral_deliver'`,
-  );
-  return rows[0] ?? { left: 0, locked: 0, failed: 0, with_error: 0, lockers: [] };
-}
-
-async function statusCounts(q: DbHandle['pool']): Promise<Record<string, number>> {
-  const { rows } = await q.query<{ status: string; n: number }>(
-    'SELECT status, count(*)::int AS n FROM referrals GROUP BY status',
-  );
-  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
-}
-
-/** Runs `tasks` with at most `width` at once. */
-async function inParallel<T>(items: T[], width: number, task: (item: T, i: number) => Promise<void>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        await task(items[i] as T, i);
-      }
-    }),
-  );
-}
 
 describe('the worker killed outright', () => {
   it('kill -9 in the middle of 1,000 deliveries: a new worker delivers every referral, each effect once', async () => {
@@ -245,14 +50,22 @@ describe('the worker killed outright', () => {
       const db = createDb(databaseUrl, { max: 4 });
       cleanup.add('database handle', () => db.close());
       await seedDemo(db.db, TEST_PASSWORD);
+      const redis = testRedis(databaseUrl);
+      const jobs = new JobQueues(redis);
+      cleanup.add('job queues', () => jobs.close());
       let secret = '';
       const partner: Partner = await startWebhookPartner(() => secret);
       cleanup.add('webhook partner', () => partner.close());
 
       const port = await freePort();
       const base = `http://127.0.0.1:${port}`;
-      // High enough that no delivery can run out of attempts here; a modest timeout.
-      const env = processEnv(databaseUrl, base, { REFERRAL_MAX_ATTEMPTS: '25', WEBHOOK_TIMEOUT_MS: '2000' });
+      // High enough that no delivery can run out of attempts here; a modest timeout; a short lock, so that
+      // the killed worker's jobs are found stalled within seconds (production: 15 s).
+      const env = processEnv(databaseUrl, base, redis, {
+        REFERRAL_MAX_ATTEMPTS: '25',
+        WEBHOOK_TIMEOUT_MS: '2000',
+        WORKER_LOCK_MS: '4000',
+      });
       const server = await startServerProcess(env, port);
       cleanup.add('server', () => stopProcess(server));
 
@@ -278,7 +91,7 @@ describe('the worker killed outright', () => {
       });
       expect(refused, 'every referral is accepted with 201').toEqual([]);
       expect(await statusCounts(db.pool)).toEqual({ queued: 1000 });
-      expect((await jobSummary(db.pool)).left).toBe(1000);
+      expect((await jobSummary(jobs)).left).toBe(1000);
 
       const worker1 = startProcess('worker', env);
       cleanup.add('first worker', () => stopProcess(worker1));
@@ -295,7 +108,7 @@ describe('the worker killed outright', () => {
       await worker1.exit;
       const effectsAtKill = partner.effects.size;
       const callsAtKill = partner.calls.length;
-      const atKill = await jobSummary(db.pool);
+      const atKill = await jobSummary(jobs);
       const statusesAtKill = await statusCounts(db.pool);
       expect(worker1.child.signalCode).toBe('SIGKILL');
       expect(effectsAtKill, 'killed after some but not all deliveries arrived').toBeLessThan(1000);
@@ -303,23 +116,16 @@ describe('the worker killed outright', () => {
       const worker2 = startProcess('worker', env);
       cleanup.add('second worker', () => stopProcess(worker2));
       const diagnose = async () => {
-        const jobs = await jobSummary(db.pool);
-        const { rows: stuck } = await db.pool.query<{
-          id: string;
-          status: string;
-          locked_by: string | null;
-          locked_at: Date | null;
-          attempts: number;
-        }>(
-          `SELECT r.id, r.status, j.locked_by, j.locked_at, j.attempts
-             FROM referrals r LEFT JOIN graphile_worker.jobs j ON j.key = 'deliver:' || r.id
-            WHERE r.status <> 'delivered' ORDER BY r.id LIMIT 10`,
+        const { rows: stuck } = await db.pool.query<{ id: string; status: string; attempts: number }>(
+          `SELECT id, status, attempts FROM referrals WHERE status <> 'delivered' ORDER BY id LIMIT 10`,
+        );
+        const states = await Promise.all(
+          stuck.map(async (r) => `${r.id}: ${await jobs.queues.referrals.getJobState(`deliver-${r.id}`)}`),
         );
         return [
           `at the kill: ${effectsAtKill} effects (${callsAtKill} calls), statuses ${JSON.stringify(statusesAtKill)}, jobs ${JSON.stringify(atKill)}`,
-          `now: ${partner.effects.size} effects, statuses ${JSON.stringify(await statusCounts(db.pool))}, jobs ${JSON.stringify(jobs)}`,
-          `undelivered (first 10): ${JSON.stringify(stuck)}`,
-          `jobs locked by the killed worker's pool (${atKill.lockers?.join(', ')}) are only taken again after graphile-worker's 4-hour lock expiry`,
+          `now: ${partner.effects.size} effects, statuses ${JSON.stringify(await statusCounts(db.pool))}, jobs ${JSON.stringify(await jobSummary(jobs))}`,
+          `undelivered (first 10): ${JSON.stringify(stuck)}; their jobs: ${states.join(', ')}`,
           `second worker output:\n${worker2.output().slice(-2000)}`,
         ].join('\n');
       };
@@ -329,7 +135,7 @@ describe('the worker killed outright', () => {
           if (worker2.child.exitCode !== null)
             throw new Error(`the second worker exited:\n${worker2.output().slice(-3000)}`);
           const statuses = await statusCounts(db.pool);
-          return statuses.delivered === 1000 && (await jobSummary(db.pool)).left === 0;
+          return statuses.delivered === 1000 && (await jobSummary(jobs)).left === 0;
         },
         120_000,
         diagnose,
@@ -357,14 +163,9 @@ describe('the worker killed outright', () => {
       expect(partner.calls.filter((c) => !ours.has(c.idempotencyKey))).toEqual([]);
 
       // No job left failed (or left at all).
-      const jobs = await jobSummary(db.pool);
-      expect(jobs).toMatchObject({ left: 0, failed: 0 });
-      const { rows: anyFailed } = await db.pool.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE attempts >= max_attempts',
-      );
-      expect(anyFailed[0]?.n).toBe(0);
+      expect(await jobSummary(jobs)).toMatchObject({ left: 0, failed: 0 });
       console.log(
-        `[referral-faults] kill -9 after ${effectsAtKill} effects (${callsAtKill} calls, ${atKill.locked} jobs locked by the killed worker); ` +
+        `[referral-faults] kill -9 after ${effectsAtKill} effects (${callsAtKill} calls, ${atKill.active} jobs held by the killed worker); ` +
           `in all ${partner.calls.length} calls for 1000 effects`,
       );
       await stopProcess(worker2);
@@ -485,7 +286,14 @@ describe('PostgreSQL restarting', () => {
       cleanup.add('webhook partner', () => partner.close());
       const port = await freePort();
       const base = `http://127.0.0.1:${port}`;
-      const env = processEnv(databaseUrl, base, { REFERRAL_MAX_ATTEMPTS: '25', WEBHOOK_TIMEOUT_MS: '2000' });
+      const redis = testRedis(databaseUrl);
+      const jobs = new JobQueues(redis);
+      cleanup.add('job queues', () => jobs.close());
+      const env = processEnv(databaseUrl, base, redis, {
+        REFERRAL_MAX_ATTEMPTS: '25',
+        WEBHOOK_TIMEOUT_MS: '2000',
+        WORKER_LOCK_MS: '4000',
+      });
       const server = await startServerProcess(env, port);
       cleanup.add('server', () => stopProcess(server));
       // The worker runs as production runs it (docker compose: restart: unless-stopped): should it exit, it
@@ -644,25 +452,20 @@ describe('PostgreSQL restarting', () => {
           .sort(),
       );
       expect(stored.filter((r) => r.queued !== 1)).toEqual([]);
-      const { rows: jobKeys } = await check.pool.query<{ key: string; n: number }>(
-        `SELECT key, count(*)::int AS n FROM graphile_worker.jobs WHERE task_identifier = 'referral_deliver' GROUP BY key HAVING count(*) > 1`,
-      );
-      expect(jobKeys).toEqual([]);
 
       // Every committed referral is delivered, to the partner once per id.
       await waitFor(
         'every committed referral delivered',
         async () => {
           const s = await statusCounts(check.pool);
-          return s.delivered === stored.length && (await jobSummary(check.pool)).left === 0;
+          return s.delivered === stored.length && (await jobSummary(jobs)).left === 0;
         },
         120_000,
         async () =>
           [
-            `statuses ${JSON.stringify(await statusCounts(check.pool))}, jobs ${JSON.stringify(await jobSummary(check.pool))}`,
+            `statuses ${JSON.stringify(await statusCounts(check.pool))}, jobs ${JSON.stringify(await jobSummary(jobs))}`,
             `effects ${partner.effects.size} of ${stored.length}`,
             `worker exits (${workerExits.length}):\n${workerExits.join('\n---\n')}`,
-            `jobs locked by a pool that is gone are taken again only after graphile-worker's 4-hour lock expiry`,
             `latest worker output:\n${workers.at(-1)?.output().slice(-2000)}`,
           ].join('\n'),
       );
@@ -672,10 +475,7 @@ describe('PostgreSQL restarting', () => {
         expect(effect.signatureOk).toBe(true);
       }
       expect(partner.calls.filter((c) => !storedIds.includes(c.idempotencyKey))).toEqual([]);
-      const { rows: failedJobs } = await check.pool.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE attempts >= max_attempts',
-      );
-      expect(failedJobs[0]?.n).toBe(0);
+      expect((await jobSummary(jobs)).failed).toBe(0);
       expect(server.child.exitCode, `the server exited:\n${server.output().slice(-3000)}`).toBeNull();
       expect((await call(base, operators[0]?.cookie ?? null, 'GET', '/api/auth/me')).status).toBe(200);
     } finally {

@@ -6,14 +6,25 @@ import {
   startTestWorker,
   startWebhookPartner,
   type TestApp,
+  testQueues,
 } from '@korgon/dev/testing';
-import type { PartnerReferral, Referral, ReferralAlert } from '@korgon/domain';
+import { jobIds, type PartnerReferral, type Referral, type ReferralAlert } from '@korgon/domain';
+import type { JobQueues } from '@korgon/jobs';
 import { signedHeaders } from '@korgon/signing';
 import type { WorkerHandle } from '@korgon/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let t: TestApp;
 let worker: WorkerHandle;
+let jobs: JobQueues;
+
+/** Every job the app's queues hold, in any state. */
+async function jobCount(): Promise<number> {
+  let n = 0;
+  for (const q of Object.values(jobs.queues))
+    n += await q.getJobCountByTypes('waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed');
+  return n;
+}
 let smtp: Awaited<ReturnType<typeof startSmtp>>;
 let webhookSecret = '';
 let partnerSystem: Awaited<ReturnType<typeof startWebhookPartner>>;
@@ -81,6 +92,7 @@ beforeAll(async () => {
   partnerSystem = await startWebhookPartner(() => webhookSecret);
   t = await createTestApp({ listen: true, label: 'referrals', env: { REFERRAL_MAX_ATTEMPTS: '2' } });
   worker = await startTestWorker(t.databaseUrl, t.env, { smtpUrl: smtp.url, webhookTimeoutMs: 500 });
+  jobs = testQueues(t.env);
   [op, sup, admin] = [
     await signIn(t.app, 'operator1'),
     await signIn(t.app, 'supervisor'),
@@ -110,6 +122,7 @@ beforeAll(async () => {
   ids.portal = (await t.db.pool.query("SELECT id FROM partner_orgs WHERE slug = 'police-kg-gb'")).rows[0].id;
 });
 afterAll(async () => {
+  await jobs?.close();
   await worker?.stop();
   await t?.close();
   await partnerSystem?.close();
@@ -154,7 +167,7 @@ describe('partners', () => {
 describe('sending a referral', () => {
   it('is refused without the caller’s consent, storing nothing and queueing no job', async () => {
     const k = await consultation('no');
-    const before = Number((await t.db.pool.query('SELECT count(*) FROM graphile_worker.jobs')).rows[0].count);
+    const before = await jobCount();
     const res = await refer(k, ids.webhook as string);
     expect(res.status).toBe(400);
     expect(res.json.message).toMatch(/has not consented/);
@@ -164,9 +177,7 @@ describe('sending a referral', () => {
           .count,
       ),
     ).toBe(0);
-    expect(Number((await t.db.pool.query('SELECT count(*) FROM graphile_worker.jobs')).rows[0].count)).toBe(
-      before,
-    );
+    expect(await jobCount()).toBe(before);
   });
 
   it('over a signed webhook: delivered once with the chosen content only, pushed live, acknowledged by the signed callback', async () => {
@@ -200,15 +211,14 @@ describe('sending a referral', () => {
     expect(JSON.stringify(effect?.body)).not.toContain('private notes');
     expect(JSON.stringify(effect?.body)).not.toContain('physical');
     await until('live push', async () => seen.some((r) => r.id === id && r.status === 'delivered'));
+    // The escalation waits as a delayed job, due at the deadline stored with the referral.
+    const escalation = await jobs.queues.timers.getJob(jobIds.escalate(id));
+    expect(await escalation?.getState()).toBe('delayed');
+    const deadline = (await t.db.pool.query('SELECT escalate_at FROM referrals WHERE id = $1', [id])).rows[0]
+      .escalate_at as Date;
     expect(
-      Number(
-        (
-          await t.db.pool.query('SELECT count(*) FROM graphile_worker.jobs WHERE key = $1', [
-            `escalate:${id}`,
-          ])
-        ).rows[0].count,
-      ),
-    ).toBe(1);
+      Math.abs((escalation?.timestamp ?? 0) + (escalation?.delay ?? 0) - deadline.getTime()),
+    ).toBeLessThan(1000);
 
     const body = JSON.stringify({ status: 'acknowledged' });
     const unsigned = await fetch(effect?.body.statusUrl as string, {
@@ -224,15 +234,7 @@ describe('sending a referral', () => {
     });
     expect(ack.status).toBe(200);
     expect(await statusOf(id)).toBe('acknowledged');
-    expect(
-      Number(
-        (
-          await t.db.pool.query('SELECT count(*) FROM graphile_worker.jobs WHERE key = $1', [
-            `escalate:${id}`,
-          ])
-        ).rows[0].count,
-      ),
-    ).toBe(0);
+    expect(await jobs.queues.timers.getJobState(jobIds.escalate(id))).toBe('unknown');
     await until('acknowledged push', async () =>
       seen.some((r) => r.id === id && r.status === 'acknowledged'),
     );
@@ -367,9 +369,7 @@ describe('when a partner does not answer', () => {
     const id = res.json.id as string;
     await until('delivery', async () => (await statusOf(id)) === 'delivered');
     // Fifteen minutes pass: the delayed job comes due.
-    await t.db.pool.query('UPDATE graphile_worker._private_jobs SET run_at = now() WHERE key = $1', [
-      `escalate:${id}`,
-    ]);
+    await (await jobs.queues.timers.getJob(jobIds.escalate(id)))?.promote();
     await until('escalation', async () => (await statusOf(id)) === 'escalated');
     const alert = await until('escalation alert', async () =>
       alerts.find((a) => a.referralId === id && a.kind === 'escalated'),

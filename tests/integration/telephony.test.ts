@@ -1,5 +1,5 @@
-import { callEvent, createTestApp, postEvents, signIn, type TestApp } from '@korgon/dev/testing';
-import type { QueueSnapshot } from '@korgon/domain';
+import { callEvent, createTestApp, postEvents, signIn, type TestApp, testQueues } from '@korgon/dev/testing';
+import { jobIds, type QueueSnapshot } from '@korgon/domain';
 import { signedHeaders } from '@korgon/signing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -176,11 +176,22 @@ describe('ingest', () => {
     await postEvents(t.app, secret, callEvent(id, 'call.ended', new Date(t0 + 20_000)));
     expect((await op())?.status).toBe('wrap_up');
     const opId = (await op())?.id;
-    const job = await t.db.pool.query(
-      "SELECT run_at FROM graphile_worker.jobs WHERE task_identifier = 'operator_wrap_up_end' AND key = $1",
-      [`wrapup:${opId}`],
+    // Its end is stored with the state, and a delayed job waits for it.
+    const { rows } = await t.db.pool.query(
+      'SELECT since, wrap_up_ends_at FROM operator_states WHERE user_id = $1',
+      [opId],
     );
-    expect(job.rows).toHaveLength(1);
-    expect(job.rows[0].run_at.getTime()).toBeGreaterThan(Date.now() + 60_000);
+    expect(rows[0].wrap_up_ends_at.getTime()).toBeGreaterThan(Date.now() + 60_000);
+    const jobs = testQueues(t.env);
+    try {
+      const job = await jobs.queues.timers.getJob(jobIds.wrapUpEnd(opId as string, rows[0].since));
+      expect(await job?.getState()).toBe('delayed');
+      expect((job?.timestamp ?? 0) + (job?.delay ?? 0)).toBeGreaterThanOrEqual(
+        rows[0].wrap_up_ends_at.getTime() - 50,
+      );
+      expect(job?.data).toEqual({ userId: opId, since: rows[0].since.toISOString() });
+    } finally {
+      await jobs.close();
+    }
   });
 });

@@ -1,25 +1,35 @@
 import { createDb, type DbHandle } from '@korgon/db';
-import { freshDatabase, startTestWorker } from '@korgon/dev/testing';
-import { TASKS } from '@korgon/domain';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshDatabase, startTestWorker, testEnv, testQueues } from '@korgon/dev/testing';
+import type { JobQueues } from '@korgon/jobs';
+import { SCHEDULES } from '@korgon/worker';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 let url: string;
 let h: DbHandle;
+let env: ReturnType<typeof testEnv>;
+let jobs: JobQueues;
 beforeAll(async () => {
   url = await freshDatabase('worker');
   h = createDb(url, { max: 4 });
+  env = testEnv(url);
+  jobs = testQueues(env);
 });
-afterAll(async () => h?.close());
+afterAll(async () => {
+  await jobs?.close();
+  await h?.close();
+});
 
 describe('the worker process', () => {
-  it('records a heartbeat, runs a job added in a transaction, and stops cleanly', async () => {
-    const worker = await startTestWorker(url, {
-      NOTES_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
-      NOTES_KEY_VERSION: 1,
-    });
+  it('records a heartbeat, keeps its schedules in Redis, runs a job, and stops cleanly', async () => {
+    const worker = await startTestWorker(url, env);
     try {
       const beat = await h.pool.query('SELECT worker_id FROM worker_heartbeats');
       expect(beat.rows.map((r) => r.worker_id)).toContain(worker.workerId);
+
+      // The daily prune and the reconciler are BullMQ job schedulers.
+      const schedulers = await jobs.queues.maintenance.getJobSchedulers();
+      expect(schedulers.map((s) => s.key).sort()).toEqual(SCHEDULES.map((s) => s.id).sort());
+      expect(schedulers.find((s) => s.key === 'sessions-prune')?.pattern).toBe('0 3 * * *');
 
       await h.pool.query(
         `INSERT INTO users (username, display_name, password_hash, role) VALUES ('old', 'Old', 'x', 'operator')`,
@@ -31,30 +41,45 @@ describe('the worker process', () => {
       await h.pool.query(
         `INSERT INTO sessions (id, user_id, expires_at) SELECT 'live', id, now() + interval '1 hour' FROM users WHERE username = 'old'`,
       );
-      // A job that rolls back with its transaction never runs.
-      const c = await h.pool.connect();
-      await c.query('BEGIN');
-      await c.query("SELECT graphile_worker.add_job($1, '{}'::json, job_key := 'rolled-back')", [
-        TASKS.sessionsPrune,
-      ]);
-      await c.query('ROLLBACK');
-      c.release();
-      await h.pool.query("SELECT graphile_worker.add_job($1, '{}'::json)", [TASKS.sessionsPrune]);
-
-      const until = Date.now() + 15_000;
-      let ids: string[] = [];
-      while (Date.now() < until) {
-        ids = (await h.pool.query('SELECT id FROM sessions ORDER BY id')).rows.map((r) => r.id);
-        if (!ids.includes('ancient')) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(ids).toEqual(['live']);
-      const pending = await h.pool.query('SELECT count(*)::int AS n FROM graphile_worker.jobs');
-      expect(pending.rows[0].n).toBe(0);
+      await jobs.add([{ name: 'sessions.prune', data: {}, jobId: 'prune-now' }]);
+      await vi.waitFor(
+        async () => {
+          const ids = (await h.pool.query('SELECT id FROM sessions ORDER BY id')).rows.map((r) => r.id);
+          expect(ids).toEqual(['live']);
+        },
+        { timeout: 15_000, interval: 100 },
+      );
+      // A bad payload is refused without retries, and the worker goes on.
+      await jobs.queues.maintenance.add(
+        'sessions.prune',
+        { extra: 'personal data' },
+        { jobId: 'bad-payload' },
+      );
+      await vi.waitFor(
+        async () => expect(await jobs.queues.maintenance.getJobState('bad-payload')).toBe('failed'),
+        { timeout: 10_000, interval: 100 },
+      );
+      const bad = await jobs.queues.maintenance.getJob('bad-payload');
+      expect(bad?.failedReason).toMatch(/bad payload/);
+      expect(bad?.attemptsMade).toBe(1);
     } finally {
       await worker.stop();
     }
     const after = await h.pool.query('SELECT count(*)::int AS n FROM worker_heartbeats');
     expect(after.rows[0].n).toBe(0);
+  });
+
+  it('puts its schedules back when Redis lost them', async () => {
+    const worker = await startTestWorker(url, env);
+    try {
+      for (const s of SCHEDULES) await jobs.queues.maintenance.removeJobScheduler(s.id);
+      expect(await jobs.queues.maintenance.getJobSchedulers()).toEqual([]);
+      await vi.waitFor(
+        async () => expect((await jobs.queues.maintenance.getJobSchedulers()).length).toBe(SCHEDULES.length),
+        { timeout: 20_000, interval: 200 },
+      );
+    } finally {
+      await worker.stop();
+    }
   });
 });

@@ -20,7 +20,9 @@ import authPlugin from './plugins/auth';
 import consolePlugin from './plugins/console';
 import dbPlugin from './plugins/db';
 import errorsPlugin, { sendError } from './plugins/errors';
+import jobsPlugin from './plugins/jobs';
 import openapi from './plugins/openapi';
+import queueDashboard from './plugins/queue-dashboard';
 import rateLimit from './plugins/rate-limit';
 import security from './plugins/security';
 import socket from './plugins/socket';
@@ -66,7 +68,9 @@ export async function buildApp({ config, logger, poolSize }: BuildOptions): Prom
   await app.register(dbPlugin, { databaseUrl: env.DATABASE_URL, poolSize });
   await app.register(errorsPlugin);
   await app.register(security, { allowedOrigins: config.allowedOrigins, secure: config.secureCookies });
-  await app.register(rateLimit);
+  const redis = { url: env.REDIS_URL, prefix: env.REDIS_PREFIX };
+  await app.register(jobsPlugin, { ...redis, backoffMs: env.JOB_BACKOFF_MS });
+  await app.register(rateLimit, { redis });
   await app.register(openapi, { publicUrl: config.publicUrl });
   await app.register(authPlugin, {
     sessionSecret: env.SESSION_SECRET,
@@ -74,7 +78,7 @@ export async function buildApp({ config, logger, poolSize }: BuildOptions): Prom
     idleMinutes: env.SESSION_IDLE_MINUTES,
     secureCookies: config.secureCookies,
   });
-  await app.register(socket, { allowedOrigins: config.allowedOrigins, databaseUrl: env.DATABASE_URL });
+  await app.register(socket, { allowedOrigins: config.allowedOrigins, redis });
 
   await app.register(health);
   await app.register(auth);
@@ -97,6 +101,7 @@ export async function buildApp({ config, logger, poolSize }: BuildOptions): Prom
   app.decorate('referrals', referralsServiceFor(app, { ...sealing, maxAttempts: env.REFERRAL_MAX_ATTEMPTS }));
   await app.register(referrals);
   await app.register(partnerPortal, sealing);
+  await app.register(queueDashboard);
 
   await app.register(consolePlugin, { root: env.CONSOLE_DIST ?? DEFAULT_CONSOLE_DIST });
   app.setNotFoundHandler(

@@ -18,7 +18,11 @@ async function main() {
   const { env } = config;
   const worker = await startWorker({
     databaseUrl: env.DATABASE_URL,
+    redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX },
     concurrency: config.concurrency,
+    maxAttempts: env.REFERRAL_MAX_ATTEMPTS,
+    backoffMs: env.JOB_BACKOFF_MS,
+    lockDurationMs: env.WORKER_LOCK_MS,
     log,
     notesKey: env.NOTES_ENCRYPTION_KEY,
     notesKeyVersion: env.NOTES_KEY_VERSION,
@@ -39,9 +43,8 @@ async function main() {
   process.once('SIGINT', () => void shutdown('SIGINT'));
 }
 
-// graphile-worker does not await everything it does with the database: when PostgreSQL goes away, such a
-// rejection would end the process silently. Log it and exit non-zero, so the supervisor (Docker, systemd)
-// starts a new worker; the stale-lock sweep hands its jobs to the next one.
+// A rejection nobody awaited would otherwise end the process silently: log it and exit non-zero, so the
+// supervisor (Docker, systemd) starts a new worker; BullMQ's stalled-job check hands its jobs to the next one.
 process.on('unhandledRejection', (err) => {
   console.error(
     'Korgon worker: unhandled rejection, exiting to be restarted:',

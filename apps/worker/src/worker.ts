@@ -1,40 +1,50 @@
-import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
-import { rooms, TASKS, WORKER_HEARTBEAT_MS } from '@korgon/domain';
-import { createAdapterBroadcast, type Publish, WRAP_UP_TASK } from '@korgon/queue';
-import { DELIVER_TASK, ESCALATE_TASK } from '@korgon/referrals';
+import {
+  JOBS,
+  type JobData,
+  type JobName,
+  QUEUE_NAMES,
+  type QueueName,
+  RECONCILE_EVERY_MS,
+  type ServerToClientEvents,
+  WORKER_HEARTBEAT_MS,
+} from '@korgon/domain';
+import { bullPrefix, JobQueues, type RedisSettings, redisConnection, socketKey } from '@korgon/jobs';
+import type { LiveSink } from '@korgon/queue';
 import { sealKeyFrom } from '@korgon/signing';
-import { Logger, type Runner, run, type TaskList, type WorkerEvents } from 'graphile-worker';
+import { Emitter } from '@socket.io/redis-emitter';
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import nodemailer from 'nodemailer';
 import pg from 'pg';
 import type { Logger as PinoLogger } from 'pino';
+import { createWorkerPublish, createWorkerReferralPush } from './push';
+import { reconcile } from './reconcile';
 import { operatorWrapUpEnd } from './tasks/operator-wrap-up-end';
-import { type DeliveryDeps, referralDeliver } from './tasks/referral-deliver';
+import { type Attempt, referralDeliver } from './tasks/referral-deliver';
 import { referralEscalate } from './tasks/referral-escalate';
-import { createWorkerReferralPush } from './tasks/referral-push';
 import { sessionsPrune } from './tasks/sessions-prune';
 
-export function taskList(pool: pg.Pool, publish: Publish, delivery: DeliveryDeps): TaskList {
-  return {
-    [TASKS.sessionsPrune]: sessionsPrune,
-    [WRAP_UP_TASK]: operatorWrapUpEnd(pool, publish),
-    [DELIVER_TASK]: referralDeliver(delivery),
-    [ESCALATE_TASK]: referralEscalate(pool, delivery.key, delivery.push),
-  };
-}
+/** A processor for each job of the domain's table, typed by its payload. */
+export type Processors = { [N in JobName]: (data: JobData<N>, attempt: Attempt) => Promise<unknown> };
 
-export const CRONTAB = `0 3 * * * ${TASKS.sessionsPrune}`;
+/** The schedules the worker keeps in Redis (job schedulers), restored whenever Redis lost them. */
+export const SCHEDULES = [
+  { id: 'sessions-prune', name: 'sessions.prune', repeat: { pattern: '0 3 * * *', tz: 'Asia/Bishkek' } },
+  { id: 'jobs-reconcile', name: 'jobs.reconcile', repeat: { every: RECONCILE_EVERY_MS } },
+] as const satisfies readonly { id: string; name: JobName; repeat: object }[];
 
 export interface WorkerHandle {
-  runner: Runner;
   workerId: string;
+  /** Runs the reconciler now (tests; the schedule runs it every few seconds). */
+  reconcileNow(): Promise<{ checked: number; added: number }>;
   /** Stops taking jobs, waits for the ones in flight, then closes its connections. */
   stop(): Promise<void>;
 }
 
-/** graphile-worker plus a heartbeat row that /readyz reads. */
 export interface WorkerOptions {
   databaseUrl: string;
+  redis: RedisSettings;
+  /** Deliveries run at once per worker process (they mostly wait on partners). */
   concurrency: number;
   log: PinoLogger;
   notesKey: string;
@@ -43,20 +53,127 @@ export interface WorkerOptions {
   smtpUrl?: string | undefined;
   mailFrom?: string;
   webhookTimeoutMs?: number;
+  /** Delivery attempts of a referral whose job the reconciler adds again. */
+  maxAttempts?: number;
+  backoffMs?: number;
+  /** How long a job stays locked without its worker renewing the lock; a killed worker's jobs run again after it. */
+  lockDurationMs?: number;
 }
 
+/**
+ * The worker process: a BullMQ Worker per queue, a Socket.IO Redis emitter for its pushes, the job
+ * schedulers, the reconciler, and a heartbeat row in PostgreSQL that /readyz reads.
+ */
 export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   const pool = new pg.Pool({
     connectionString: opts.databaseUrl,
-    max: opts.concurrency + 2,
+    max: opts.concurrency + 4,
     application_name: 'korgon-worker',
   });
   const onError = (err: Error) =>
     opts.log.warn({ err: { message: err.message } }, 'database connection lost');
   pool.on('error', onError);
   pool.on('connect', (client) => client.on('error', onError));
-  // host:pid, then /<graphile-worker pool id> once it runs: the sweep below matches job locks to it.
-  let workerId = `${hostname()}:${process.pid}`;
+  const workerId = `${hostname()}:${process.pid}`;
+
+  let redisDown = false;
+  const redisLost = (err: Error) => {
+    if (!redisDown) opts.log.warn({ err: { message: err.message } }, 'Redis connection lost; retrying');
+    redisDown = true;
+  };
+  const jobs = new JobQueues({ ...opts.redis, backoffMs: opts.backoffMs, name: 'korgon-worker-jobs' });
+  jobs.connection.on('error', redisLost);
+  const emitterClient = redisConnection(opts.redis.url, { name: 'korgon-worker-emitter' });
+  emitterClient.on('error', redisLost);
+  const emitter = new Emitter<ServerToClientEvents>(emitterClient, { key: socketKey(opts.redis.prefix) });
+
+  const key = sealKeyFrom(opts.notesKey, opts.notesKeyVersion);
+  const push = createWorkerReferralPush(emitter);
+  const mailer = opts.smtpUrl ? nodemailer.createTransport(opts.smtpUrl) : null;
+  const maxAttempts = opts.maxAttempts ?? 6;
+  const sink: LiveSink = {
+    publish: createWorkerPublish(emitter),
+    enqueue: (reqs) =>
+      jobs.add(reqs).catch((err: Error) => opts.log.warn({ err: { message: err.message } }, 'job not added')),
+  };
+  const reconcileNow = async () => {
+    const result = await reconcile(pool, jobs, maxAttempts);
+    if (result.added > 0) opts.log.info(result, 'reconciler: added jobs that Redis did not hold');
+    return result;
+  };
+  const processors: Processors = {
+    'referral.deliver': referralDeliver({
+      pool,
+      key,
+      push,
+      publicUrl: opts.publicUrl,
+      webhookTimeoutMs: opts.webhookTimeoutMs ?? 10_000,
+      mailer,
+      mailFrom: opts.mailFrom ?? 'Korgon 5200 <no-reply@korgon.local>',
+    }),
+    'referral.escalate': referralEscalate(pool, key, push),
+    'operator.wrap-up-end': operatorWrapUpEnd(pool, sink),
+    'sessions.prune': sessionsPrune(pool, (msg) => opts.log.info(msg)),
+    'jobs.reconcile': reconcileNow,
+  };
+
+  const processJob = async (job: Job) => {
+    const name = job.name as JobName;
+    const def = JOBS[name];
+    if (!def) throw new UnrecoverableError(`no processor for job ${job.name}`);
+    const parsed = def.payload.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`job ${job.id} has a bad payload`);
+    const attempt: Attempt = {
+      number: job.attemptsMade + 1,
+      last: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+    };
+    const run = processors[name] as (data: unknown, attempt: Attempt) => Promise<unknown>;
+    await run(parsed.data, attempt);
+  };
+  const concurrency: Record<QueueName, number> = {
+    referrals: opts.concurrency,
+    timers: 5,
+    maintenance: 1,
+  };
+  const lockDuration = opts.lockDurationMs ?? 15_000;
+  const workers = QUEUE_NAMES.map((queue) => {
+    const w = new Worker(queue, processJob, {
+      connection: redisConnection(opts.redis.url, { name: `korgon-worker-${queue}` }),
+      prefix: bullPrefix(opts.redis.prefix),
+      concurrency: concurrency[queue],
+      // A killed worker stops renewing its locks; its jobs are found stalled and run again by another.
+      lockDuration,
+      stalledInterval: Math.max(1000, Math.round(lockDuration / 2)),
+      maxStalledCount: 5,
+    });
+    w.on('error', redisLost);
+    w.on('failed', (job, err) => {
+      opts.log.warn(
+        {
+          job: { id: job?.id, name: job?.name, attemptsMade: job?.attemptsMade },
+          err: { message: err.message },
+        },
+        'job attempt failed',
+      );
+    });
+    return w;
+  });
+
+  // The schedules live in Redis: put them back whenever they are missing (first start, a lost Redis), and
+  // reconcile at once when they were, rather than waiting for the first scheduled run.
+  const ensureSchedules = async () => {
+    const maintenance = jobs.queues.maintenance;
+    let restored = false;
+    for (const s of SCHEDULES) {
+      if (await maintenance.getJobScheduler(s.id)) continue;
+      await maintenance.upsertJobScheduler(s.id, s.repeat, { name: s.name, data: {} });
+      restored = true;
+    }
+    if (restored) await reconcileNow();
+    if (redisDown) opts.log.info('Redis answers again');
+    redisDown = false;
+  };
+
   const beat = async () => {
     await pool
       .query(
@@ -65,69 +182,29 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
         [workerId],
       )
       .catch((err: Error) => opts.log.warn({ err: { message: err.message } }, 'heartbeat failed'));
-    // graphile-worker takes back the jobs of a worker that died (kill -9, crash) only after 4 hours: release
-    // the locks of every worker pool whose process has stopped beating, so another worker delivers them now.
-    await pool
-      .query(
-        `UPDATE graphile_worker._private_jobs SET locked_at = NULL, locked_by = NULL
-          WHERE locked_by IS NOT NULL AND locked_at < now() - make_interval(secs => $1)
-            AND NOT EXISTS (SELECT 1 FROM worker_heartbeats h
-                             WHERE h.worker_id LIKE '%/' || locked_by AND h.seen_at > now() - make_interval(secs => $1))`,
-        [(3 * WORKER_HEARTBEAT_MS) / 1000],
-      )
-      .catch((err: Error) => opts.log.warn({ err: { message: err.message } }, 'stale lock sweep failed'));
-  };
-  await beat();
-  const timer = setInterval(() => void beat(), WORKER_HEARTBEAT_MS);
-  const logger = new Logger((scope) => (level, message, meta) => {
-    const l = level === 'warning' ? 'warn' : level;
-    opts.log[l](
-      { scope: { label: scope.label, taskIdentifier: scope.taskIdentifier, jobId: scope.jobId }, meta },
-      message,
+    await ensureSchedules().catch((err: Error) =>
+      opts.log.warn({ err: { message: err.message } }, 'schedules could not be checked'),
     );
-  });
-  const broadcast = createAdapterBroadcast(pool, (msg) => opts.log.warn(msg));
-  const publish: Publish = (changes) => {
-    for (const change of changes)
-      broadcast([rooms.role('operator'), rooms.role('supervisor')], 'queue:change', change);
   };
-  const mailer = opts.smtpUrl ? nodemailer.createTransport(opts.smtpUrl) : null;
-  const delivery: DeliveryDeps = {
-    pool,
-    key: sealKeyFrom(opts.notesKey, opts.notesKeyVersion),
-    push: createWorkerReferralPush(broadcast),
-    publicUrl: opts.publicUrl,
-    webhookTimeoutMs: opts.webhookTimeoutMs ?? 10_000,
-    mailer,
-    mailFrom: opts.mailFrom ?? 'Korgon 5200 <no-reply@korgon.local>',
-  };
-  const events: WorkerEvents = new EventEmitter();
-  let poolId = '';
-  events.on('pool:create', ({ workerPool }) => {
-    poolId = workerPool.id;
-  });
-  const runner = await run({
-    events,
-    pgPool: pool,
-    concurrency: opts.concurrency,
-    taskList: taskList(pool, publish, delivery),
-    crontab: CRONTAB,
-    logger,
-    noHandleSignals: true,
-    pollInterval: 2000,
-  });
-  await pool.query('DELETE FROM worker_heartbeats WHERE worker_id = $1', [workerId]).catch(() => undefined);
-  workerId = `${hostname()}:${process.pid}/${poolId}`;
   await beat();
+  const timer = setInterval(() => void beat(), Math.min(WORKER_HEARTBEAT_MS, RECONCILE_EVERY_MS * 2));
+  // After Redis comes back (a restart, a flush) the schedules are checked at once.
+  jobs.connection.on('ready', () => {
+    if (redisDown) void beat();
+  });
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+
   let stopping: Promise<void> | undefined;
   return {
-    runner,
     workerId,
+    reconcileNow,
     stop() {
       stopping ??= (async () => {
         clearInterval(timer);
-        await runner.stop();
+        await Promise.all(workers.map((w) => w.close()));
         mailer?.close();
+        await jobs.close();
+        emitterClient.disconnect();
         await pool
           .query('DELETE FROM worker_heartbeats WHERE worker_id = $1', [workerId])
           .catch(() => undefined);

@@ -26,6 +26,13 @@ export const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: z.url().refine((u) => /^postgres(ql)?:\/\//.test(u), 'must be a postgres:// URL'),
+  /** Redis carries jobs (BullMQ), live pushes (Socket.IO adapter) and rate limits; PostgreSQL keeps records. */
+  REDIS_URL: z.string().refine((u) => /^rediss?:\/\/[^\s]+$/.test(u), 'must be a redis:// or rediss:// URL'),
+  /** Every Redis key this installation writes starts with it, so one Redis can serve several (or tests). */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores')
+    .default('korgon'),
   PUBLIC_URL: z.url().optional(),
   /** Extra origins allowed to send cookie-authenticated changes, comma-separated. */
   ALLOWED_ORIGINS: z.string().default(''),
@@ -48,8 +55,12 @@ export const Env = z.object({
   MAIL_FROM: z.string().default('Korgon 5200 <no-reply@korgon.local>'),
   /** Delivery attempts of a referral before it is failed (exponential backoff between them). */
   REFERRAL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(25).default(6),
+  /** The first wait before a failed job is tried again; each later wait doubles it. */
+  JOB_BACKOFF_MS: z.coerce.number().int().min(10).max(600_000).default(2000),
   /** Jobs a worker process runs at once (deliveries are mostly waiting on partners). */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
+  /** How long a running job's lock lasts unrenewed: a killed worker's jobs run again on another after it. */
+  WORKER_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(15_000),
   /** How long a partner's webhook may take to answer. */
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** The demo's simulated PBX (pnpm start): on unless "off". */

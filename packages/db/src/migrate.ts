@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate as drizzleMigrate } from 'drizzle-orm/node-postgres/migrator';
-import { Logger, runMigrations as workerMigrations } from 'graphile-worker';
 import pg from 'pg';
 import { ensureReferenceData } from './reference-data';
 
@@ -9,7 +8,7 @@ export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../migrations', import.m
 const MIGRATION_LOCK = [5200, 0] as const;
 
 /**
- * Applies Korgon's drizzle migrations and graphile-worker's own schema. Several processes may start at once:
+ * Applies Korgon's drizzle migrations and the reference data. Several processes may start at once:
  * an advisory lock makes them take turns, and the later ones find nothing left to do.
  */
 export async function migrate(url: string): Promise<void> {
@@ -19,16 +18,12 @@ export async function migrate(url: string): Promise<void> {
     await client.query('SET client_min_messages = warning');
     await client.query('SELECT pg_advisory_lock($1, $2)', [...MIGRATION_LOCK]);
     await drizzleMigrate(drizzle(client), { migrationsFolder: MIGRATIONS_FOLDER });
-    // graphile-worker uses its own connection; our lock still keeps other Korgon processes waiting.
-    await workerMigrations({ connectionString: url, logger: quietLogger });
     await ensureReferenceData(client);
   } finally {
     await client.query('SELECT pg_advisory_unlock($1, $2)', [...MIGRATION_LOCK]).catch(() => undefined);
     await client.end();
   }
 }
-
-const quietLogger = new Logger(() => () => undefined);
 
 /** The journal entries drizzle-kit wrote; used by /readyz to tell whether every migration is applied. */
 let migrationCount: number | undefined;

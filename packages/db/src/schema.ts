@@ -107,13 +107,6 @@ export const loginThrottle = pgTable('login_throttle', {
   lockedUntil: tstz('locked_until'),
 });
 
-/** Request counters for @fastify/rate-limit (fixed windows). */
-export const rateLimits = pgTable('rate_limits', {
-  key: text('key').primaryKey(),
-  count: integer('count').notNull(),
-  resetAt: tstz('reset_at').notNull(),
-});
-
 export const workerHeartbeats = pgTable('worker_heartbeats', {
   workerId: text('worker_id').primaryKey(),
   startedAt: tstz('started_at').notNull(),
@@ -218,6 +211,8 @@ export const operatorStates = pgTable(
     status: operatorStatusEnum('status').notNull().default('offline'),
     since: tstz('since').notNull().defaultNow(),
     callId: uuid('call_id').references(() => calls.id),
+    /** When the current wrap-up ends (the worker's delayed job fires then; the reconciler reads it). */
+    wrapUpEndsAt: tstz('wrap_up_ends_at'),
   },
   (t) => [index('operator_states_status_idx').on(t.status)],
 );
@@ -345,6 +340,8 @@ export const referrals = pgTable(
     deliveredAt: tstz('delivered_at'),
     acknowledgedAt: tstz('acknowledged_at'),
     escalatedAt: tstz('escalated_at'),
+    /** An urgent referral not acknowledged by then is escalated (the worker's delayed job fires then). */
+    escalateAt: tstz('escalate_at'),
     createdBy: uuid('created_by')
       .notNull()
       .references(() => users.id),

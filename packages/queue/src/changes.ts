@@ -1,14 +1,15 @@
 import { inTransaction } from '@korgon/db';
 import type { QueueCall, QueueChange } from '@korgon/domain';
 import type pg from 'pg';
-import type { PendingChanges, Publish, Queryable } from './types';
+import type { LiveSink, PendingChanges, Queryable } from './types';
 import { callViews, operatorViews } from './views';
 
 /** PostgreSQL's deadlock and serialization failures: the transaction can simply run again. */
 const RETRYABLE = new Set(['40P01', '40001']);
 
 /**
- * Runs `work` in one transaction, then numbers the changes it recorded and publishes them after the commit.
+ * Runs `work` in one transaction, then numbers the changes it recorded and, after the commit, publishes
+ * them and adds the jobs the work asked for (PostgreSQL first, then Redis: see ADR 0002).
  * The work locks only the rows it touches (calls, operator states); the live-state version row is locked at
  * the very end, just before COMMIT, so versions are gapless and in commit order while the section that
  * serialises every writer stays a single UPDATE long. A change that rolls back takes no number. A deadlock
@@ -16,11 +17,11 @@ const RETRYABLE = new Set(['40P01', '40001']);
  */
 export async function withQueueTransaction<T>(
   pool: pg.Pool,
-  publish: Publish,
+  sink: LiveSink,
   work: (client: pg.PoolClient, pending: PendingChanges) => Promise<T>,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    const pending: PendingChanges = { calls: new Set(), operators: new Set() };
+    const pending: PendingChanges = { calls: new Set(), operators: new Set(), jobs: [] };
     let changes: QueueChange[] = [];
     try {
       const result = await inTransaction(pool, async (client) => {
@@ -28,7 +29,8 @@ export async function withQueueTransaction<T>(
         changes = await numberChanges(client, pending);
         return r;
       });
-      if (changes.length > 0) publish(changes);
+      if (changes.length > 0) sink.publish(changes);
+      if (pending.jobs.length > 0) await sink.enqueue(pending.jobs);
       return result;
     } catch (err) {
       const code = (err as { code?: string }).code;

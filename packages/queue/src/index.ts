@@ -1,4 +1,3 @@
-export * from './adapter-broadcast';
 export * from './changes';
 export * from './operators';
 export * from './types';

@@ -1,12 +1,10 @@
-import type { OperatorStatus } from '@korgon/domain';
+import { type OperatorStatus, wrapUpEndJob } from '@korgon/domain';
 import type { PendingChanges, Queryable } from './types';
 
-export const WRAP_UP_TASK = 'operator_wrap_up_end';
-export const OFFLINE_TASK = 'operator_offline_check';
-
 /**
- * Sets an operator's state; records the change only when something changed. Entering wrap-up schedules its
- * end (a delayed job, replaced by any later wrap-up of the same operator).
+ * Sets an operator's state; records the change only when something changed. Entering wrap-up stores when it
+ * ends and asks for a delayed job at that time (added after the commit; a later wrap-up of the same operator
+ * has another job id, and the end of an earlier one then finds nothing to end).
  */
 export async function setOperatorStatus(
   q: Queryable,
@@ -21,30 +19,23 @@ export async function setOperatorStatus(
   } = {},
 ): Promise<boolean> {
   const callId = status === 'on_call' || status === 'wrap_up' ? (opts.callId ?? null) : null;
-  const { rows } = await q.query<{ since: Date }>(
-    `INSERT INTO operator_states (user_id, status, since, call_id) VALUES ($1, $2, date_trunc('milliseconds', clock_timestamp()), $3)
-     ON CONFLICT (user_id) DO UPDATE SET status = EXCLUDED.status, since = EXCLUDED.since, call_id = EXCLUDED.call_id
+  const wrapUpSeconds = status === 'wrap_up' ? (opts.wrapUpSeconds ?? 120) : null;
+  const { rows } = await q.query<{ since: Date; wrap_up_ends_at: Date | null }>(
+    `INSERT INTO operator_states (user_id, status, since, call_id, wrap_up_ends_at)
+     VALUES ($1, $2, date_trunc('milliseconds', clock_timestamp()), $3,
+             date_trunc('milliseconds', clock_timestamp()) + make_interval(secs => $6::double precision))
+     ON CONFLICT (user_id) DO UPDATE SET status = EXCLUDED.status, since = EXCLUDED.since, call_id = EXCLUDED.call_id,
+                                         wrap_up_ends_at = EXCLUDED.wrap_up_ends_at
        WHERE (operator_states.status, operator_states.call_id) IS DISTINCT FROM (EXCLUDED.status, EXCLUDED.call_id)
          AND ($4::operator_status[] IS NULL OR operator_states.status = ANY($4::operator_status[]))
          AND ($5::uuid IS NULL OR operator_states.call_id = $5::uuid)
-     RETURNING since`,
-    [userId, status, callId, opts.onlyIf ?? null, opts.onlyIfCall ?? null],
+     RETURNING since, wrap_up_ends_at`,
+    [userId, status, callId, opts.onlyIf ?? null, opts.onlyIfCall ?? null, wrapUpSeconds],
   );
-  const since = rows[0]?.since;
-  if (!since) return false;
+  const row = rows[0];
+  if (!row) return false;
   pending.operators.add(userId);
-  if (status === 'wrap_up') {
-    await q.query(
-      `SELECT graphile_worker.add_job($1, json_build_object('userId', $2::text, 'since', $3::text),
-                                      run_at := $4::timestamptz, job_key := 'wrapup:' || $2, max_attempts := 5)`,
-      [
-        WRAP_UP_TASK,
-        userId,
-        since.toISOString(),
-        new Date(since.getTime() + (opts.wrapUpSeconds ?? 120) * 1000),
-      ],
-    );
-  }
+  if (row.wrap_up_ends_at) pending.jobs.push(wrapUpEndJob(userId, row.since, row.wrap_up_ends_at));
   return true;
 }
 
@@ -56,7 +47,8 @@ export async function endWrapUp(
   since: string,
 ): Promise<boolean> {
   const { rowCount } = await q.query(
-    `UPDATE operator_states SET status = 'available', since = date_trunc('milliseconds', clock_timestamp()), call_id = NULL
+    `UPDATE operator_states SET status = 'available', since = date_trunc('milliseconds', clock_timestamp()), call_id = NULL,
+                                wrap_up_ends_at = NULL
       WHERE user_id = $1 AND status = 'wrap_up' AND since = $2::timestamptz`,
     [userId, since],
   );

@@ -1,12 +1,20 @@
-import type { QueueChange } from '@korgon/domain';
+import type { Enqueue, JobRequest, QueueChange } from '@korgon/domain';
 import type pg from 'pg';
 
 export type Queryable = Pick<pg.Pool | pg.PoolClient | pg.Client, 'query'>;
 
-/** Delivers committed changes to the consoles (Socket.IO in the server, the postgres emitter in the worker). */
+/** Delivers committed changes to the consoles (Socket.IO in the server, the Redis emitter in the worker). */
 export type Publish = (changes: readonly QueueChange[]) => void;
+
+/** Where a committed queue transaction sends what it did: live changes to consoles, and its jobs to BullMQ. */
+export interface LiveSink {
+  publish: Publish;
+  enqueue: Enqueue;
+}
 
 export interface PendingChanges {
   calls: Set<string>;
   operators: Set<string>;
+  /** Jobs to add once the transaction has committed (their work is in the rows it wrote). */
+  jobs: JobRequest[];
 }

@@ -1,36 +1,22 @@
-import { DEFAULT_ESCALATION_MINUTES, REFERRAL_DELIVERY_ATTEMPTS } from '@korgon/domain';
+import { DEFAULT_ESCALATION_MINUTES, escalationJob, type JobRequest } from '@korgon/domain';
 import type { Queryable } from './types';
 
-export const DELIVER_TASK = 'referral_deliver';
-export const ESCALATE_TASK = 'referral_escalate';
-
 /**
- * Adds the delivery job on the same connection as the referral row, so both commit or neither does. The job
- * carries only the referral id. graphile-worker retries with exponential backoff.
+ * Stores an urgent referral's escalation deadline (its partner type's minutes, or the default, from now) on
+ * the connection that writes the referral, and returns the delayed job to add once that has committed.
  */
-export async function addDeliveryJob(
+export async function escalationDeadline(
   q: Queryable,
   referralId: string,
-  urgency: string,
-  maxAttempts = REFERRAL_DELIVERY_ATTEMPTS,
-): Promise<void> {
-  await q.query(
-    `SELECT graphile_worker.add_job($1, json_build_object('referralId', $2::text), job_key := 'deliver:' || $2,
-                                    max_attempts := $3, priority := $4)`,
-    [DELIVER_TASK, referralId, maxAttempts, urgency === 'urgent' ? 0 : 10],
+  partnerType: string,
+): Promise<JobRequest<'referral.escalate'>> {
+  const { rows } = await q.query<{ escalate_at: Date }>(
+    `UPDATE referrals SET escalate_at = now() + make_interval(mins => coalesce(
+        (SELECT escalation_minutes FROM partner_type_settings WHERE type = $2::partner_type), $3))
+      WHERE id = $1 RETURNING escalate_at`,
+    [referralId, partnerType, DEFAULT_ESCALATION_MINUTES],
   );
-}
-
-/** An urgent referral not acknowledged in time is escalated by a delayed job; acknowledging removes it. */
-export async function addEscalationJob(q: Queryable, referralId: string, partnerType: string): Promise<void> {
-  await q.query(
-    `SELECT graphile_worker.add_job($1, json_build_object('referralId', $2::text), job_key := 'escalate:' || $2,
-                                    run_at := now() + make_interval(mins => coalesce(
-                                      (SELECT escalation_minutes FROM partner_type_settings WHERE type = $3::partner_type), $4)))`,
-    [ESCALATE_TASK, referralId, partnerType, DEFAULT_ESCALATION_MINUTES],
-  );
-}
-
-export async function cancelEscalation(q: Queryable, referralId: string): Promise<void> {
-  await q.query('SELECT graphile_worker.remove_job($1)', [`escalate:${referralId}`]);
+  const at = rows[0]?.escalate_at;
+  if (!at) throw new Error(`referral ${referralId} is not written yet`);
+  return escalationJob(referralId, at);
 }

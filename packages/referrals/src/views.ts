@@ -2,28 +2,57 @@ import type { LocalizedText, PartnerReferral, PartnerType, Referral, ReferralCon
 import { open, type SealKey } from '@korgon/signing';
 import type { Queryable, ReferralRow } from './types';
 
-type Row = ReferralRow & {
+export type ReferralViewRow = ReferralRow & {
   partner_name: LocalizedText;
   partner_type: PartnerType;
   channel: string;
   creator_name: string;
 };
 
-const SELECT = `
-  SELECT r.*, p.name AS partner_name, p.type AS partner_type, p.channel, u.display_name AS creator_name
+const select = (extra = '') => `
+  SELECT r.*, p.name AS partner_name, p.type AS partner_type, p.channel, u.display_name AS creator_name${extra}
     FROM referrals r JOIN partner_orgs p ON p.id = r.partner_org_id JOIN users u ON u.id = r.created_by`;
+const SELECT = select();
+
+/** Where the worker delivers a referral: its partner's channel settings. */
+export interface PartnerChannel {
+  webhook_url: string | null;
+  email: string | null;
+  webhook_secret_sealed: Buffer | null;
+  webhook_secret_key_version: number | null;
+}
+export type DeliveryRow = ReferralViewRow & PartnerChannel;
+
+/** The referral, its partner and the partner's channel, in one read (the worker's delivery). */
+export async function deliveryRow(q: Queryable, id: string): Promise<DeliveryRow | undefined> {
+  const { rows } = await q.query<DeliveryRow>(
+    `${select(', p.webhook_url, p.email, p.webhook_secret_sealed, p.webhook_secret_key_version')} WHERE r.id = $1`,
+    [id],
+  );
+  return rows[0];
+}
 
 const unseal = (key: SealKey, id: string, sealed: Buffer | null, version: number | null, label: string) =>
   sealed && version !== null ? open(key, `${id}:${label}`, sealed, version) : null;
 
-export async function referralRows(q: Queryable, ids: string[]): Promise<Row[]> {
-  const { rows } = await q.query<Row>(`${SELECT} WHERE r.id = ANY($1::uuid[])`, [ids]);
+export async function referralRows(q: Queryable, ids: string[]): Promise<ReferralViewRow[]> {
+  const { rows } = await q.query<ReferralViewRow>(`${SELECT} WHERE r.id = ANY($1::uuid[])`, [ids]);
   return rows;
 }
 
 export async function staffViews(q: Queryable, key: SealKey, ids: string[]): Promise<Referral[]> {
   if (ids.length === 0) return [];
-  const rows = await referralRows(q, ids);
+  return staffViewsOf(q, key, await referralRows(q, ids));
+}
+
+/** The staff views of rows already read (one query for their events). */
+export async function staffViewsOf(
+  q: Queryable,
+  key: SealKey,
+  rows: readonly ReferralViewRow[],
+): Promise<Referral[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
   const events = await q.query<{
     referral_id: string;
     status: Referral['status'];

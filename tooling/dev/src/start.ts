@@ -4,12 +4,14 @@ import { resolve } from 'node:path';
 import { ensureLocalSecrets, findRepoRoot, localEnvPath, parseEnv, publicUrlOf } from '@korgon/config';
 import { createDb, migrate } from '@korgon/db';
 import { DEMO_USERS, seedDemo } from '@korgon/server';
-import { openDevDatabase } from './dev-database';
+import { dataDir, openDevDatabase } from './dev-database';
+import { resolveRedis } from './redis';
 import { createSimulator, type Simulator } from './simulator/index';
 
 /**
- * `pnpm start`: one command for a working demo. Picks a PostgreSQL (env, local, embedded), migrates, seeds
- * once, starts the server and the worker, prints the URL and logins, and on Ctrl-C stops all of it.
+ * `pnpm start`: one command for a working demo. Picks a PostgreSQL and a Redis (env, local, embedded),
+ * migrates, seeds once, starts the server and the worker, prints the URL and logins, and on Ctrl-C stops all
+ * of it.
  */
 const root = findRepoRoot();
 const log = (line: string) => console.log(`[korgon] ${line}`);
@@ -25,7 +27,21 @@ log(
   `PostgreSQL: ${dev.server.kind === 'env' ? 'DATABASE_URL' : dev.server.kind === 'local' ? '127.0.0.1:5432' : 'embedded (data in .data/pg)'}`,
 );
 
-const childEnv: NodeJS.ProcessEnv = { ...local, ...process.env, DATABASE_URL: dev.url };
+const redis = await resolveRedis({
+  redisUrl: process.env.REDIS_URL || undefined,
+  embeddedDir: resolve(dataDir, 'redis'),
+  persistent: true,
+  log,
+}).catch(async (err: Error) => {
+  log(err.message);
+  await dev.release();
+  process.exit(1);
+});
+log(
+  `Redis: ${redis.kind === 'env' ? 'REDIS_URL' : redis.kind === 'local' ? '127.0.0.1:6379' : `embedded (data in .data/redis, ${redis.url})`}`,
+);
+
+const childEnv: NodeJS.ProcessEnv = { ...local, ...process.env, DATABASE_URL: dev.url, REDIS_URL: redis.url };
 const env = parseEnv(childEnv);
 const url = publicUrlOf(env);
 
@@ -64,7 +80,7 @@ function launch(name: string, entry: string): ChildProcess {
 async function stop(code = 0) {
   if (stopping) return;
   stopping = true;
-  log('stopping server, worker and database …');
+  log('stopping server, worker, Redis and database …');
   await simulator?.stop({ timeoutMs: 5000 }).catch(() => undefined);
   await Promise.all(
     children.map(
@@ -76,6 +92,7 @@ async function stop(code = 0) {
         }),
     ),
   );
+  await redis.stop().catch(() => undefined);
   await dev.release();
   log('stopped');
   process.exit(code);

@@ -1,7 +1,7 @@
 import helmet from '@fastify/helmet';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { AppError } from '../errors';
+import { sendError } from './errors';
 
 export interface SecurityOptions {
   allowedOrigins: string[];
@@ -48,14 +48,15 @@ export default fp<SecurityOptions>(
       referrerPolicy: { policy: 'no-referrer' },
     });
 
-    app.addHook('onRequest', async (req: FastifyRequest) => {
+    // Answered here rather than thrown, so that a context with its own error handler (the queue dashboard)
+    // still answers Korgon's error body.
+    app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
       if (SAFE_METHODS.has(req.method) || req.routeOptions.config.signed) return;
       if (!sameOrigin(req.headers, opts.allowedOrigins)) {
-        throw new AppError(
-          403,
-          'cross_origin',
-          `This request was refused because it does not come from Korgon's own address. Send an Origin header with one of: ${opts.allowedOrigins.join(', ')}.`,
-        );
+        return sendError(reply, 403, {
+          code: 'cross_origin',
+          message: `This request was refused because it does not come from Korgon's own address. Send an Origin header with one of: ${opts.allowedOrigins.join(', ')}.`,
+        });
       }
     });
 

@@ -1,9 +1,10 @@
 import { type ClientToServerEvents, rooms, type ServerToClientEvents } from '@korgon/domain';
+import { type RedisSettings, redisConnection, socketKey } from '@korgon/jobs';
 import { currentVersion } from '@korgon/queue';
-import { createAdapter } from '@socket.io/postgres-adapter';
+import { createAdapter } from '@socket.io/redis-adapter';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import pg from 'pg';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { Server, type Socket } from 'socket.io';
 import type { AuthContext } from './auth';
 import { sameOrigin } from './security';
@@ -25,12 +26,16 @@ declare module 'fastify' {
   }
 }
 
+/** Events one socket may send: a console pings every 15 s; a burst of 20 in 10 s is far beyond any console. */
+export const SOCKET_EVENTS_PER_10S = 20;
+
 /**
- * Socket.IO on the same HTTP server, fanned out across server processes through PostgreSQL. The handshake
- * is checked like an HTTP request: our own Origin and a live session cookie, or the connection is refused.
+ * Socket.IO on the same HTTP server, fanned out across server processes (and from the worker's emitter)
+ * through Redis with the official adapter. The handshake is checked like an HTTP request: our own Origin and
+ * a live session cookie, or the connection is refused.
  */
 export default fp(
-  async (app: FastifyInstance, opts: { allowedOrigins: string[]; databaseUrl: string }) => {
+  async (app: FastifyInstance, opts: { allowedOrigins: string[]; redis: RedisSettings }) => {
     const io: KorgonIo = new Server(app.server, {
       path: '/socket.io',
       serveClient: false,
@@ -39,25 +44,15 @@ export default fp(
         callback(ok ? null : 'origin not allowed', ok);
       },
     });
-    // Its own pool: one connection LISTENs for as long as the server runs, and exactly one publishes. The
-    // adapter awaits a NOTIFY before it delivers each broadcast, so a single publishing connection (served
-    // first come, first served) keeps this process's pushes in the order they were emitted.
-    const pool = new pg.Pool({
-      connectionString: opts.databaseUrl,
-      max: 2,
-      application_name: 'korgon-socket',
-    });
+    // One connection publishes and one subscribes. ioredis sends a connection's commands in the order they
+    // were issued, so this process's pushes reach the other processes in the order they were emitted.
+    const pub = redisConnection(opts.redis.url, { name: 'korgon-socket-pub' });
+    const sub = pub.duplicate({ connectionName: 'korgon-socket-sub' });
     const lost = (err: Error) =>
-      app.log.warn({ err: { message: err.message } }, 'socket.io pool connection lost');
-    pool.on('error', lost);
-    // The adapter keeps one client checked out to LISTEN: its errors are not the pool's, and unhandled they
-    // would end the process when PostgreSQL restarts.
-    pool.on('connect', (client) => client.on('error', lost));
-    io.adapter(
-      createAdapter(pool, {
-        errorHandler: (err) => app.log.warn({ err: { message: err.message } }, 'socket.io postgres adapter'),
-      }),
-    );
+      app.log.warn({ err: { message: err.message } }, 'socket.io redis connection');
+    pub.on('error', lost);
+    sub.on('error', lost);
+    io.adapter(createAdapter(pub, sub, { key: socketKey(opts.redis.prefix), requestsTimeout: 3000 }));
 
     io.use(async (socket, next) => {
       try {
@@ -72,7 +67,18 @@ export default fp(
       }
     });
 
+    // Every incoming event costs work (a ping reads PostgreSQL): a socket that sends too many is refused.
+    const limiter = new RateLimiterMemory({ points: SOCKET_EVENTS_PER_10S, duration: 10 });
     io.on('connection', (socket: KorgonSocket) => {
+      socket.use((_packet, next) => {
+        limiter.consume(socket.id).then(
+          () => next(),
+          () => next(new Error('too many events: slow down')),
+        );
+      });
+      // A refused event is reported to the client as an 'error'; the server only logs it at debug.
+      socket.on('error', (err) => app.log.debug({ err: { message: err.message } }, 'socket event refused'));
+      socket.on('disconnect', () => void limiter.delete(socket.id));
       const { user, sessionId } = socket.data.auth;
       socket.join([rooms.user(user.id), rooms.role(user.role), rooms.session(sessionId)]);
       if (user.partnerOrgId) socket.join(rooms.partner(user.partnerOrgId));
@@ -92,7 +98,7 @@ export default fp(
     });
     app.addHook('onClose', async () => {
       await new Promise<void>((resolve) => io.close(() => resolve()));
-      await pool.end();
+      await Promise.all([pub.quit().catch(() => undefined), sub.quit().catch(() => undefined)]);
     });
   },
   { name: 'socket', dependencies: ['db', 'auth'] },

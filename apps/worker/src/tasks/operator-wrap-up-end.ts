@@ -1,20 +1,13 @@
-import { endWrapUp, type Publish, withQueueTransaction } from '@korgon/queue';
-import type { Task } from 'graphile-worker';
+import type { JobData } from '@korgon/domain';
+import { endWrapUp, type LiveSink, withQueueTransaction } from '@korgon/queue';
 import type pg from 'pg';
-import { z } from 'zod';
-
-const Payload = z.object({ userId: z.uuid(), since: z.string().min(1) });
 
 /**
- * The end of an operator's after-call work (a delayed job scheduled when the wrap-up began, replaced by any
- * later one): available again, unless they already moved on by themselves.
+ * The end of an operator's after-call work (a delayed job added when the wrap-up began): available again,
+ * unless they already moved on, or a later wrap-up began (the payload names the one it ends).
  */
-export function operatorWrapUpEnd(pool: pg.Pool, publish: Publish): Task {
-  return async (payload, helpers) => {
-    const { userId, since } = Payload.parse(payload);
-    const ended = await withQueueTransaction(pool, publish, (client, pending) =>
-      endWrapUp(client, pending, userId, since),
-    );
-    helpers.logger.debug(ended ? `wrap-up of ${userId} ended` : `wrap-up of ${userId} had ended already`);
+export function operatorWrapUpEnd(pool: pg.Pool, sink: LiveSink) {
+  return async ({ userId, since }: JobData<'operator.wrap-up-end'>): Promise<void> => {
+    await withQueueTransaction(pool, sink, (client, pending) => endWrapUp(client, pending, userId, since));
   };
 }

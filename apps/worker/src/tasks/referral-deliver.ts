@@ -1,15 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { inTransaction } from '@korgon/db';
-import { ACK_LINK_HOURS, type LocalizedText } from '@korgon/domain';
-import { partnerView, type ReferralPush, referralRows, suggestPartners, transition } from '@korgon/referrals';
+import { ACK_LINK_HOURS, type JobData } from '@korgon/domain';
+import {
+  type DeliveryRow,
+  deliveryRow,
+  partnerView,
+  type ReferralPush,
+  suggestPartners,
+  transition,
+} from '@korgon/referrals';
 import { open, type SealKey, signedHeaders } from '@korgon/signing';
-import type { Task } from 'graphile-worker';
 import type { Transporter } from 'nodemailer';
 import type pg from 'pg';
-import { z } from 'zod';
-import { publishReferral } from './referral-push';
-
-const Payload = z.object({ referralId: z.uuid() });
+import { publishReferral } from '../push';
 
 export interface DeliveryDeps {
   pool: pg.Pool;
@@ -22,101 +24,81 @@ export interface DeliveryDeps {
   mailFrom: string;
 }
 
-interface PartnerRow {
-  id: string;
-  name: LocalizedText;
-  type: string;
-  channel: 'webhook' | 'email' | 'portal';
-  webhook_url: string | null;
-  email: string | null;
-  webhook_secret_sealed: Buffer | null;
-  webhook_secret_key_version: number | null;
+/** Which attempt this is, and whether it is the last one BullMQ will make. */
+export interface Attempt {
+  number: number;
+  last: boolean;
 }
 
 class DeliveryError extends Error {}
 
 /**
  * Delivers one referral through its partner's channel. At least once: a repeat after a crash carries the same
- * Idempotency-Key (the referral id), so the partner records its effect once. Failures are retried by
- * graphile-worker with exponential backoff; after the last attempt the referral is failed and the
- * supervisors are alerted with the reason and the next suitable partner.
+ * Idempotency-Key (the referral id), so the partner records its effect once. A failed attempt is retried by
+ * BullMQ with exponential backoff; after the last one the referral is failed and the supervisors are alerted
+ * with the reason and the next suitable partner. The referral is read once and pushed once, when it is
+ * delivered or the attempt failed.
  */
-export function referralDeliver(d: DeliveryDeps): Task {
-  return async (payload, helpers) => {
-    const { referralId } = Payload.parse(payload);
-    const [r] = await referralRows(d.pool, [referralId]);
-    if (!r || !['queued', 'sent'].includes(r.status)) return;
-    const { rows } = await d.pool.query<PartnerRow>('SELECT * FROM partner_orgs WHERE id = $1', [
-      r.partner_org_id,
-    ]);
-    const partner = rows[0];
-    if (!partner) return;
-    await inTransaction(d.pool, async (c) => {
-      await transition(c, referralId, 'sent', { from: ['queued'], actor: 'worker' });
-      await c.query('UPDATE referrals SET attempts = attempts + 1 WHERE id = $1', [referralId]);
-    });
-    await publishReferral(d.pool, d.key, d.push, referralId);
+export function referralDeliver(d: DeliveryDeps) {
+  return async ({ referralId }: JobData<'referral.deliver'>, attempt: Attempt): Promise<void> => {
+    const r = await deliveryRow(d.pool, referralId);
+    if (!r || (r.status !== 'queued' && r.status !== 'sent')) return;
+    if (r.status === 'queued')
+      await transition(d.pool, referralId, 'sent', { from: ['queued'], actor: 'worker', countAttempt: true });
+    else await d.pool.query('UPDATE referrals SET attempts = attempts + 1 WHERE id = $1', [referralId]);
     try {
-      if (partner.channel === 'webhook') await postWebhook(d, partner, referralId);
-      else if (partner.channel === 'email') await sendMail(d, partner, referralId);
-      const delivered = await inTransaction(d.pool, (c) =>
-        transition(c, referralId, 'delivered', {
-          from: ['sent'],
-          actor: 'worker',
-          details: { channel: partner.channel },
-          set: { last_error: null },
-        }),
-      );
-      if (delivered) await publishReferral(d.pool, d.key, d.push, referralId);
+      if (r.channel === 'webhook') await postWebhook(d, r);
+      else if (r.channel === 'email') await sendMail(d, r);
+      await transition(d.pool, referralId, 'delivered', {
+        from: ['sent'],
+        actor: 'worker',
+        details: { channel: r.channel },
+        set: { last_error: null },
+      });
+      await publishReferral(d.pool, d.key, d.push, referralId);
     } catch (err) {
       const reason =
         err instanceof DeliveryError ? err.message : `delivery failed: ${(err as Error).message}`;
-      const last = helpers.job.attempts >= helpers.job.max_attempts;
-      await inTransaction(d.pool, async (c) => {
-        await c.query('UPDATE referrals SET last_error = $2 WHERE id = $1', [referralId, reason]);
-        if (last)
-          await transition(c, referralId, 'failed', {
-            from: ['sent', 'queued'],
-            actor: 'worker',
-            note: reason,
-          });
-      });
+      await d.pool.query('UPDATE referrals SET last_error = $2 WHERE id = $1', [referralId, reason]);
+      if (attempt.last)
+        await transition(d.pool, referralId, 'failed', {
+          from: ['sent', 'queued'],
+          actor: 'worker',
+          note: reason,
+        });
       await publishReferral(d.pool, d.key, d.push, referralId);
-      if (!last) throw new Error(reason);
+      if (!attempt.last) throw new Error(reason);
       const [next] = await suggestPartners(d.pool, {
-        types: [partner.type],
+        types: [r.partner_type],
         region: (r.content as { region?: string }).region ?? null,
-        exclude: [partner.id],
+        exclude: [r.partner_org_id],
         limit: 1,
       });
       d.push.alert({
         kind: 'failed',
         referralId,
         consultationId: r.consultation_id,
-        partner: partner.name.en,
+        partner: r.partner_name.en,
         urgency: r.urgency,
         reason,
         suggestion: next ? { partnerId: next.partnerId, name: next.name.en } : null,
         at: new Date().toISOString(),
       });
-      helpers.logger.warn(`referral ${referralId} failed after ${helpers.job.attempts} attempts: ${reason}`);
     }
   };
 }
 
-async function postWebhook(d: DeliveryDeps, partner: PartnerRow, referralId: string) {
-  if (!partner.webhook_url) throw new DeliveryError('the partner has no webhook URL');
-  if (!partner.webhook_secret_sealed || partner.webhook_secret_key_version === null)
+async function postWebhook(d: DeliveryDeps, r: DeliveryRow) {
+  if (!r.webhook_url) throw new DeliveryError('the partner has no webhook URL');
+  if (!r.webhook_secret_sealed || r.webhook_secret_key_version === null)
     throw new DeliveryError('the partner has no signing secret');
   const secret = open(
     d.key,
-    `${partner.id}:webhook`,
-    partner.webhook_secret_sealed,
-    partner.webhook_secret_key_version,
+    `${r.partner_org_id}:webhook`,
+    r.webhook_secret_sealed,
+    r.webhook_secret_key_version,
   );
-  const [row] = await referralRows(d.pool, [referralId]);
-  if (!row) throw new DeliveryError('the referral is gone');
-  const view = partnerView(d.key, row);
+  const view = partnerView(d.key, r);
   const body = JSON.stringify({
     id: view.id,
     urgency: view.urgency,
@@ -126,11 +108,11 @@ async function postWebhook(d: DeliveryDeps, partner: PartnerRow, referralId: str
   });
   let res: Response;
   try {
-    res = await fetch(partner.webhook_url, {
+    res = await fetch(r.webhook_url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        'idempotency-key': referralId,
+        'idempotency-key': r.id,
         ...signedHeaders(secret, body),
       },
       body,
@@ -148,26 +130,25 @@ async function postWebhook(d: DeliveryDeps, partner: PartnerRow, referralId: str
   if (!res.ok) throw new DeliveryError(`the partner answered ${res.status}`);
 }
 
-async function sendMail(d: DeliveryDeps, partner: PartnerRow, referralId: string) {
+async function sendMail(d: DeliveryDeps, r: DeliveryRow) {
   if (!d.mailer) throw new DeliveryError('e-mail is not configured (SMTP_URL)');
-  if (!partner.email) throw new DeliveryError('the partner has no e-mail address');
+  if (!r.email) throw new DeliveryError('the partner has no e-mail address');
   const token = randomBytes(24).toString('base64url');
   const hash = createHash('sha256').update(token).digest('hex');
   await d.pool.query(
     `UPDATE referrals SET ack_token_hash = $2, ack_token_expires_at = now() + make_interval(hours => $3) WHERE id = $1`,
-    [referralId, hash, ACK_LINK_HOURS],
+    [r.id, hash, ACK_LINK_HOURS],
   );
-  const [row] = await referralRows(d.pool, [referralId]);
-  const urgent = row?.urgency === 'urgent';
+  const urgent = r.urgency === 'urgent';
   const link = `${d.publicUrl}/api/partners/ack/${token}`;
   try {
     // The e-mail carries no personal data: the content is seen in the portal or after following the link.
     await d.mailer.sendMail({
       from: d.mailFrom,
-      to: partner.email,
+      to: r.email,
       subject: `${urgent ? 'СРОЧНО / ШАШЫЛЫШ: ' : ''}направление от линии 5200 / 5200 линиясынан жолдомо`,
       text: `Вам направление от горячей линии 5200. Подтвердите получение по ссылке (действует ${ACK_LINK_HOURS} ч):\n${link}\n\n5200 ишеним телефонунан жолдомо келди. Шилтеме аркылуу ырастаңыз:\n${link}\n`,
-      headers: { 'X-Korgon-Referral': referralId },
+      headers: { 'X-Korgon-Referral': r.id },
     });
   } catch (err) {
     throw new DeliveryError(`the mail server refused the message (${(err as Error).message})`);

@@ -1,27 +1,19 @@
-import { inTransaction } from '@korgon/db';
-import type { LocalizedText } from '@korgon/domain';
+import type { JobData, LocalizedText } from '@korgon/domain';
 import { type ReferralPush, referralRows, suggestPartners, transition } from '@korgon/referrals';
 import type { SealKey } from '@korgon/signing';
-import type { Task } from 'graphile-worker';
 import type pg from 'pg';
-import { z } from 'zod';
-import { publishReferral } from './referral-push';
-
-const Payload = z.object({ referralId: z.uuid() });
+import { publishReferral } from '../push';
 
 /** An urgent referral nobody acknowledged in time: escalated, with the next suitable partner suggested. */
-export function referralEscalate(pool: pg.Pool, key: SealKey, push: ReferralPush): Task {
-  return async (payload) => {
-    const { referralId } = Payload.parse(payload);
+export function referralEscalate(pool: pg.Pool, key: SealKey, push: ReferralPush) {
+  return async ({ referralId }: JobData<'referral.escalate'>): Promise<void> => {
     const [r] = await referralRows(pool, [referralId]);
     if (r?.urgency !== 'urgent') return;
-    const moved = await inTransaction(pool, (c) =>
-      transition(c, referralId, 'escalated', {
-        from: ['queued', 'sent', 'delivered'],
-        actor: 'worker',
-        note: 'not acknowledged in time',
-      }),
-    );
+    const moved = await transition(pool, referralId, 'escalated', {
+      from: ['queued', 'sent', 'delivered'],
+      actor: 'worker',
+      note: 'not acknowledged in time',
+    });
     if (!moved) return;
     await publishReferral(pool, key, push, referralId);
     const { rows } = await pool.query<{ name: LocalizedText; type: string; region: string | null }>(

@@ -37,6 +37,7 @@ export const PERMISSIONS = {
   'taxonomy:manage': ['admin'],
   'methodology:manage': ['admin'],
   'audit:read': ['admin'],
+  'jobs:manage': ['admin'],
   'referrals:inbox': ['partner'],
 } as const satisfies Record<string, readonly Role[]>;
 

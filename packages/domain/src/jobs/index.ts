@@ -1,13 +1,96 @@
 import { z } from 'zod';
 
-/** Task identifiers and payload schemas for graphile-worker. A job carries ids, never personal data. */
-export const TASKS = {
-  sessionsPrune: 'sessions_prune',
-} as const;
-export type TaskName = (typeof TASKS)[keyof typeof TASKS];
+/**
+ * The background jobs, declared once: which queue each runs on, what its payload is, and how its id is made.
+ * Producers (server, worker) and processors (worker) are typed from this table. A payload carries ids and
+ * times only, never personal data: Redis may be read by anyone who can reach it, and may be lost at any
+ * time; PostgreSQL holds the work itself (see docs/decisions/0002-jobs-and-fan-out.md).
+ */
+export const QUEUE_NAMES = ['referrals', 'timers', 'maintenance'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export const EmptyPayload = z.object({}).strict();
+
+export const JOBS = {
+  /** Deliver a referral through its partner's channel (retried with exponential backoff). */
+  'referral.deliver': { queue: 'referrals', payload: z.object({ referralId: z.uuid() }).strict() },
+  /** An urgent referral not acknowledged by its deadline (a delayed job, removed on acknowledgement). */
+  'referral.escalate': { queue: 'timers', payload: z.object({ referralId: z.uuid() }).strict() },
+  /** The end of an operator's after-call work (delayed); `since` names the wrap-up it ends. */
+  'operator.wrap-up-end': {
+    queue: 'timers',
+    payload: z.object({ userId: z.uuid(), since: z.iso.datetime({ offset: true }) }).strict(),
+  },
+  /** Daily: delete long-ended sessions and old sign-in throttles (a job scheduler). */
+  'sessions.prune': { queue: 'maintenance', payload: EmptyPayload },
+  /** Every few seconds: re-add the job of every piece of due work PostgreSQL holds and Redis lost. */
+  'jobs.reconcile': { queue: 'maintenance', payload: EmptyPayload },
+} as const satisfies Record<string, { queue: QueueName; payload: z.ZodType }>;
+
+export type JobName = keyof typeof JOBS;
+export type JobData<N extends JobName> = z.infer<(typeof JOBS)[N]['payload']>;
+export const JOB_NAMES = Object.keys(JOBS) as JobName[];
+
+/** What a producer asks for; the jobs package turns it into a BullMQ add. */
+export interface JobRequest<N extends JobName = JobName> {
+  name: N;
+  data: JobData<N>;
+  /** Deterministic, so adding the same work twice is a no-op while the first is still held. */
+  jobId: string;
+  /** When it is due (a delayed job); absent: now. */
+  runAt?: Date;
+  /** Lower runs first (BullMQ priorities); urgent referrals go before standard ones. */
+  priority?: number;
+  /** For jobs retried with exponential backoff. */
+  attempts?: number;
+}
+
+/**
+ * Adds jobs after the commit of the records they work on. It never throws: when Redis is away the work is
+ * still in PostgreSQL, and the reconciler adds its job once Redis answers again.
+ */
+export type Enqueue = (requests: readonly JobRequest[]) => Promise<void>;
+
+/** Job ids. BullMQ refuses ':' in custom ids, so the parts are joined with '-'. */
+export const jobIds = {
+  deliver: (referralId: string) => `deliver-${referralId}`,
+  escalate: (referralId: string) => `escalate-${referralId}`,
+  wrapUpEnd: (userId: string, since: Date) => `wrapup-${userId}-${since.getTime()}`,
+} as const;
+
+export const deliveryJob = (
+  referralId: string,
+  urgency: string,
+  attempts: number,
+): JobRequest<'referral.deliver'> => ({
+  name: 'referral.deliver',
+  data: { referralId },
+  jobId: jobIds.deliver(referralId),
+  priority: urgency === 'urgent' ? 1 : 10,
+  attempts,
+});
+
+export const escalationJob = (referralId: string, at: Date): JobRequest<'referral.escalate'> => ({
+  name: 'referral.escalate',
+  data: { referralId },
+  jobId: jobIds.escalate(referralId),
+  runAt: at,
+});
+
+export const wrapUpEndJob = (
+  userId: string,
+  since: Date,
+  until: Date,
+): JobRequest<'operator.wrap-up-end'> => ({
+  name: 'operator.wrap-up-end',
+  data: { userId, since: since.toISOString() },
+  jobId: jobIds.wrapUpEnd(userId, since),
+  runAt: until,
+  attempts: 5,
+});
 
 /** How often the worker records that it is alive; /readyz wants to have seen it within a minute. */
 export const WORKER_HEARTBEAT_MS = 15_000;
 export const WORKER_STALE_MS = 60_000;
+/** How often the reconciler compares PostgreSQL's due work with the queues. */
+export const RECONCILE_EVERY_MS = 5_000;

@@ -7,7 +7,16 @@ declare module 'vitest' {
     pgTemplate: string;
     pgRunId: string;
     pgKind: string;
+    redisUrl: string;
   }
+}
+
+export const REDIS_TEST_PREFIX = 'korgon-t';
+
+/** This run's Redis, and a key prefix of its own for a test database (so parallel files never collide). */
+export function testRedis(databaseUrl: string): { url: string; prefix: string } {
+  const db = new URL(databaseUrl).pathname.slice(1).replace(/^korgon_t_[^_]+_/, '');
+  return { url: inject('redisUrl'), prefix: `${REDIS_TEST_PREFIX}-${inject('pgRunId')}-${db}` };
 }
 
 let counter = 0;

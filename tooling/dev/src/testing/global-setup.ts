@@ -5,13 +5,16 @@ import { migrate } from '@korgon/db';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { ensureDatabase, resolvePostgres } from '../postgres';
+import { deleteKeys, resolveRedis } from '../redis';
 import { dumpDatabaseText } from './dump';
-import './fresh-database';
+import { REDIS_TEST_PREFIX } from './fresh-database';
 
 /**
  * Once per `vitest run`: pick a PostgreSQL (DATABASE_URL, else 127.0.0.1:5432, else an embedded one in a
  * temporary directory), make a migrated template database for this run, and drop every database of the run
- * at the end. Each test file clones the template (see fresh-database.ts), so files never collide.
+ * at the end. Each test file clones the template (see fresh-database.ts), so files never collide. Redis is
+ * chosen the same way (REDIS_URL, 127.0.0.1:6379, embedded); every test app writes its keys under a prefix of
+ * its own (`korgon-t-<run>-<database>`), and the run's keys are deleted at the end (never FLUSHALL).
  */
 export default async function setup(project: TestProject) {
   const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
@@ -21,6 +24,11 @@ export default async function setup(project: TestProject) {
     embeddedDir: join(tmp, 'pg'),
     persistent: false,
   });
+  const redis = await resolveRedis({
+    redisUrl: process.env.REDIS_URL || undefined,
+    embeddedDir: join(tmp, 'redis'),
+    persistent: false,
+  });
   const template = `korgon_t_${runId}_tpl`;
   await ensureDatabase(server.adminUrl, template);
   await migrate(server.urlFor(template));
@@ -28,7 +36,8 @@ export default async function setup(project: TestProject) {
   project.provide('pgTemplate', template);
   project.provide('pgRunId', runId);
   project.provide('pgKind', server.kind);
-  console.log(`[tests] PostgreSQL: ${server.kind}; run ${runId}`);
+  project.provide('redisUrl', redis.url);
+  console.log(`[tests] PostgreSQL: ${server.kind}; Redis: ${redis.kind} (${redis.url}); run ${runId}`);
 
   let privacyFailure: string | null = null;
   return async () => {
@@ -62,6 +71,8 @@ export default async function setup(project: TestProject) {
         console.log(`[tests] privacy check: ${rows.length} test databases hold no phone number in clear`);
     } finally {
       await client.end().catch(() => undefined);
+      await deleteKeys(redis.url, `${REDIS_TEST_PREFIX}-${runId}-`).catch(() => undefined);
+      await redis.stop().catch(() => undefined);
       await server.stop().catch(() => undefined);
       rmSync(tmp, { recursive: true, force: true });
     }

@@ -3,6 +3,7 @@ export * from './curl-example';
 export * from './dump';
 export * from './fresh-database';
 export * from './partner-peers';
+export * from './private-redis';
 export * from './processes';
 export * from './smtp';
 export * from './sockets';

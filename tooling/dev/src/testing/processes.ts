@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { findRepoRoot } from '@korgon/config';
+import { testRedis } from './fresh-database';
 
 const root = findRepoRoot(import.meta.dirname);
 
@@ -11,11 +12,22 @@ export interface ServerProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts `apps/<app>/src/main.ts` as a real process with exactly `env` (plus PATH and HOME). */
+/**
+ * Starts `apps/<app>/src/main.ts` as a real process with exactly `env` (plus PATH and HOME). Without a
+ * REDIS_URL it gets this run's Redis, under the key prefix of its database (shared by the processes of one
+ * test, apart from every other test's).
+ */
 export function startProcess(app: 'server' | 'worker', env: Record<string, string>): ServerProcess {
+  const redis =
+    !env.REDIS_URL && env.DATABASE_URL
+      ? (() => {
+          const r = testRedis(env.DATABASE_URL);
+          return { REDIS_URL: r.url, REDIS_PREFIX: r.prefix };
+        })()
+      : {};
   const child = spawn(process.execPath, ['--import', 'tsx', resolve(root, `apps/${app}/src/main.ts`)], {
     cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...redis, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -4,16 +4,20 @@ import { createDb, type DbHandle } from '@korgon/db';
 import { buildApp, seedDemo, serverConfig } from '@korgon/server';
 import type { FastifyInstance } from 'fastify';
 import { freePort } from '../postgres';
-import { freshDatabase } from './fresh-database';
+import { freshDatabase, testRedis } from './fresh-database';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
 export const TEST_ORIGIN = 'http://localhost:8080';
 
 export function testEnv(databaseUrl: string, extra: Record<string, string> = {}) {
   const key = () => randomBytes(32).toString('base64');
+  const redis = testRedis(databaseUrl);
   return parseEnv({
     NODE_ENV: 'test',
     DATABASE_URL: databaseUrl,
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: redis.prefix,
+    JOB_BACKOFF_MS: '200',
     PUBLIC_URL: TEST_ORIGIN,
     LOG_LEVEL: 'silent',
     SESSION_SECRET: key(),

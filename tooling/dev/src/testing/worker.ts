@@ -1,15 +1,26 @@
 import type { Env } from '@korgon/config';
+import { JobQueues } from '@korgon/jobs';
 import { startWorker, type WorkerHandle } from '@korgon/worker';
 import { pino } from 'pino';
 
-/** A real worker (graphile-worker in this process) for a test app's database and configuration. */
+/** A real worker (BullMQ workers in this process) for a test app's database, Redis and configuration. */
 export function startTestWorker(
   databaseUrl: string,
-  env: Pick<Env, 'NOTES_ENCRYPTION_KEY' | 'NOTES_KEY_VERSION'> & { PUBLIC_URL?: string | undefined },
-  extra: { smtpUrl?: string; webhookTimeoutMs?: number; concurrency?: number } = {},
+  env: Pick<
+    Env,
+    'NOTES_ENCRYPTION_KEY' | 'NOTES_KEY_VERSION' | 'REDIS_URL' | 'REDIS_PREFIX' | 'JOB_BACKOFF_MS'
+  > & {
+    PUBLIC_URL?: string | undefined;
+    REFERRAL_MAX_ATTEMPTS?: number;
+  },
+  extra: { smtpUrl?: string; webhookTimeoutMs?: number; concurrency?: number; lockDurationMs?: number } = {},
 ): Promise<WorkerHandle> {
   return startWorker({
     databaseUrl,
+    redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX },
+    backoffMs: env.JOB_BACKOFF_MS,
+    maxAttempts: env.REFERRAL_MAX_ATTEMPTS,
+    lockDurationMs: extra.lockDurationMs,
     concurrency: extra.concurrency ?? 4,
     log: pino({ level: process.env.WORKER_LOG ?? 'silent' }),
     notesKey: env.NOTES_ENCRYPTION_KEY,
@@ -18,4 +29,9 @@ export function startTestWorker(
     smtpUrl: extra.smtpUrl,
     webhookTimeoutMs: extra.webhookTimeoutMs ?? 2000,
   });
+}
+
+/** The job queues of a test app's Redis prefix, to look at or add jobs as a producer would. */
+export function testQueues(env: Pick<Env, 'REDIS_URL' | 'REDIS_PREFIX' | 'JOB_BACKOFF_MS'>): JobQueues {
+  return new JobQueues({ url: env.REDIS_URL, prefix: env.REDIS_PREFIX, backoffMs: env.JOB_BACKOFF_MS });
 }

@@ -1,14 +1,20 @@
 import { pendingMigrations } from '@korgon/db';
-import { WORKER_STALE_MS } from '@korgon/domain';
+import { QUEUE_NAMES, WORKER_STALE_MS } from '@korgon/domain';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
 const Check = z.object({ ok: z.boolean(), detail: z.string().optional() });
+const Counts = z.object({ waiting: z.number(), active: z.number(), delayed: z.number(), failed: z.number() });
 const Readiness = z.object({
   ready: z.boolean(),
-  checks: z.object({ database: Check, migrations: Check, worker: Check }),
+  checks: z.object({ database: Check, migrations: Check, worker: Check, redis: Check }),
+  /** Each BullMQ queue's jobs by state; absent while Redis does not answer. */
+  queues: z.record(z.enum(QUEUE_NAMES), Counts).optional(),
   failed: z.array(z.string()),
 });
+
+/** How long /readyz waits for Redis before it calls it down. */
+const REDIS_TIMEOUT_MS = 1000;
 
 /** Liveness (the process answers) and readiness (it can do its work). */
 const health: FastifyPluginAsyncZod = async (app) => {
@@ -31,7 +37,8 @@ const health: FastifyPluginAsyncZod = async (app) => {
       config: { public: true },
       schema: {
         tags: ['operations'],
-        summary: 'PostgreSQL answers, migrations are applied, a worker was seen in the last minute',
+        summary:
+          "PostgreSQL and Redis answer, migrations are applied, a worker was seen in the last minute; each queue's jobs by state",
         response: { 200: Readiness, 503: Readiness },
       },
     },
@@ -40,7 +47,13 @@ const health: FastifyPluginAsyncZod = async (app) => {
         database: { ok: false } as z.infer<typeof Check>,
         migrations: { ok: false } as z.infer<typeof Check>,
         worker: { ok: false } as z.infer<typeof Check>,
+        redis: { ok: false } as z.infer<typeof Check>,
       };
+      // Redis is asked at the same time as PostgreSQL, and for a second at most.
+      const redis = withTimeout(app.jobs.counts(), REDIS_TIMEOUT_MS).then(
+        (queues) => ({ ok: true as const, queues }),
+        (err: Error) => ({ ok: false as const, detail: `Redis does not answer: ${err.message}` }),
+      );
       try {
         await app.pool.query('SELECT 1');
         checks.database = { ok: true };
@@ -62,12 +75,24 @@ const health: FastifyPluginAsyncZod = async (app) => {
       } catch (err) {
         checks.database = { ok: false, detail: `PostgreSQL does not answer: ${(err as Error).message}` };
       }
+      const r = await redis;
+      checks.redis = r.ok ? { ok: true } : { ok: false, detail: r.detail };
       const failed = Object.entries(checks)
         .filter(([, c]) => !c.ok)
         .map(([k]) => k);
       reply.code(failed.length === 0 ? 200 : 503);
-      return { ready: failed.length === 0, checks, failed };
+      return { ready: failed.length === 0, checks, ...(r.ok ? { queues: r.queues } : {}), failed };
     },
   );
 };
 export default health;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -12,7 +12,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { NotFoundError } from '../../errors';
 import { authOf } from '../../plugins/auth';
 import { startPresence } from './presence';
-import { createPublisher } from './publisher';
+import { createLiveSink } from './publisher';
 import { createQueueService } from './service';
 
 const tags = ['queue'];
@@ -20,7 +20,7 @@ const guarded = { 401: ErrorBody, 403: ErrorBody };
 
 /** The live queue over HTTP; changes are pushed as `queue:change` (docs/realtime.md). */
 const queue: FastifyPluginAsyncZod<{ offlineGraceSeconds: number }> = async (app, opts) => {
-  const service = createQueueService(app.pool, createPublisher(app.io));
+  const service = createQueueService(app.pool, createLiveSink(app));
   startPresence(app, service, opts.offlineGraceSeconds);
 
   app.get(

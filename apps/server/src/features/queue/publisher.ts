@@ -1,13 +1,19 @@
 import { type QueueChange, rooms } from '@korgon/domain';
-import type { Publish } from '@korgon/queue';
-import type { KorgonIo } from '../../plugins/socket';
+import type { LiveSink } from '@korgon/queue';
+import type { FastifyInstance } from 'fastify';
 
 /** Roles that watch the live queue (the permission table's queue:read). */
 export const QUEUE_ROOMS = [rooms.role('operator'), rooms.role('supervisor')];
 
-/** Pushes committed changes, in version order, to every console in every server process. */
-export function createPublisher(io: KorgonIo): Publish {
-  return (changes: readonly QueueChange[]) => {
-    for (const change of changes) io.to(QUEUE_ROOMS).emit('queue:change', change);
+/**
+ * Pushes committed changes, in version order, to every console in every server process, and adds the jobs
+ * a queue transaction asked for (a wrap-up's end) once it has committed.
+ */
+export function createLiveSink(app: FastifyInstance): LiveSink {
+  return {
+    publish: (changes: readonly QueueChange[]) => {
+      for (const change of changes) app.io.to(QUEUE_ROOMS).emit('queue:change', change);
+    },
+    enqueue: app.safeJobs.enqueue,
   };
 }

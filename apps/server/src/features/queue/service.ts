@@ -2,8 +2,8 @@ import type { OperatorStatus, QueueCall, QueueSnapshot } from '@korgon/domain';
 import {
   activeCalls,
   callViews,
+  type LiveSink,
   operatorViews,
-  type Publish,
   setOperatorStatus,
   withQueueTransaction,
 } from '@korgon/queue';
@@ -12,7 +12,7 @@ import { AppError, ConflictError, NotFoundError } from '../../errors';
 import type { SessionUser } from '../auth/repository';
 
 /** The live queue: snapshots, taking a call (exactly one operator wins, decided in PostgreSQL), states. */
-export function createQueueService(pool: pg.Pool, publish: Publish) {
+export function createQueueService(pool: pg.Pool, sink: LiveSink) {
   return {
     /** Version, calls and operators read in one consistent snapshot. */
     async snapshot(): Promise<QueueSnapshot> {
@@ -49,7 +49,7 @@ export function createQueueService(pool: pg.Pool, publish: Publish) {
       consultationId?: string,
     ): Promise<{ call: QueueCall; consultationId: string }> {
       const id = consultationId ?? crypto.randomUUID();
-      return withQueueTransaction(pool, publish, async (client, pending) => {
+      return withQueueTransaction(pool, sink, async (client, pending) => {
         const won = await client.query(
           `UPDATE calls SET operator_id = $2, taken_at = now(), updated_at = now()
             WHERE id = $1 AND state = 'waiting' AND operator_id IS NULL RETURNING id`,
@@ -92,7 +92,7 @@ export function createQueueService(pool: pg.Pool, publish: Publish) {
           'On call and wrap-up follow the calls; choose available, break or offline.',
         );
       }
-      return withQueueTransaction(pool, publish, (client, pending) =>
+      return withQueueTransaction(pool, sink, (client, pending) =>
         setOperatorStatus(client, pending, user.id, status, opts),
       );
     },

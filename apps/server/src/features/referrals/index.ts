@@ -23,6 +23,7 @@ export function referralsServiceFor(
     app.pool,
     sealKeyFrom(o.notesKey, o.notesKeyVersion),
     createReferralPush(app.io),
+    app.safeJobs,
     o.maxAttempts,
   );
 }

@@ -3,6 +3,9 @@ import {
   ConsultationData,
   type CreateReferralBody,
   can,
+  deliveryJob,
+  type JobRequest,
+  jobIds,
   KG_HOTLINE_RISK_0_1,
   PARTNER_TRANSITIONS,
   type PartnerAction,
@@ -10,10 +13,9 @@ import {
   type ReferralContent,
   type ReferralStatus,
 } from '@korgon/domain';
+import type { SafeJobs } from '@korgon/jobs';
 import {
-  addDeliveryJob,
-  addEscalationJob,
-  cancelEscalation,
+  escalationDeadline,
   partnerView,
   type ReferralPush,
   type ReferralRow,
@@ -58,10 +60,25 @@ function typesCalledFor(level: string | null): string[] {
 }
 
 /**
- * Referrals from a consultation to partner organisations: written with their delivery job in one
- * transaction, moved through their lifecycle by the worker and by partners, pushed live at every change.
+ * Referrals from a consultation to partner organisations: committed in PostgreSQL, then their delivery (and,
+ * when urgent, escalation) job added to BullMQ; moved through their lifecycle by the worker and by partners,
+ * pushed live at every change. When Redis is away the referral is still saved, and the worker's reconciler
+ * adds its jobs once Redis answers (ADR 0002).
  */
-export function createReferralsService(pool: pg.Pool, key: SealKey, push: ReferralPush, maxAttempts: number) {
+export function createReferralsService(
+  pool: pg.Pool,
+  key: SealKey,
+  push: ReferralPush,
+  jobs: SafeJobs,
+  maxAttempts: number,
+) {
+  /** An acknowledged, revoked or redirected referral: its escalation (and a delivery not begun) are off. */
+  const cancelJobs = (id: string, delivery: boolean) =>
+    Promise.all([
+      jobs.remove('referral.escalate', [jobIds.escalate(id)]),
+      delivery ? jobs.remove('referral.deliver', [jobIds.deliver(id)]) : undefined,
+    ]);
+
   async function publish(ids: string[]) {
     const views = await staffViews(pool, key, ids);
     const rows = await referralRows(pool, ids);
@@ -96,6 +113,7 @@ export function createReferralsService(pool: pg.Pool, key: SealKey, push: Referr
     body: CreateReferralBody,
     k: { data: ConsultationData; risk_level: string | null },
     actor: SessionUser,
+    after: JobRequest[],
     createdBy: string = actor.id,
   ) {
     const { rows: partners } = await c.query<{ id: string; type: string; active: boolean }>(
@@ -145,8 +163,8 @@ export function createReferralsService(pool: pg.Pool, key: SealKey, push: Referr
       body.id,
       actor.id,
     ]);
-    await addDeliveryJob(c, body.id, body.urgency, maxAttempts);
-    if (body.urgency === 'urgent') await addEscalationJob(c, body.id, partner.type);
+    after.push(deliveryJob(body.id, body.urgency, maxAttempts));
+    if (body.urgency === 'urgent') after.push(await escalationDeadline(c, body.id, partner.type));
     await writeAudit(c, {
       action: 'referral.created',
       actorId: actor.id,
@@ -187,17 +205,20 @@ export function createReferralsService(pool: pg.Pool, key: SealKey, push: Referr
         return { created: false, referral: (await staffViews(pool, key, [body.id]))[0] as Referral };
       }
       let exception: { exception: string; reason: string } | null = null;
+      const after: JobRequest[] = [];
       try {
         exception = await inTransaction(pool, async (c) =>
-          insert(c, body, await consultationFor(c, body.consultationId, actor), actor),
+          insert(c, body, await consultationFor(c, body.consultationId, actor), actor, after),
         );
       } catch (err) {
         if ((err as { code?: string }).code === '23505')
           return { created: false, referral: (await staffViews(pool, key, [body.id]))[0] as Referral };
         throw err;
       }
+      // Pushed and answered as committed ('queued') before its job can move it on; then the job is added.
       await publish([body.id]);
       const referral = (await staffViews(pool, key, [body.id]))[0] as Referral;
+      await jobs.enqueue(after);
       if (exception) {
         push.alert({
           kind: 'consent_exception',
@@ -263,8 +284,6 @@ export function createReferralsService(pool: pg.Pool, key: SealKey, push: Referr
             actorId: actor.id,
           });
           if (!moved) throw new ConflictError(`A ${view.status} referral cannot be revoked.`);
-          await cancelEscalation(c, id);
-          await c.query('SELECT graphile_worker.remove_job($1)', [`deliver:${id}`]);
         } else {
           const moved = await transition(c, id, 'queued', {
             from: ['failed'],
@@ -272,7 +291,6 @@ export function createReferralsService(pool: pg.Pool, key: SealKey, push: Referr
             set: { last_error: null },
           });
           if (!moved) throw new ConflictError('Only a failed referral can be retried.');
-          await addDeliveryJob(c, id, view.urgency, maxAttempts);
         }
         await writeAudit(c, {
           action: action === 'revoke' ? 'referral.revoked' : 'referral.retried',
@@ -283,6 +301,8 @@ export function createReferralsService(pool: pg.Pool, key: SealKey, push: Referr
         });
       });
       await publish([id]);
+      if (action === 'revoke') await cancelJobs(id, true);
+      else await jobs.replace(deliveryJob(id, view.urgency, maxAttempts));
       return this.get(id, actor);
     },
 
@@ -293,6 +313,7 @@ export function createReferralsService(pool: pg.Pool, key: SealKey, push: Referr
       if (!old) throw new NotFoundError('That referral');
       if (old.created_by !== actor.id && !can(actor.role, 'referral:manage'))
         throw new ForbiddenError('Only its author and supervisors redirect a referral.');
+      const after: JobRequest[] = [];
       await inTransaction(pool, async (c) => {
         const moved = await transition(c, id, 'revoked', {
           from: ['queued', 'sent', 'delivered', 'failed', 'escalated'],
@@ -300,7 +321,6 @@ export function createReferralsService(pool: pg.Pool, key: SealKey, push: Referr
           note: 'redirected',
         });
         if (!moved) throw new ConflictError(`A ${old.status} referral cannot be redirected.`);
-        await cancelEscalation(c, id);
         const { rows: ks } = await c.query<{ data: ConsultationData; risk_level: string | null }>(
           `SELECT k.data, (SELECT r.final_level FROM risk_assessments r WHERE r.consultation_id = k.id ORDER BY r.created_at DESC LIMIT 1) AS risk_level
              FROM consultations k WHERE k.id = $1`,
@@ -324,6 +344,7 @@ export function createReferralsService(pool: pg.Pool, key: SealKey, push: Referr
           },
           { data: ConsultationData.parse(ks[0]?.data ?? {}), risk_level: ks[0]?.risk_level ?? null },
           actor,
+          after,
           old.created_by,
         );
         if (old.message_sealed)
@@ -341,6 +362,8 @@ export function createReferralsService(pool: pg.Pool, key: SealKey, push: Referr
         });
       });
       await publish([id, newId]);
+      await cancelJobs(id, true);
+      await jobs.enqueue(after);
       return this.get(newId, actor);
     },
 
@@ -378,7 +401,6 @@ export function createReferralsService(pool: pg.Pool, key: SealKey, push: Referr
           set,
         });
         if (!moved) throw new ConflictError(`A ${r.status} referral cannot become ${action}.`);
-        await cancelEscalation(c, id);
         await writeAudit(c, {
           action: 'referral.status_changed',
           actorId: o.actorId ?? null,
@@ -388,6 +410,7 @@ export function createReferralsService(pool: pg.Pool, key: SealKey, push: Referr
           details: { to: action, via: o.actor ?? 'portal' },
         });
       });
+      await cancelJobs(id, false);
       await publish([id]);
       return (await referralRows(pool, [id]))[0] as ReferralRow;
     },

@@ -14,7 +14,7 @@ import rawBody from 'fastify-raw-body';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import { AppError } from '../../errors';
-import { createPublisher } from '../queue/publisher';
+import { createLiveSink } from '../queue/publisher';
 import { createTelephonyService } from './service';
 
 export interface TelephonyOptions {
@@ -52,7 +52,7 @@ function validateBody(data: unknown): { value: TelephonyEvent[] } | { error: App
 /** POST /api/telephony/events: the PBX contract (docs/telephony.md). */
 const telephony: FastifyPluginAsyncZod<TelephonyOptions> = async (app, opts) => {
   await app.register(rawBody, { global: false, runFirst: true, encoding: 'utf8' });
-  const service = createTelephonyService(app.pool, createPublisher(app.io), opts);
+  const service = createTelephonyService(app.pool, createLiveSink(app), opts);
 
   const header = (req: FastifyRequest, name: string) => {
     const v = req.headers[name];

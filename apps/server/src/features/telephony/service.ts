@@ -1,5 +1,5 @@
 import { deriveCall, REPEAT_CALLER_DAYS, type TelephonyEvent, type TelephonyResult } from '@korgon/domain';
-import { type Publish, setOperatorStatus, withQueueTransaction } from '@korgon/queue';
+import { type LiveSink, type PendingChanges, setOperatorStatus, withQueueTransaction } from '@korgon/queue';
 import type pg from 'pg';
 import { hmacHex } from '../../lib/crypto';
 
@@ -36,7 +36,7 @@ export interface TelephonySettings {
  * once (by eventId); each touched call's state is derived again from all its events, so arrival order
  * does not matter; operators follow their calls (on call, then wrap-up).
  */
-export function createTelephonyService(pool: pg.Pool, publish: Publish, settings: TelephonySettings) {
+export function createTelephonyService(pool: pg.Pool, sink: LiveSink, settings: TelephonySettings) {
   const hashNumber = (n: string) => hmacHex(settings.callerHmacKey, `caller:${n}`);
 
   return {
@@ -52,7 +52,7 @@ export function createTelephonyService(pool: pg.Pool, publish: Publish, settings
         extension: e.extension ?? null,
         callerHash: e.callerNumber ? hashNumber(e.callerNumber) : null,
       }));
-      return withQueueTransaction(pool, publish, async (client, pending) => {
+      return withQueueTransaction(pool, sink, async (client, pending) => {
         // Sorted, so concurrent batches lock the same calls in the same order.
         const lines = new Map<string, string>();
         for (const r of [...rows].sort((a, b) => (a.callId < b.callId ? -1 : a.callId > b.callId ? 1 : 0))) {
@@ -92,11 +92,7 @@ export function createTelephonyService(pool: pg.Pool, publish: Publish, settings
     },
   };
 
-  async function rederive(
-    client: pg.PoolClient,
-    callIds: string[],
-    pending: { calls: Set<string>; operators: Set<string> },
-  ) {
+  async function rederive(client: pg.PoolClient, callIds: string[], pending: PendingChanges) {
     const [evs, current] = await Promise.all([
       client.query<StoredEvent>(
         'SELECT call_id, event_id, type, at, extension, caller_hash FROM call_events WHERE call_id = ANY($1::uuid[])',
@@ -132,8 +128,10 @@ export function createTelephonyService(pool: pg.Pool, publish: Publish, settings
         d.callerHash === call.caller_hash;
       if (same) continue;
       // The answering extension names the operator, unless someone took the call in the console already.
+      // (An answer and its end may arrive in one batch: the call is then ended already, but was answered.)
       let operatorId = call.operator_id;
-      if (!operatorId && d.extension && d.state === 'answered') {
+      const answeredNow = d.answeredAt !== null && call.answered_at === null;
+      if (!operatorId && d.extension && answeredNow) {
         const u = await client.query<{ id: string }>('SELECT id FROM users WHERE extension = $1 AND active', [
           d.extension,
         ]);
@@ -158,7 +156,7 @@ export function createTelephonyService(pool: pg.Pool, publish: Publish, settings
         ],
       );
       pending.calls.add(call.id);
-      if (operatorId && d.state === 'answered' && call.state !== 'answered') {
+      if (operatorId && answeredNow) {
         effects.push({ userId: operatorId, callId: call.id, status: 'on_call' });
       }
       const over = d.state === 'ended' || d.state === 'abandoned' || d.state === 'transferred';

@@ -1,0 +1,63 @@
+import { deliveryJob, escalationJob, type JobRequest, wrapUpEndJob } from '@korgon/domain';
+import type { JobQueues } from '@korgon/jobs';
+import type pg from 'pg';
+
+/** Work newer than this is left to the fast path (the producer adds its job right after the commit). */
+const GRACE_SECONDS = 2;
+/** At most this many items of each kind a run; the next run, a few seconds later, takes the rest. */
+const BATCH = 2000;
+
+export interface ReconcileResult {
+  /** Pending items PostgreSQL holds. */
+  checked: number;
+  /** Jobs added because BullMQ did not hold them (a crash between commit and add, a lost Redis). */
+  added: number;
+}
+
+/**
+ * PostgreSQL is the store of record; BullMQ only carries the work. This compares the two: every referral
+ * waiting for delivery, every urgent referral waiting for its escalation deadline and every wrap-up waiting
+ * for its end must have its job. A job BullMQ does not hold is added again; a finished one kept for the
+ * dashboard while its work is pending again (a retried referral) is replaced. Job ids are deterministic, so
+ * this never makes a second job for the same work.
+ */
+export async function reconcile(
+  pool: pg.Pool,
+  jobs: JobQueues,
+  maxAttempts: number,
+): Promise<ReconcileResult> {
+  const grace = `now() - make_interval(secs => ${GRACE_SECONDS})`;
+  const [deliveries, escalations, wrapUps] = await Promise.all([
+    pool.query<{ id: string; urgency: string }>(
+      `SELECT id, urgency FROM referrals WHERE status IN ('queued', 'sent') AND updated_at < ${grace}
+        ORDER BY (urgency = 'urgent') DESC, created_at LIMIT ${BATCH}`,
+    ),
+    pool.query<{ id: string; escalate_at: Date }>(
+      `SELECT id, escalate_at FROM referrals
+        WHERE urgency = 'urgent' AND status IN ('queued', 'sent', 'delivered') AND escalate_at IS NOT NULL
+          AND created_at < ${grace}
+        ORDER BY escalate_at LIMIT ${BATCH}`,
+    ),
+    pool.query<{ user_id: string; since: Date; wrap_up_ends_at: Date }>(
+      `SELECT user_id, since, wrap_up_ends_at FROM operator_states
+        WHERE status = 'wrap_up' AND wrap_up_ends_at IS NOT NULL AND since < ${grace}
+        ORDER BY wrap_up_ends_at LIMIT ${BATCH}`,
+    ),
+  ]);
+  const wanted: JobRequest[] = [
+    ...deliveries.rows.map((r) => deliveryJob(r.id, r.urgency, maxAttempts)),
+    ...escalations.rows.map((r) => escalationJob(r.id, r.escalate_at)),
+    ...wrapUps.rows.map((r) => wrapUpEndJob(r.user_id, r.since, r.wrap_up_ends_at)),
+  ];
+  const states = await Promise.all(wanted.map((req) => jobs.queueOf(req.name).getJobState(req.jobId)));
+  const missing: JobRequest[] = [];
+  const finished: JobRequest[] = [];
+  wanted.forEach((req, i) => {
+    const state = states[i];
+    if (state === 'unknown') missing.push(req);
+    else if (state === 'completed' || state === 'failed') finished.push(req);
+  });
+  if (missing.length > 0) await jobs.add(missing);
+  for (const req of finished) await jobs.replace(req);
+  return { checked: wanted.length, added: missing.length + finished.length };
+}
