@@ -166,7 +166,12 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     let restored = false;
     for (const s of SCHEDULES) {
       if (await maintenance.getJobScheduler(s.id)) continue;
-      await maintenance.upsertJobScheduler(s.id, s.repeat, { name: s.name, data: {} });
+      // Each run leaves little behind: the last few runs stay visible in the dashboard.
+      await maintenance.upsertJobScheduler(s.id, s.repeat, {
+        name: s.name,
+        data: {},
+        opts: { removeOnComplete: { count: 20 }, removeOnFail: { count: 100 } },
+      });
       restored = true;
     }
     if (restored) await reconcileNow();

@@ -1,7 +1,7 @@
 import { migrate } from '@korgon/db';
 import { openDevDatabase } from './dev-database';
 
-/** `pnpm db:migrate`: applies Korgon's and graphile-worker's migrations to the dev database. */
+/** `pnpm db:migrate`: applies Korgon's migrations and reference data to the dev database. */
 const dev = await openDevDatabase((l) => console.log(l));
 try {
   await migrate(dev.url);

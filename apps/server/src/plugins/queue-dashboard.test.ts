@@ -27,7 +27,10 @@ describe('the queue dashboard (bull-board) at /admin/queues', () => {
     const page = await t.app.inject({ url: '/admin/queues', headers: { cookie } });
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toMatch(/text\/html/);
-    expect(page.headers['content-security-policy']).toMatch(/script-src 'self'/);
+    // Scripts from here only; its base href allowed; nothing from elsewhere.
+    expect(page.headers['content-security-policy']).toMatch(/script-src 'self';/);
+    expect(page.headers['content-security-policy']).toMatch(/base-uri 'self'/);
+    expect(page.headers['content-security-policy']).not.toMatch(/googleapis|https:/);
     const queues = await t.app.inject({ url: '/admin/queues/api/queues', headers: { cookie } });
     expect(queues.statusCode).toBe(200);
     const names = (queues.json().queues as { name: string }[]).map((q) => q.name).sort();
