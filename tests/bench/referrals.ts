@@ -1,11 +1,14 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { deliveryJob } from '@korgon/domain';
+import { JobQueues, redisConnection } from '@korgon/jobs';
 import { verify } from '@korgon/signing';
+import { type Job, type JobsOptions, Queue, Worker } from 'bullmq';
 import pg from 'pg';
 import { type BenchContext, type BenchResult, signIn } from './lib/context';
 import { log } from './lib/services';
 import { now, percentiles, ratio, request, sleep } from './lib/util';
-import { loadGraphileWorker, startWorkerProcess } from './lib/worker';
+import { startWorkerProcess } from './lib/worker';
 
 /**
  * referral-delivery: the real server and the real worker (both their own production processes) and a partner's
@@ -16,11 +19,13 @@ import { loadGraphileWorker, startWorkerProcess } from './lib/worker';
  *    time from its commit to its receipt by the partner. The commit lies between the referral's created_at
  *    (PostgreSQL's now(), the start of its transaction: `p*_ms` measure from there, an upper bound) and the
  *    POST's answer (`from_answer_*`, a lower bound).
- * 2. Throughput: a backlog of 5,000 referrals committed at once (rows, their "queued" events and their delivery
- *    jobs inserted by SQL in one transaction, as the server does per referral), then referrals/s received.
+ * 2. Throughput: a backlog of 5,000 referrals committed at once by SQL (rows and their "queued" events in one
+ *    transaction, as the server writes them), then their delivery jobs added to BullMQ with `JobQueues.add`
+ *    (what the server does after its commit); referrals/s received, from the start of the add.
  *
- * Baseline, same run: graphile-worker alone, in this process, with the worker's concurrency and poll interval:
- * `add_job` → start of an empty task, at the same rate; and how fast it drains 5,000 empty jobs.
+ * Baseline, same run: BullMQ alone on the same Redis, a Queue and a Worker in this process with the worker's
+ * concurrency and job options: add → start of an empty job, at the same rate; and how fast it drains an equal
+ * backlog of empty jobs.
  */
 export const REFERRALS = {
   ratePerSecond: Number(process.env.BENCH_REFERRAL_RATE ?? 50),
@@ -29,11 +34,13 @@ export const REFERRALS = {
   baselineSeconds: Number(process.env.BENCH_REFERRAL_BASELINE_SECONDS ?? 15),
   backlog: Number(process.env.BENCH_REFERRAL_BACKLOG ?? 5000),
   backlogMaxSeconds: 60,
-  /** apps/worker/src/config.ts (not configurable) and apps/worker/src/worker.ts. */
-  workerConcurrency: 5,
-  workerPollIntervalMs: 2000,
-  /** As the server adds a referral's job (packages/referrals/src/jobs.ts): standard urgency. */
+  /** The bench's worker's WORKER_CONCURRENCY (production's default: 10); the baseline uses the same. */
+  workerConcurrency: Number(process.env.BENCH_WORKER_CONCURRENCY ?? 10),
+  /** As the server adds a referral's job (REFERRAL_MAX_ATTEMPTS, default 6): standard urgency. */
   maxAttempts: 6,
+  /** The worker's defaults (apps/worker/src/worker.ts, JOB_BACKOFF_MS): the baseline's Worker and jobs. */
+  lockDurationMs: 15_000,
+  backoffMs: 2000,
 };
 
 /** The partner's system: checks signatures, records the first arrival of each Idempotency-Key. */
@@ -126,11 +133,10 @@ async function waitUntil(
   return check();
 }
 
-async function deliverJobsLeft(pool: pg.Pool): Promise<number> {
-  const { rows } = await pool.query<{ n: number }>(
-    "SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE task_identifier = 'referral_deliver'",
-  );
-  return rows[0]?.n ?? 0;
+/** Jobs of the referrals queue not finished yet (waiting, prioritised, running or waiting for a retry). */
+async function deliverJobsLeft(jobs: JobQueues): Promise<number> {
+  const { referrals } = await jobs.counts();
+  return referrals.waiting + referrals.active + referrals.delayed;
 }
 
 /** Where a delivery's time goes, from PostgreSQL's own stamps: queued → sent (waiting for a worker) → delivered. */
@@ -211,41 +217,54 @@ async function driveReferrals(
   return { measured, postLatencies, errors, sent: total };
 }
 
-/** graphile-worker alone: add_job at the same rate → start of an empty task; then drain an equal backlog. */
-async function bareGraphileWorker(ctx: BenchContext) {
-  const gw = await loadGraphileWorker();
-  const pool = new pg.Pool({
-    connectionString: ctx.databaseUrl,
-    max: REFERRALS.workerConcurrency + 2,
-    application_name: 'korgon-bench-graphile',
-  });
-  // graphile-worker checks that a pool it is given handles errors, on the pool and on each client.
-  pool.on('error', () => undefined);
-  pool.on('connect', (client) => client.on('error', () => undefined));
+/**
+ * BullMQ alone on the run's Redis (keys under `<prefix>:bare`): a Queue and a Worker in this process, the
+ * Worker with the real worker's concurrency and lock settings, each job with the options the server gives a
+ * delivery job (deterministic id, priority 10, attempts with exponential backoff, removed when complete).
+ * Latency: add at the same rate → start of an empty job; then how fast it drains an equal backlog added at
+ * once (`addBulk`, as `JobQueues.add` does).
+ */
+async function bareBullMQ(ctx: BenchContext) {
+  const prefix = `${ctx.redis.prefix}:bare`;
+  const queueConnection = redisConnection(ctx.redis.url, { name: 'korgon-bench-bare-queue' });
+  const workerConnection = redisConnection(ctx.redis.url, { name: 'korgon-bench-bare-worker' });
+  queueConnection.on('error', (err) => log(`baseline Redis: ${err.message}`));
+  workerConnection.on('error', (err) => log(`baseline Redis: ${err.message}`));
+  const queue = new Queue('bench-noop', { connection: queueConnection, prefix });
   const starts = new Map<number, number>();
-  const runner = await gw.run({
-    pgPool: pool,
-    concurrency: REFERRALS.workerConcurrency,
-    pollInterval: REFERRALS.workerPollIntervalMs,
-    noHandleSignals: true,
-    logger: new gw.Logger(() => (level, message) => {
-      if (level === 'error') log(`baseline graphile-worker: ${message.slice(0, 300)}`);
-    }),
-    taskList: {
-      bench_noop: async (payload) => {
-        const t = now();
-        const i = (payload as { i: number }).i;
-        if (!starts.has(i)) starts.set(i, t);
-      },
+  const worker = new Worker(
+    'bench-noop',
+    async (job: Job<{ i: number }>) => {
+      const t = now();
+      if (!starts.has(job.data.i)) starts.set(job.data.i, t);
     },
+    {
+      connection: workerConnection,
+      prefix,
+      concurrency: REFERRALS.workerConcurrency,
+      lockDuration: REFERRALS.lockDurationMs,
+      stalledInterval: Math.round(REFERRALS.lockDurationMs / 2),
+      maxStalledCount: 5,
+    },
+  );
+  worker.on('error', (err) => log(`baseline worker: ${err.message}`));
+  const options = (i: number): JobsOptions => ({
+    jobId: `noop-${i}`,
+    priority: 10,
+    attempts: REFERRALS.maxAttempts,
+    backoff: { type: 'exponential', delay: REFERRALS.backoffMs },
+    removeOnComplete: { age: 3600, count: 1000 },
+    removeOnFail: { age: 7 * 24 * 3600 },
   });
   try {
-    // Latency at the same rate, added as the server adds a delivery job (SQL add_job with a job key).
+    await Promise.all([queue.waitUntilReady(), worker.waitUntilReady()]);
+    // Latency at the same rate, one add per job as the server adds a referral's job after its commit.
     const total = REFERRALS.baselineSeconds * REFERRALS.ratePerSecond;
     const warmup = REFERRALS.warmupSeconds * REFERRALS.ratePerSecond;
     const added = new Map<number, number>();
     const start = now() + 100;
     const inFlight: Promise<unknown>[] = [];
+    let addErrors = 0;
     for (let i = 0; i < total + warmup; i++) {
       const due = start + (i * 1000) / REFERRALS.ratePerSecond;
       const wait = due - now();
@@ -253,11 +272,9 @@ async function bareGraphileWorker(ctx: BenchContext) {
       const t0 = now();
       if (i >= warmup) added.set(i, t0);
       inFlight.push(
-        ctx.pool.query(
-          `SELECT graphile_worker.add_job('bench_noop', json_build_object('i', $1::int), job_key := 'bench-noop:' || $1,
-                                          max_attempts := $2, priority := 10)`,
-          [i, REFERRALS.maxAttempts],
-        ),
+        queue.add('noop', { i }, options(i)).catch(() => {
+          addErrors++;
+        }),
       );
     }
     await Promise.all(inFlight);
@@ -270,29 +287,22 @@ async function bareGraphileWorker(ctx: BenchContext) {
       else latencies.push(t - t0);
     }
 
-    // Drain: the same backlog of empty jobs committed at once.
+    // Drain: an equal backlog of empty jobs added at once.
     const offset = 1_000_000;
-    const client = new pg.Client({ connectionString: ctx.databaseUrl });
-    await client.connect();
-    let t0 = 0;
-    try {
-      await client.query('BEGIN');
-      await client.query(
-        `SELECT count(graphile_worker.add_job('bench_noop', json_build_object('i', i), job_key := 'bench-noop:' || i,
-                                              max_attempts := $3, priority := 10))
-           FROM generate_series($1::int, $2::int) AS i`,
-        [offset, offset + REFERRALS.backlog - 1, REFERRALS.maxAttempts],
-      );
-      await client.query('COMMIT');
-      t0 = now();
-    } finally {
-      await client.end();
-    }
+    const t0 = now();
+    await queue.addBulk(
+      Array.from({ length: REFERRALS.backlog }, (_, k) => ({
+        name: 'noop',
+        data: { i: offset + k },
+        opts: options(offset + k),
+      })),
+    );
+    const addMs = now() - t0;
     const drained = await waitUntil(() => {
       let n = 0;
       for (const i of starts.keys()) if (i >= offset) n++;
       return n >= REFERRALS.backlog;
-    }, 30_000);
+    }, REFERRALS.backlogMaxSeconds * 1000);
     let last = t0;
     let n = 0;
     for (const [i, t] of starts) {
@@ -303,12 +313,16 @@ async function bareGraphileWorker(ctx: BenchContext) {
     return {
       latency: percentiles(latencies),
       missing,
+      addErrors,
+      addMs,
       drainPerSecond: last > t0 ? Math.round(n / ((last - t0) / 1000)) : null,
       drained,
     };
   } finally {
-    await runner.stop();
-    await pool.end();
+    await worker.close().catch(() => undefined);
+    await queue.close().catch(() => undefined);
+    queueConnection.disconnect();
+    workerConnection.disconnect();
   }
 }
 
@@ -316,6 +330,8 @@ export async function referralDelivery(ctx: BenchContext): Promise<BenchResult> 
   let secret = '';
   const partner: Partner = await startPartner(() => secret);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+  // The producer side, on the queues the server and the worker use (the run's REDIS_PREFIX).
+  const jobs = new JobQueues({ url: ctx.redis.url, prefix: ctx.redis.prefix, name: 'korgon-bench-jobs' });
   let worker: Awaited<ReturnType<typeof startWorkerProcess>> | undefined;
   try {
     // The partner, registered by an administrator, with its signing secret.
@@ -360,13 +376,15 @@ export async function referralDelivery(ctx: BenchContext): Promise<BenchResult> 
       }),
     );
 
-    worker = await startWorkerProcess(ctx.databaseUrl, ctx.server.url, ctx.secrets, ctx.pool, {
+    worker = await startWorkerProcess(ctx.databaseUrl, ctx.redis, ctx.server.url, ctx.secrets, ctx.pool, {
       WEBHOOK_TIMEOUT_MS: '5000',
+      WORKER_CONCURRENCY: String(REFERRALS.workerConcurrency),
+      JOB_BACKOFF_MS: String(REFERRALS.backoffMs),
     });
 
     // 1. Latency at a steady rate.
     log(
-      `referral-delivery: ${REFERRALS.ratePerSecond} referrals/s for ${REFERRALS.seconds} s through the real server, worker and a webhook`,
+      `referral-delivery: ${REFERRALS.ratePerSecond} referrals/s for ${REFERRALS.seconds} s through the real server, worker (concurrency ${REFERRALS.workerConcurrency}) and a webhook`,
     );
     const load = await driveReferrals(ctx, agent, operators, partnerId);
     const allArrived = await waitUntil(() => load.measured.every((s) => partner.received.has(s.id)), 20_000);
@@ -384,14 +402,16 @@ export async function referralDelivery(ctx: BenchContext): Promise<BenchResult> 
       fromSend.push(t - s.sentAt);
       fromAnswer.push(t - s.answeredAt);
     }
-    await waitUntil(async () => (await deliverJobsLeft(ctx.pool)) === 0, 20_000, 200);
+    await waitUntil(async () => (await deliverJobsLeft(jobs)) === 0, 20_000, 200);
     const steady = await breakdown(
       ctx.pool,
       load.measured.map((s) => s.id),
     );
 
-    // 2. Throughput: a backlog committed at once.
-    log(`referral-delivery: a backlog of ${REFERRALS.backlog} referrals committed at once`);
+    // 2. Throughput: a backlog committed at once, then its jobs added as the server adds them after a commit.
+    log(
+      `referral-delivery: a backlog of ${REFERRALS.backlog} referrals committed at once, then their jobs added to BullMQ`,
+    );
     const op = operators[0] as (typeof operators)[number];
     const { rows: me } = await ctx.pool.query<{ id: string }>(
       "SELECT id FROM users WHERE username = 'operator1'",
@@ -400,7 +420,6 @@ export async function referralDelivery(ctx: BenchContext): Promise<BenchResult> 
     const client = new pg.Client({ connectionString: ctx.databaseUrl, application_name: 'korgon-bench' });
     await client.connect();
     const insertStart = now();
-    let committedAt = 0;
     try {
       await client.query('BEGIN');
       await client.query(
@@ -415,18 +434,15 @@ export async function referralDelivery(ctx: BenchContext): Promise<BenchResult> 
         `INSERT INTO referral_events (referral_id, status, actor_id) SELECT id, 'queued', $2 FROM unnest($1::uuid[]) AS id`,
         [backlogIds, me[0]?.id],
       );
-      await client.query(
-        `SELECT count(graphile_worker.add_job('referral_deliver', json_build_object('referralId', id::text),
-                                              job_key := 'deliver:' || id, max_attempts := $2, priority := 10))
-           FROM unnest($1::uuid[]) AS id`,
-        [backlogIds, REFERRALS.maxAttempts],
-      );
       await client.query('COMMIT');
-      committedAt = now();
     } finally {
       await client.end();
     }
+    // From here on the clock runs: adding the jobs is part of the delivery, as it is after the server's commit.
+    const committedAt = now();
     const insertMs = committedAt - insertStart;
+    await jobs.add(backlogIds.map((id) => deliveryJob(id, 'standard', REFERRALS.maxAttempts)));
+    const addMs = now() - committedAt;
     const complete = await waitUntil(
       () => backlogIds.every((id) => partner.received.has(id)),
       REFERRALS.backlogMaxSeconds * 1000,
@@ -442,7 +458,7 @@ export async function referralDelivery(ctx: BenchContext): Promise<BenchResult> 
     }
     const windowS = complete ? (lastArrival - committedAt) / 1000 : REFERRALS.backlogMaxSeconds;
     const throughput = Math.round(arrived / windowS);
-    await waitUntil(async () => (await deliverJobsLeft(ctx.pool)) === 0, complete ? 15_000 : 0, 200);
+    await waitUntil(async () => (await deliverJobsLeft(jobs)) === 0, complete ? 15_000 : 0, 200);
     const { rows: deliveredRows } = await ctx.pool.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM referrals WHERE id = ANY($1::uuid[]) AND status = 'delivered'",
       [backlogIds],
@@ -453,11 +469,11 @@ export async function referralDelivery(ctx: BenchContext): Promise<BenchResult> 
     await worker.stop();
     worker = undefined;
 
-    // Baseline: graphile-worker alone.
+    // Baseline: BullMQ alone.
     log(
-      `referral-delivery baseline: bare graphile-worker, concurrency ${REFERRALS.workerConcurrency}, add_job → empty task, ${REFERRALS.ratePerSecond}/s for ${REFERRALS.baselineSeconds} s; then a backlog of ${REFERRALS.backlog}`,
+      `referral-delivery baseline: bare BullMQ, concurrency ${REFERRALS.workerConcurrency}, add → empty job, ${REFERRALS.ratePerSecond}/s for ${REFERRALS.baselineSeconds} s; then a backlog of ${REFERRALS.backlog}`,
     );
-    const base = await bareGraphileWorker(ctx);
+    const base = await bareBullMQ(ctx);
 
     const lat = percentiles(fromCreated);
     const send = percentiles(fromSend);
@@ -489,8 +505,10 @@ export async function referralDelivery(ctx: BenchContext): Promise<BenchResult> 
       delivery_work_p99_ms: steady.work.p99_ms,
       backlog: REFERRALS.backlog,
       backlog_insert_ms: Math.round(insertMs),
+      backlog_add_ms: Math.round(addMs),
       backlog_committed_by:
-        'SQL: referral rows, their queued events and graphile_worker.add_job in one transaction',
+        'SQL: referral rows and their queued events in one transaction; then JobQueues.add(deliveryJob(…)) for all',
+      throughput_from: 'the start of the jobs’ add (right after the commit) to the last arrival',
       throughput_per_s: throughput,
       throughput_arrived: arrived,
       throughput_seconds: Math.round(windowS * 10) / 10,
@@ -502,15 +520,16 @@ export async function referralDelivery(ctx: BenchContext): Promise<BenchResult> 
       partner_repeats: partnerStats.calls - partner.received.size,
       partner_bad_signatures: partnerStats.badSignatures,
       worker_concurrency: REFERRALS.workerConcurrency,
-      worker_poll_interval_ms: REFERRALS.workerPollIntervalMs,
       worker_log_lines: workerLog.length,
       worker_log_sample: workerLog.slice(0, 3).map((l) => l.slice(0, 300)),
-      baseline: `bare graphile-worker in-process, concurrency ${REFERRALS.workerConcurrency}, poll ${REFERRALS.workerPollIntervalMs} ms: SQL add_job → start of an empty task, same rate`,
+      baseline: `bare BullMQ in-process on the same Redis, Worker concurrency ${REFERRALS.workerConcurrency}: add → start of an empty job, same rate and job options`,
       baseline_p50_ms: base.latency.p50_ms,
       baseline_p95_ms: base.latency.p95_ms,
       baseline_p99_ms: base.latency.p99_ms,
       baseline_samples: base.latency.count,
       baseline_missing: base.missing,
+      baseline_add_errors: base.addErrors,
+      baseline_backlog_add_ms: Math.round(base.addMs),
       baseline_jobs_per_s: base.drainPerSecond,
       baseline_drained: base.drained,
       ratio: p99Ratio,
@@ -520,6 +539,7 @@ export async function referralDelivery(ctx: BenchContext): Promise<BenchResult> 
   } finally {
     agent.destroy();
     await worker?.stop();
+    await jobs.close();
     await partner.close();
   }
 }

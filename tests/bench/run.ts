@@ -7,15 +7,25 @@ import { autosave } from './autosave';
 import { claimRace } from './claim-race';
 import { ingestThroughput } from './ingest';
 import type { BenchContext, BenchResult } from './lib/context';
-import { cleanup, key32, log, onCleanup, openBenchDatabase, root, startServer } from './lib/services';
+import {
+  cleanup,
+  key32,
+  log,
+  onCleanup,
+  openBenchDatabase,
+  openBenchRedis,
+  root,
+  startServer,
+} from './lib/services';
 import { livePush } from './live-push';
 import { referralDelivery } from './referrals';
 
 /**
  * `pnpm bench [name …]`: benchmarks against real services on 127.0.0.1: a fresh database (the tests'
- * PostgreSQL choice), migrated and seeded, and the real server as its own production process. Each result is
- * one `BENCH {json}` line on stdout, compared with a baseline measured in the same run; all of them go to
- * tests/bench/results/latest.json. Progress goes to stderr. See tests/bench/README.md.
+ * PostgreSQL choice), migrated and seeded, the tests' Redis choice with a key prefix of the run's own, and the
+ * real server as its own production process. Each result is one `BENCH {json}` line on stdout, compared with a
+ * baseline measured in the same run; all of them go to tests/bench/results/latest.json. Progress goes to
+ * stderr. See tests/bench/README.md.
  */
 const BENCHES: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = {
   'live-push': livePush,
@@ -46,6 +56,8 @@ async function main() {
   const t0 = Date.now();
   const db = await openBenchDatabase();
   log(`PostgreSQL: ${db.kind}; database ${new URL(db.url).pathname.slice(1)}`);
+  const redis = await openBenchRedis();
+  log(`Redis ${redis.version}: ${redis.kind} (${redis.url}); key prefix ${redis.prefix}:`);
   await migrate(db.url);
   const handle = createDb(db.url, { max: 4, applicationName: 'korgon-bench' });
   onCleanup(() => handle.close());
@@ -68,12 +80,13 @@ async function main() {
     NOTES_ENCRYPTION_KEY: key32(),
     TELEPHONY_SECRET: key32(),
   };
-  const server = await startServer(db.url, secrets);
+  const server = await startServer(db.url, redis, secrets);
   log(`server ready at ${server.url} (${Math.round((Date.now() - t0) / 1000)} s of setup)`);
   const ctx: BenchContext = {
     server,
     pool: handle.pool,
     databaseUrl: db.url,
+    redis,
     secrets,
     password,
     benchOperators,
@@ -114,6 +127,7 @@ async function main() {
           memory_gb: Math.round(os.totalmem() / 2 ** 30),
           node: process.version,
           postgres: `${version[0]?.v ?? '?'} (${db.kind})`,
+          redis: `${redis.version} (${redis.kind})`,
         },
         server_log_lines: server.output.length,
         server_log_sample: server.output.slice(0, 20),

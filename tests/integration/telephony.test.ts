@@ -194,4 +194,26 @@ describe('ingest', () => {
       await jobs.close();
     }
   });
+
+  it('an answer and its end arriving in one batch still put the answering operator into wrap-up', async () => {
+    const secret = t.env.TELEPHONY_SECRET;
+    const t0 = Date.now();
+    const id = `one-batch-${t0}`;
+    const res = await postEvents(t.app, secret, [
+      callEvent(id, 'call.offered', new Date(t0 - 40_000)),
+      callEvent(id, 'call.answered', new Date(t0 - 30_000), { extension: '102' }),
+      callEvent(id, 'call.ended', new Date(t0)),
+    ]);
+    expect(res.statusCode).toBe(200);
+    const { rows } = await t.db.pool.query<{ status: string; operator: string }>(
+      `SELECT o.status, u.username AS operator FROM operator_states o JOIN users u ON u.id = o.user_id
+        WHERE u.extension = '102'`,
+    );
+    expect(rows[0]).toEqual({ status: 'wrap_up', operator: 'operator2' });
+    const call = await t.db.pool.query(
+      'SELECT state, operator_id IS NOT NULL AS taken FROM calls WHERE external_id = $1',
+      [id],
+    );
+    expect(call.rows[0]).toEqual({ state: 'ended', taken: true });
+  });
 });

@@ -219,3 +219,4 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     },
   };
 }
+export { type ReconcileResult, reconcile } from './reconcile';

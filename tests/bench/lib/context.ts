@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { signedHeaders } from '@korgon/signing';
 import type pg from 'pg';
-import type { RunningServer, ServerSecrets } from './services';
+import type { BenchRedis, RunningServer, ServerSecrets } from './services';
 import { cookieOf, type HttpResult, request } from './util';
 
 export interface BenchContext {
@@ -9,6 +9,8 @@ export interface BenchContext {
   /** A pool on the bench database, for setup, baselines and checks. */
   pool: pg.Pool;
   databaseUrl: string;
+  /** The run's Redis and key prefix (REDIS_URL, REDIS_PREFIX of the server and the worker). */
+  redis: BenchRedis;
   secrets: ServerSecrets;
   /** The demo users' password (operator1..3, supervisor) and the bench operators'. */
   password: string;

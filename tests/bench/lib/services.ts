@@ -6,6 +6,8 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { findRepoRoot } from '@korgon/config';
 import { ensureDatabase, freePort, type PostgresServer, resolvePostgres } from '@korgon/dev/postgres';
+import { deleteKeys, type RedisServer, resolveRedis } from '@korgon/dev/redis';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { request, sleep } from './util';
 
@@ -129,6 +131,75 @@ async function dropOrphans(adminUrl: string) {
   }
 }
 
+export interface BenchRedis {
+  url: string;
+  /** REDIS_PREFIX of every process this run starts: all its keys are `<prefix>:…`, deleted at cleanup. */
+  prefix: string;
+  kind: RedisServer['kind'];
+  /** redis_version from INFO server. */
+  version: string;
+}
+
+/**
+ * Redis chosen as the tests choose it (`REDIS_URL`, else 127.0.0.1:6379, else an embedded one in a temporary
+ * directory), with a key prefix of this run's own. At cleanup its keys are deleted (SCAN + UNLINK under the
+ * prefix, never a flush: the Redis may be shared) and an embedded Redis is stopped.
+ */
+export async function openBenchRedis(): Promise<BenchRedis> {
+  const tmp = mkdtempSync(join(tmpdir(), 'korgon-bench-redis-'));
+  let server: RedisServer;
+  try {
+    server = await resolveRedis({
+      redisUrl: process.env.REDIS_URL || undefined,
+      embeddedDir: join(tmp, 'redis'),
+      persistent: false,
+      log,
+    });
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  const prefix = `korgon-bench-${Date.now().toString(36)}-${process.pid}`;
+  onCleanup(async () => {
+    try {
+      const deleted = await deleteKeys(server.url, `${prefix}:`);
+      log(`deleted ${deleted} Redis keys under ${prefix}:`);
+    } finally {
+      await server.stop();
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+  const client = new Redis(server.url, { maxRetriesPerRequest: 1 });
+  client.on('error', () => undefined);
+  const info = await client.info('server').finally(() => client.disconnect());
+  const version = /^redis_version:(\S+)/m.exec(info)?.[1] ?? '?';
+  return { url: server.url, prefix, kind: server.kind, version };
+}
+
+/** The environment every server and worker process of the run gets (besides its own settings). */
+export function serviceEnv(
+  databaseUrl: string,
+  redis: BenchRedis,
+  secrets: ServerSecrets,
+): Record<string, string | undefined> {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: redis.prefix,
+    ...secrets,
+  };
+}
+
+/** Node options for a service process: `extra` (e.g. BENCH_SERVER_NODE_ARGS) split on spaces. */
+export const serviceExecArgv = (extra: string | undefined) => [
+  ...execArgv,
+  ...(extra?.split(' ').filter(Boolean) ?? []),
+];
+
 export interface ServerSecrets {
   SESSION_SECRET: string;
   CALLER_HMAC_KEY: string;
@@ -144,25 +215,27 @@ export interface RunningServer {
   output: string[];
 }
 
-/** The real server as production runs it: its own process, NODE_ENV=production, LOG_LEVEL=warn. */
-export async function startServer(databaseUrl: string, secrets: ServerSecrets): Promise<RunningServer> {
+/**
+ * The real server as production runs it: its own process, NODE_ENV=production, LOG_LEVEL=warn, the run's
+ * PostgreSQL database and its Redis with the run's key prefix.
+ */
+export async function startServer(
+  databaseUrl: string,
+  redis: BenchRedis,
+  secrets: ServerSecrets,
+): Promise<RunningServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = track(
     fork(resolve(root, 'apps/server/src/main.ts'), [], {
       cwd: root,
       // BENCH_SERVER_NODE_ARGS profiles the server under a bench, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
-      execArgv: [...execArgv, ...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
+      execArgv: serviceExecArgv(process.env.BENCH_SERVER_NODE_ARGS),
       env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        NODE_ENV: 'production',
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: databaseUrl,
+        ...serviceEnv(databaseUrl, redis, secrets),
         PORT: String(port),
         HOST: '127.0.0.1',
         PUBLIC_URL: url,
-        ...secrets,
       },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     }),

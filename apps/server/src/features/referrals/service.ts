@@ -20,6 +20,9 @@ import {
   type ReferralPush,
   type ReferralRow,
   referralRows,
+  type StaffViewRow,
+  staffViewOf,
+  staffViewRows,
   staffViews,
   suggestPartners,
   transition,
@@ -79,13 +82,18 @@ export function createReferralsService(
       delivery ? jobs.remove('referral.deliver', [jobIds.deliver(id)]) : undefined,
     ]);
 
-  async function publish(ids: string[]) {
-    const views = await staffViews(pool, key, ids);
-    const rows = await referralRows(pool, ids);
+  /** Pushes rows read by staffViewRows: the staff's view, and the partner's once the partner has it. */
+  function pushRows(rows: readonly StaffViewRow[]): Referral[] {
+    const views = rows.map((r) => staffViewOf(key, r));
     for (const v of views) push.staff(v, v.createdBy.id);
     for (const r of rows)
       if (r.status !== 'queued' && (r.status !== 'revoked' || r.delivered_at))
         push.partner(r.partner_org_id, partnerView(key, r));
+    return views;
+  }
+
+  async function publish(ids: string[]) {
+    pushRows(await staffViewRows(pool, ids));
   }
 
   async function consultationFor(q: Q, id: string, actor: SessionUser) {
@@ -206,18 +214,22 @@ export function createReferralsService(
       }
       let exception: { exception: string; reason: string } | null = null;
       const after: JobRequest[] = [];
+      let rows: StaffViewRow[] = [];
       try {
-        exception = await inTransaction(pool, async (c) =>
-          insert(c, body, await consultationFor(c, body.consultationId, actor), actor, after),
-        );
+        exception = await inTransaction(pool, async (c) => {
+          const e = await insert(c, body, await consultationFor(c, body.consultationId, actor), actor, after);
+          // Read as it commits ('queued'), so that neither the answer nor the push can show it older than
+          // what the worker pushes once its job runs.
+          rows = await staffViewRows(c, [body.id]);
+          return e;
+        });
       } catch (err) {
         if ((err as { code?: string }).code === '23505')
           return { created: false, referral: (await staffViews(pool, key, [body.id]))[0] as Referral };
         throw err;
       }
-      // Pushed and answered as committed ('queued') before its job can move it on; then the job is added.
-      await publish([body.id]);
-      const referral = (await staffViews(pool, key, [body.id]))[0] as Referral;
+      // Pushed before its job is added, then the job: nothing stands between the commit and the add.
+      const [referral] = pushRows(rows) as [Referral];
       await jobs.enqueue(after);
       if (exception) {
         push.alert({
