@@ -427,6 +427,24 @@ describe('repeat callers', () => {
     expect(JSON.stringify(history.json())).not.toContain('first call notes');
     expect(await auditCount('consultation.history_read', ids[1] as string)).toBe(1);
     expect((await api(op2, 'GET', `/api/consultations/${ids[1]}`)).json().repeatContacts).toBe(1);
+
+    // Another operator cannot open a draft on a call she did not take, nor reach its caller's history.
+    const callOfOp1 = (await t.db.pool.query('SELECT call_id FROM consultations WHERE id = $1', [ids[0]]))
+      .rows[0].call_id as string;
+    const intruder = crypto.randomUUID();
+    const refused = await api(op2, 'PUT', `/api/consultations/${intruder}`, {
+      baseRevision: 0,
+      callId: callOfOp1,
+      data: {},
+      secret: {},
+    });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().message).toMatch(/Another operator took that call/);
+    expect((await api(op2, 'GET', `/api/consultations/${intruder}/history`)).statusCode).toBe(404);
+    expect(
+      (await t.db.pool.query('SELECT count(*)::int AS n FROM consultations WHERE id = $1', [intruder]))
+        .rows[0].n,
+    ).toBe(0);
   });
 });
 

@@ -24,6 +24,17 @@ async function login(base: string, origin: string, username: string): Promise<st
   return (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
 }
 
+/** Posts PBX events to a server process, signed as the PBX signs them. */
+async function postSigned(base: string, events: unknown) {
+  const body = JSON.stringify(events);
+  const posted = await fetch(`${base}/api/telephony/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...signedHeaders(PROCESS_SECRETS.TELEPHONY_SECRET, body) },
+    body,
+  });
+  expect(posted.status).toBe(200);
+}
+
 describe('two server processes on one database', () => {
   it('an event ingested by one reaches consoles connected to the other, and so does a claim', async () => {
     const databaseUrl = await freshDatabase('fanout');
@@ -42,18 +53,10 @@ describe('two server processes on one database', () => {
       const cookieB = await login(baseB, origin, 'operator1');
       const onB = recordChanges(await connectConsole(baseB, cookieB, origin));
 
-      const body = JSON.stringify(
+      await postSigned(
+        baseA,
         callEvent('fan-1', 'call.offered', new Date(), { callerNumber: '+996555777888' }),
       );
-      const posted = await fetch(`${baseA}/api/telephony/events`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...signedHeaders(PROCESS_SECRETS.TELEPHONY_SECRET, body),
-        },
-        body,
-      });
-      expect(posted.status).toBe(200);
       const seenOnB = await onB.next((c) => c.kind === 'call' && c.call.state === 'waiting');
       if (seenOnB.kind !== 'call') throw new Error('expected a call change');
       const callId = seenOnB.call.id;
@@ -98,20 +101,11 @@ describe('two server processes on one database', () => {
         await connectConsole(baseB, await login(baseB, origin, 'supervisor'), origin),
       );
       const t0 = Date.now();
-      const body = JSON.stringify([
+      await postSigned(baseA, [
         callEvent('fan-w', 'call.offered', new Date(t0 - 20_000)),
         callEvent('fan-w', 'call.answered', new Date(t0 - 10_000), { extension: '103' }),
         callEvent('fan-w', 'call.ended', new Date(t0)),
       ]);
-      const posted = await fetch(`${baseA}/api/telephony/events`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...signedHeaders(PROCESS_SECRETS.TELEPHONY_SECRET, body),
-        },
-        body,
-      });
-      expect(posted.status).toBe(200);
       // Server A pushes the wrap-up; one second later the worker ends it and pushes that, through Redis, to
       // the consoles of both servers.
       const wrapUp = await onB.next((c) => c.kind === 'operator' && c.operator.status === 'wrap_up');

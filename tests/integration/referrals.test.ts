@@ -10,7 +10,7 @@ import {
 } from '@korgon/dev/testing';
 import { jobIds, type PartnerReferral, type Referral, type ReferralAlert } from '@korgon/domain';
 import type { JobQueues } from '@korgon/jobs';
-import { signedHeaders } from '@korgon/signing';
+import { signedHeaders, signedRequestHeaders } from '@korgon/signing';
 import type { WorkerHandle } from '@korgon/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -227,9 +227,48 @@ describe('sending a referral', () => {
       body,
     });
     expect(unsigned.status).toBe(401);
-    const ack = await fetch(effect?.body.statusUrl as string, {
+    // Signed over the body alone (the old contract), it is refused.
+    const bodyOnly = await fetch(effect?.body.statusUrl as string, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...signedHeaders(webhookSecret, body) },
+      body,
+    });
+    expect(bodyOnly.status).toBe(401);
+    // Signed for this referral, and replayed at once against another of the same partner: refused, and
+    // the other referral is unchanged.
+    const other = await refer(await consultation(), ids.webhook as string);
+    const otherId = other.json.id as string;
+    await until('the other delivery', async () => (await statusOf(otherId)) === 'delivered');
+    const statusPath = new URL(effect?.body.statusUrl as string).pathname;
+    const signed = signedRequestHeaders(webhookSecret, 'POST', statusPath, body);
+    const replayed = await fetch(`${t.baseUrl}/api/partners/referrals/${otherId}/status`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...signed },
+      body,
+    });
+    expect(replayed.status).toBe(401);
+    const refusal = (await replayed.json()).message as string;
+    expect(refusal).toMatch(/not signed correctly/);
+    expect(await statusOf(otherId)).toBe('delivered');
+    // An unknown referral gets the same answer as a bad signature; an id that is not a UUID is named.
+    const unknown = await fetch(`${t.baseUrl}/api/partners/referrals/${crypto.randomUUID()}/status`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...signed },
+      body,
+    });
+    expect(unknown.status).toBe(401);
+    expect((await unknown.json()).message).toBe(refusal);
+    const notUuid = await fetch(`${t.baseUrl}/api/partners/referrals/not-a-uuid/status`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...signed },
+      body,
+    });
+    expect(notUuid.status).toBe(400);
+    expect((await notUuid.json()).issues).toEqual([{ path: 'params.id', message: 'must be a UUID' }]);
+
+    const ack = await fetch(effect?.body.statusUrl as string, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...signed },
       body,
     });
     expect(ack.status).toBe(200);

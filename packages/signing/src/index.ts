@@ -58,4 +58,44 @@ export function verify(
   }
   return { ok: true };
 }
+/**
+ * What a signed *request* signs: its method and path as well as its body, so that a signature made for one
+ * resource cannot be replayed against another (the partner status callback, whose path names the referral).
+ */
+export function requestSigningInput(method: string, path: string, rawBody: string | Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`${method.toUpperCase()} ${path}\n`), Buffer.from(rawBody)]);
+}
+
+/** Headers for a signed request: HMAC-SHA256 of "<timestamp>.<METHOD> <path>\n<raw body>". */
+export function signedRequestHeaders(
+  secret: string,
+  method: string,
+  path: string,
+  rawBody: string | Buffer,
+  now = Date.now(),
+): Record<string, string> {
+  return signedHeaders(secret, requestSigningInput(method, path, rawBody), now);
+}
+
+export function verifyRequest(
+  secret: string,
+  timestamp: string | undefined,
+  signature: string | undefined,
+  request: { method: string; path: string; rawBody: string | Buffer },
+  now = Date.now(),
+): Verdict {
+  const v = verify(
+    secret,
+    timestamp,
+    signature,
+    requestSigningInput(request.method, request.path, request.rawBody),
+    now,
+  );
+  return v.ok
+    ? v
+    : {
+        ok: false,
+        reason: v.reason.replace('the body and timestamp', 'the method, path, body and timestamp'),
+      };
+}
 export * from './sealed';

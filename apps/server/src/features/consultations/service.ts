@@ -195,7 +195,16 @@ export function createConsultationsService(pool: pg.Pool, key: SealKey) {
               'SELECT operator_id FROM calls WHERE id = $1',
               [body.callId],
             );
-            if (!call.rows[0]) throw new AppError(400, 'invalid_request', 'That call does not exist.');
+            const found = call.rows[0];
+            if (!found) throw new AppError(400, 'invalid_request', 'That call does not exist.');
+            // A draft on a call opens that caller's history: only the one who took the call records it
+            // (supervisors read any consultation already).
+            if (found.operator_id !== actor.id && !can(actor.role, 'consultation:read-any'))
+              throw new ForbiddenError(
+                found.operator_id
+                  ? 'Another operator took that call: only she records it.'
+                  : 'Take the call first: its consultation is opened when you take it.',
+              );
           }
           await repo.insert({
             id,

@@ -7,7 +7,7 @@ import {
   TIMESTAMP_HEADER,
 } from '@korgon/domain';
 import { partnerView, referralRows } from '@korgon/referrals';
-import { open, sealKeyFrom, verify } from '@korgon/signing';
+import { open, sealKeyFrom, verifyRequest } from '@korgon/signing';
 import type { FastifyRequest } from 'fastify';
 import rawBody from 'fastify-raw-body';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -102,7 +102,13 @@ const partnerPortal: FastifyPluginAsyncZod<{ notesKey: string; notesKeyVersion: 
     {
       config: { signed: true, rawBody: true },
       preValidation: async (req) => {
-        const { id } = req.params as { id: string };
+        // Checked before the body is: a bad id is named, not looked up (PostgreSQL would refuse it).
+        const params = IdParams.safeParse(req.params);
+        if (!params.success)
+          throw new AppError(400, 'invalid_request', 'The referral id in the path must be a UUID.', {
+            issues: [{ path: 'params.id', message: 'must be a UUID' }],
+          });
+        const { id } = params.data;
         const { rows } = await app.pool.query<{
           partner_org_id: string;
           webhook_secret_sealed: Buffer | null;
@@ -113,31 +119,31 @@ const partnerPortal: FastifyPluginAsyncZod<{ notesKey: string; notesKeyVersion: 
           [id],
         );
         const row = rows[0];
-        const fail = (reason: string) =>
-          new AppError(
-            401,
-            'unauthenticated',
-            `The request is not signed correctly: ${reason}. Nothing was changed.`,
-          );
-        if (!row?.webhook_secret_sealed || row.webhook_secret_key_version === null)
-          throw fail('no signing secret is set for this referral’s partner');
+        // One answer whether the referral is unknown, its partner has no secret, or the signature is wrong:
+        // an unsigned caller learns nothing about which referrals exist.
+        const refused = new AppError(
+          401,
+          'unauthenticated',
+          'The request is not signed correctly: sign "<timestamp>.POST <path>\n<raw body>" with your secret (docs/partners.md). Nothing was changed.',
+        );
+        if (!row?.webhook_secret_sealed || row.webhook_secret_key_version === null) throw refused;
         const secret = open(
           key,
           `${row.partner_org_id}:webhook`,
           row.webhook_secret_sealed,
           row.webhook_secret_key_version,
         );
-        const v = verify(
-          secret,
-          header(req, TIMESTAMP_HEADER),
-          header(req, SIGNATURE_HEADER),
-          req.rawBody ?? '',
-        );
-        if (!v.ok) throw fail(v.reason);
+        const v = verifyRequest(secret, header(req, TIMESTAMP_HEADER), header(req, SIGNATURE_HEADER), {
+          method: req.method,
+          path: req.url.split('?')[0] ?? req.url,
+          rawBody: req.rawBody ?? '',
+        });
+        if (!v.ok) throw refused;
       },
       schema: {
         tags,
-        summary: "A partner's system reports a referral's status, signed like the webhook (its own secret)",
+        summary:
+          "A partner's system reports a referral's status, signed with its webhook secret over the method, path and body",
         security: [],
         params: IdParams,
         body: PartnerStatusBody,
