@@ -1,8 +1,9 @@
 import { createTestApp, signIn, type TestApp, testQueues } from '@korgon/dev/testing';
 import { jobIds } from '@korgon/domain';
-import type { JobQueues } from '@korgon/jobs';
+import { bullPrefix, type JobQueues, redisConnection } from '@korgon/jobs';
 import { reconcile } from '@korgon/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Worker } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 /**
  * The reconciler alone (no worker runs here): PostgreSQL holds the pending work; whatever job Redis does not
@@ -89,6 +90,22 @@ describe('the reconciler', () => {
     // Held now: a second run adds nothing, and no job is doubled.
     expect(await reconcile(t.db.pool, jobs, 6)).toEqual({ checked: 2, added: 0 });
     expect(await jobs.queues.referrals.getJobCountByTypes('waiting', 'prioritized', 'delayed')).toBe(1);
+
+    // A job that finished while its referral is pending again (a retried one) is replaced by a new one.
+    const noop = new Worker('referrals', async () => undefined, {
+      connection: redisConnection(t.env.REDIS_URL),
+      prefix: bullPrefix(t.env.REDIS_PREFIX),
+    });
+    try {
+      await vi.waitFor(
+        async () => expect(await jobs.queues.referrals.getJobState(jobIds.deliver(id))).toBe('completed'),
+        { timeout: 10_000, interval: 50 },
+      );
+    } finally {
+      await noop.close();
+    }
+    expect(await reconcile(t.db.pool, jobs, 6)).toEqual({ checked: 2, added: 1 });
+    expect(await jobs.queues.referrals.getJobState(jobIds.deliver(id))).toBe('prioritized');
 
     // A referral no longer pending (acknowledged) is not reconciled.
     await t.db.pool.query("UPDATE referrals SET status = 'acknowledged' WHERE id = $1", [id]);

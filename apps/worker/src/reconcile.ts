@@ -49,14 +49,21 @@ export async function reconcile(
     ...escalations.rows.map((r) => escalationJob(r.id, r.escalate_at)),
     ...wrapUps.rows.map((r) => wrapUpEndJob(r.user_id, r.since, r.wrap_up_ends_at)),
   ];
-  const states = await Promise.all(wanted.map((req) => jobs.queueOf(req.name).getJobState(req.jobId)));
+  // One pipelined round trip for all of them: a job is held while its hash exists, and has finished
+  // (completed or failed, kept for the dashboard) once it has a finishedOn.
+  const pipeline = jobs.connection.pipeline();
+  for (const req of wanted)
+    pipeline.hmget(jobs.queueOf(req.name).toKey(req.jobId), 'timestamp', 'finishedOn');
+  const answers = (await pipeline.exec()) ?? [];
   const missing: JobRequest[] = [];
   const finished: JobRequest[] = [];
-  wanted.forEach((req, i) => {
-    const state = states[i];
-    if (state === 'unknown') missing.push(req);
-    else if (state === 'completed' || state === 'failed') finished.push(req);
-  });
+  for (const [i, req] of wanted.entries()) {
+    const [err, fields] = answers[i] ?? [new Error('no answer'), null];
+    if (err) throw err;
+    const [timestamp, finishedOn] = (fields ?? [null, null]) as (string | null)[];
+    if (timestamp === null) missing.push(req);
+    else if (finishedOn !== null) finished.push(req);
+  }
   if (missing.length > 0) await jobs.add(missing);
   for (const req of finished) await jobs.replace(req);
   return { checked: wanted.length, added: missing.length + finished.length };

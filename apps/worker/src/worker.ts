@@ -17,6 +17,7 @@ import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import nodemailer from 'nodemailer';
 import pg from 'pg';
 import type { Logger as PinoLogger } from 'pino';
+import { Agent } from 'undici';
 import { createWorkerPublish, createWorkerReferralPush } from './push';
 import { reconcile } from './reconcile';
 import { operatorWrapUpEnd } from './tasks/operator-wrap-up-end';
@@ -90,6 +91,10 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   const key = sealKeyFrom(opts.notesKey, opts.notesKeyVersion);
   const push = createWorkerReferralPush(emitter);
   const mailer = opts.smtpUrl ? nodemailer.createTransport(opts.smtpUrl) : null;
+  const dispatcher = new Agent({
+    keepAliveTimeout: 10_000,
+    connect: { timeout: opts.webhookTimeoutMs ?? 10_000 },
+  });
   const maxAttempts = opts.maxAttempts ?? 6;
   const sink: LiveSink = {
     publish: createWorkerPublish(emitter),
@@ -108,6 +113,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       push,
       publicUrl: opts.publicUrl,
       webhookTimeoutMs: opts.webhookTimeoutMs ?? 10_000,
+      dispatcher,
       mailer,
       mailFrom: opts.mailFrom ?? 'Korgon 5200 <no-reply@korgon.local>',
     }),
@@ -208,6 +214,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
         clearInterval(timer);
         await Promise.all(workers.map((w) => w.close()));
         mailer?.close();
+        await dispatcher.close().catch(() => undefined);
         await jobs.close();
         emitterClient.disconnect();
         await pool

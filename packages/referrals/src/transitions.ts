@@ -58,3 +58,38 @@ export async function transition(
   );
   return Boolean(rowCount);
 }
+
+/**
+ * The end of one delivery attempt, in one statement (one commit per delivery): from queued or sent to
+ * `delivered`, or to `sent` with the reason after a failed attempt; the attempt is counted, and a referral
+ * still queued gets its `sent` step first, stamped when the attempt began. Says whether it moved (a
+ * referral revoked meanwhile does not).
+ */
+export async function recordAttempt(
+  q: Queryable,
+  id: string,
+  o: {
+    outcome: 'delivered' | 'sent';
+    startedAt: Date;
+    lastError: string | null;
+    details?: Record<string, unknown>;
+  },
+): Promise<boolean> {
+  const { rowCount } = await q.query({
+    // Prepared once per connection: it runs for every delivery.
+    name: 'korgon-referral-record-attempt',
+    text: `WITH prev AS (
+       SELECT status FROM referrals WHERE id = $1 AND status IN ('queued', 'sent') FOR UPDATE),
+     moved AS (
+       UPDATE referrals r SET status = $2::referral_status, updated_at = now(), attempts = r.attempts + 1,
+                              last_error = $4,
+                              delivered_at = CASE WHEN $2 = 'delivered' THEN coalesce(r.delivered_at, now()) ELSE r.delivered_at END
+         FROM prev WHERE r.id = $1 RETURNING prev.status AS was)
+     INSERT INTO referral_events (referral_id, status, actor, details, at)
+       SELECT $1::uuid, 'sent'::referral_status, 'worker', '{}'::jsonb, $3::timestamptz FROM moved WHERE was = 'queued'
+       UNION ALL
+       SELECT $1::uuid, 'delivered'::referral_status, 'worker', $5::jsonb, now() FROM moved WHERE $2 = 'delivered'`,
+    values: [id, o.outcome, o.startedAt, o.lastError, JSON.stringify(o.details ?? {})],
+  });
+  return Boolean(rowCount);
+}

@@ -23,12 +23,14 @@ export interface PartnerChannel {
 }
 export type DeliveryRow = ReferralViewRow & PartnerChannel;
 
+const DELIVERY_ROW = {
+  name: 'korgon-referral-delivery-row',
+  text: `${select(', p.webhook_url, p.email, p.webhook_secret_sealed, p.webhook_secret_key_version')} WHERE r.id = $1`,
+};
+
 /** The referral, its partner and the partner's channel, in one read (the worker's delivery). */
 export async function deliveryRow(q: Queryable, id: string): Promise<DeliveryRow | undefined> {
-  const { rows } = await q.query<DeliveryRow>(
-    `${select(', p.webhook_url, p.email, p.webhook_secret_sealed, p.webhook_secret_key_version')} WHERE r.id = $1`,
-    [id],
-  );
+  const { rows } = await q.query<DeliveryRow>({ ...DELIVERY_ROW, values: [id] });
   return rows[0];
 }
 
