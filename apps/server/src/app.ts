@@ -20,6 +20,7 @@ import authPlugin from './plugins/auth';
 import consolePlugin from './plugins/console';
 import dbPlugin from './plugins/db';
 import errorsPlugin, { sendError } from './plugins/errors';
+import inputHygiene from './plugins/input-hygiene';
 import jobsPlugin from './plugins/jobs';
 import openapi from './plugins/openapi';
 import queueDashboard from './plugins/queue-dashboard';
@@ -67,6 +68,7 @@ export async function buildApp({ config, logger, poolSize }: BuildOptions): Prom
 
   await app.register(dbPlugin, { databaseUrl: env.DATABASE_URL, poolSize });
   await app.register(errorsPlugin);
+  await app.register(inputHygiene);
   await app.register(security, { allowedOrigins: config.allowedOrigins, secure: config.secureCookies });
   const redis = { url: env.REDIS_URL, prefix: env.REDIS_PREFIX };
   await app.register(jobsPlugin, { ...redis, backoffMs: env.JOB_BACKOFF_MS });
