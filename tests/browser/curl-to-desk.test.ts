@@ -44,7 +44,13 @@ describe('docs/telephony.md, end to end', () => {
     await row.waitFor();
     expect(await row.getByText('5200').count()).toBeGreaterThan(0);
 
+    // Wait for the claim's answer, not for an element: the desk may show the call as hers (from the live
+    // push of another change) before the claim's transaction has answered.
+    const claimed = page.waitForResponse(
+      (r) => r.url().endsWith(`/api/queue/calls/${callId}/claim`) && r.request().method() === 'POST',
+    );
     await row.getByRole('button', { name: 'Чалууну алуу' }).click();
+    expect((await claimed).status()).toBe(200);
     await page.getByTestId('your-call').waitFor();
     const taken = await t.db.pool.query(
       'SELECT c.operator_id, u.username FROM calls c JOIN users u ON u.id = c.operator_id WHERE c.id = $1',

@@ -80,7 +80,11 @@ export async function buildApp({ config, logger, poolSize }: BuildOptions): Prom
     idleMinutes: env.SESSION_IDLE_MINUTES,
     secureCookies: config.secureCookies,
   });
-  await app.register(socket, { allowedOrigins: config.allowedOrigins, redis });
+  await app.register(socket, {
+    allowedOrigins: config.allowedOrigins,
+    redis,
+    sessionCheckSeconds: env.SOCKET_SESSION_CHECK_SECONDS,
+  });
 
   await app.register(health);
   await app.register(auth);

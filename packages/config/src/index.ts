@@ -47,6 +47,8 @@ export const Env = z.object({
     .max(24 * 30)
     .default(12),
   SESSION_IDLE_MINUTES: z.coerce.number().positive().default(120),
+  /** How often each server checks that its open sockets' sessions are still live (idle, expired, ended). */
+  SOCKET_SESSION_CHECK_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   CONSOLE_DIST: z.string().optional(),
   /** How long an operator stays in after-call work before becoming available again. */
   WRAP_UP_SECONDS: z.coerce.number().int().min(0).max(3600).default(120),

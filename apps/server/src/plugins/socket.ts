@@ -35,7 +35,10 @@ export const SOCKET_EVENTS_PER_10S = 20;
  * a live session cookie, or the connection is refused.
  */
 export default fp(
-  async (app: FastifyInstance, opts: { allowedOrigins: string[]; redis: RedisSettings }) => {
+  async (
+    app: FastifyInstance,
+    opts: { allowedOrigins: string[]; redis: RedisSettings; sessionCheckSeconds?: number },
+  ) => {
     const io: KorgonIo = new Server(app.server, {
       path: '/socket.io',
       serveClient: false,
@@ -69,10 +72,25 @@ export default fp(
 
     // Every incoming event costs work (a ping reads PostgreSQL): a socket that sends too many is refused.
     const limiter = new RateLimiterMemory({ points: SOCKET_EVENTS_PER_10S, duration: 10 });
+    // A socket lives no longer than its session: checked on every incoming event, and for every socket of
+    // this process on a timer, without refreshing the session (an open console is not activity).
+    const endExpired = (socket: KorgonSocket) => {
+      socket.emit('session:ended', { reason: 'expired' });
+      socket.disconnect(true);
+    };
     io.on('connection', (socket: KorgonSocket) => {
       socket.use((_packet, next) => {
         limiter.consume(socket.id).then(
-          () => next(),
+          async () => {
+            const live = await app.auth.liveSessions([socket.data.auth.sessionId]).catch(() => null);
+            // PostgreSQL away: the event is refused, the socket kept; the timer decides once it answers.
+            if (!live) return next(new Error('unavailable: try again'));
+            if (!live.has(socket.data.auth.sessionId)) {
+              endExpired(socket);
+              return next(new Error('session ended: sign in again'));
+            }
+            next();
+          },
           () => next(new Error('too many events: slow down')),
         );
       });
@@ -91,9 +109,25 @@ export default fp(
       });
     });
 
+    const sweep = async () => {
+      const local = [...io.of('/').sockets.values()] as KorgonSocket[];
+      if (local.length === 0) return;
+      const live = await app.auth.liveSessions([...new Set(local.map((s) => s.data.auth.sessionId))]);
+      for (const socket of local) if (!live.has(socket.data.auth.sessionId)) endExpired(socket);
+    };
+    const sweeper = setInterval(
+      () =>
+        void sweep().catch((err: Error) =>
+          app.log.warn({ err: { message: err.message } }, 'socket session check failed'),
+        ),
+      (opts.sessionCheckSeconds ?? 30) * 1000,
+    );
+    sweeper.unref();
+
     app.decorate('io', io);
     // Open sockets would keep the HTTP server from closing: drop this process's own before it closes.
     app.addHook('preClose', async () => {
+      clearInterval(sweeper);
       io.local.disconnectSockets(true);
     });
     app.addHook('onClose', async () => {

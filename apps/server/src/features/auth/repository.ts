@@ -60,6 +60,24 @@ export function createAuthRepository(db: DbOrTx) {
       };
     },
 
+    async liveSessionIds(ids: readonly string[], idleMinutes: number): Promise<Set<string>> {
+      if (ids.length === 0) return new Set();
+      const rows = await db
+        .select({ id: sessions.id })
+        .from(sessions)
+        .innerJoin(users, eq(users.id, sessions.userId))
+        .where(
+          and(
+            inArray(sessions.id, [...ids]),
+            isNull(sessions.endedAt),
+            gt(sessions.expiresAt, sql`now()`),
+            gt(sessions.lastSeenAt, sql`now() - make_interval(mins => ${idleMinutes})`),
+            eq(users.active, true),
+          ),
+        );
+      return new Set(rows.map((r) => r.id));
+    },
+
     async touchSession(id: string) {
       await db.update(sessions).set({ lastSeenAt: sql`now()` }).where(eq(sessions.id, id));
     },

@@ -121,6 +121,9 @@ export function createAuthService(repo: AuthRepository, db: Db, settings: AuthSe
       return { sessionId: id, user: found.user };
     },
 
+    /** Which of these sessions are still live (not ended, expired or idle, user active); touches none. */
+    liveSessions: (ids: readonly string[]) => repo.liveSessionIds(ids, settings.idleMinutes),
+
     /** The user as a session would see them (for actions taken on their behalf, e.g. presence). */
     userById: (userId: string) => repo.getUser(userId),
 
