@@ -103,7 +103,13 @@ export async function buildApp({ config, logger, poolSize }: BuildOptions): Prom
   });
   await app.register(risk);
   const sealing = { notesKey: env.NOTES_ENCRYPTION_KEY, notesKeyVersion: env.NOTES_KEY_VERSION };
-  await app.register(partners, sealing);
+  await app.register(partners, {
+    ...sealing,
+    webhookPolicy: {
+      allowHttp: env.PARTNER_WEBHOOK_ALLOW_HTTP,
+      allowPrivate: env.PARTNER_WEBHOOK_ALLOW_PRIVATE,
+    },
+  });
   app.decorate('referrals', referralsServiceFor(app, { ...sealing, maxAttempts: env.REFERRAL_MAX_ATTEMPTS }));
   await app.register(referrals);
   await app.register(partnerPortal, sealing);

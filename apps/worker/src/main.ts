@@ -23,6 +23,10 @@ async function main() {
     maxAttempts: env.REFERRAL_MAX_ATTEMPTS,
     backoffMs: env.JOB_BACKOFF_MS,
     lockDurationMs: env.WORKER_LOCK_MS,
+    webhookPolicy: {
+      allowHttp: env.PARTNER_WEBHOOK_ALLOW_HTTP,
+      allowPrivate: env.PARTNER_WEBHOOK_ALLOW_PRIVATE,
+    },
     log,
     notesKey: env.NOTES_ENCRYPTION_KEY,
     notesKeyVersion: env.NOTES_KEY_VERSION,

@@ -11,6 +11,7 @@ import {
 } from '@korgon/domain';
 import { bullPrefix, JobQueues, type RedisSettings, redisConnection, socketKey } from '@korgon/jobs';
 import type { LiveSink } from '@korgon/queue';
+import { STRICT_WEBHOOKS, type WebhookPolicy } from '@korgon/referrals';
 import { sealKeyFrom } from '@korgon/signing';
 import { Emitter } from '@socket.io/redis-emitter';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
@@ -57,6 +58,8 @@ export interface WorkerOptions {
   /** Delivery attempts of a referral whose job the reconciler adds again. */
   maxAttempts?: number;
   backoffMs?: number;
+  /** Where partner webhooks may go; strict (public https only) unless given. */
+  webhookPolicy?: WebhookPolicy;
   /** How long a job stays locked without its worker renewing the lock; a killed worker's jobs run again after it. */
   lockDurationMs?: number;
 }
@@ -114,6 +117,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       publicUrl: opts.publicUrl,
       webhookTimeoutMs: opts.webhookTimeoutMs ?? 10_000,
       dispatcher,
+      webhookPolicy: opts.webhookPolicy ?? STRICT_WEBHOOKS,
       mailer,
       mailFrom: opts.mailFrom ?? 'Korgon 5200 <no-reply@korgon.local>',
     }),

@@ -63,6 +63,19 @@ export const Env = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
   /** How long a running job's lock lasts unrenewed: a killed worker's jobs run again on another after it. */
   WORKER_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(15_000),
+  /**
+   * Partner webhooks go to public https: addresses only. These let a closed network or a test reach plain
+   * http: and loopback, private or link-local addresses (never in a production that partners use over the
+   * internet): they would let an admin's typo, or a stolen admin session, point deliveries at internal systems.
+   */
+  PARTNER_WEBHOOK_ALLOW_HTTP: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  PARTNER_WEBHOOK_ALLOW_PRIVATE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   /** How long a partner's webhook may take to answer. */
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** The demo's simulated PBX (pnpm start): on unless "off". */

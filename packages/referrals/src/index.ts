@@ -3,3 +3,4 @@ export * from './suggest';
 export * from './transitions';
 export * from './types';
 export * from './views';
+export * from './webhook-address';

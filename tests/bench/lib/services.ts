@@ -190,6 +190,9 @@ export function serviceEnv(
     DATABASE_URL: databaseUrl,
     REDIS_URL: redis.url,
     REDIS_PREFIX: redis.prefix,
+    // The bench's partner is an HTTP server on 127.0.0.1.
+    PARTNER_WEBHOOK_ALLOW_HTTP: 'true',
+    PARTNER_WEBHOOK_ALLOW_PRIVATE: 'true',
     ...secrets,
   };
 }

@@ -182,6 +182,8 @@ export function processEnv(
     REDIS_URL: redis.url,
     REDIS_PREFIX: redis.prefix,
     JOB_BACKOFF_MS: '200',
+    PARTNER_WEBHOOK_ALLOW_HTTP: 'true',
+    PARTNER_WEBHOOK_ALLOW_PRIVATE: 'true',
     PUBLIC_URL: publicUrl,
     ...extra,
   };

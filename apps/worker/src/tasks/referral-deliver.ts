@@ -8,6 +8,8 @@ import {
   recordAttempt,
   suggestPartners,
   transition,
+  type WebhookPolicy,
+  webhookUrlRefusal,
 } from '@korgon/referrals';
 import { open, type SealKey, signedHeaders } from '@korgon/signing';
 import type { Transporter } from 'nodemailer';
@@ -23,6 +25,8 @@ export interface DeliveryDeps {
   webhookTimeoutMs: number;
   /** Keeps connections to partners alive between deliveries (undici's Agent). */
   dispatcher: Dispatcher;
+  /** Where webhooks may go (checked again before every delivery: a host name can change what it points at). */
+  webhookPolicy: WebhookPolicy;
   /** null when SMTP_URL is not configured. */
   mailer: Transporter | null;
   mailFrom: string;
@@ -94,6 +98,8 @@ export function referralDeliver(d: DeliveryDeps) {
 
 async function postWebhook(d: DeliveryDeps, r: DeliveryRow) {
   if (!r.webhook_url) throw new DeliveryError('the partner has no webhook URL');
+  const refused = await webhookUrlRefusal(r.webhook_url, d.webhookPolicy);
+  if (refused) throw new DeliveryError(`the partner's webhook URL cannot be used: ${refused}`);
   if (!r.webhook_secret_sealed || r.webhook_secret_key_version === null)
     throw new DeliveryError('the partner has no signing secret');
   const secret = open(

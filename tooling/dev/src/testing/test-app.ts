@@ -18,6 +18,9 @@ export function testEnv(databaseUrl: string, extra: Record<string, string> = {})
     REDIS_URL: redis.url,
     REDIS_PREFIX: redis.prefix,
     JOB_BACKOFF_MS: '200',
+    // Test partners are servers of the test's own on http://127.0.0.1.
+    PARTNER_WEBHOOK_ALLOW_HTTP: 'true',
+    PARTNER_WEBHOOK_ALLOW_PRIVATE: 'true',
     PUBLIC_URL: TEST_ORIGIN,
     LOG_LEVEL: 'silent',
     SESSION_SECRET: key(),

@@ -12,6 +12,8 @@ export function startTestWorker(
   > & {
     PUBLIC_URL?: string | undefined;
     REFERRAL_MAX_ATTEMPTS?: number;
+    PARTNER_WEBHOOK_ALLOW_HTTP?: boolean;
+    PARTNER_WEBHOOK_ALLOW_PRIVATE?: boolean;
   },
   extra: { smtpUrl?: string; webhookTimeoutMs?: number; concurrency?: number; lockDurationMs?: number } = {},
 ): Promise<WorkerHandle> {
@@ -21,6 +23,11 @@ export function startTestWorker(
     backoffMs: env.JOB_BACKOFF_MS,
     maxAttempts: env.REFERRAL_MAX_ATTEMPTS,
     lockDurationMs: extra.lockDurationMs,
+    // Test partners listen on http://127.0.0.1 (as testEnv allows).
+    webhookPolicy: {
+      allowHttp: env.PARTNER_WEBHOOK_ALLOW_HTTP ?? true,
+      allowPrivate: env.PARTNER_WEBHOOK_ALLOW_PRIVATE ?? true,
+    },
     concurrency: extra.concurrency ?? 4,
     log: pino({ level: process.env.WORKER_LOG ?? 'silent' }),
     notesKey: env.NOTES_ENCRYPTION_KEY,

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { inTransaction, writeAudit } from '@korgon/db';
 import { CreatePartnerBody, ErrorBody, Partner, PartnerType, UpdatePartnerBody } from '@korgon/domain';
+import { type WebhookPolicy, webhookUrlRefusal } from '@korgon/referrals';
 import { seal, sealKeyFrom } from '@korgon/signing';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ConflictError, isUniqueViolation, NotFoundError } from '../../errors';
+import { AppError, ConflictError, isUniqueViolation, NotFoundError } from '../../errors';
 import { authOf } from '../../plugins/auth';
 
 const tags = ['partners'];
@@ -44,7 +45,19 @@ const toPartner = (r: Row): Partner => ({
 });
 
 /** The partner registry (DOMAIN.md §7): admins keep it; operators read it to choose a referral's target. */
-const partners: FastifyPluginAsyncZod<{ notesKey: string; notesKeyVersion: number }> = async (app, opts) => {
+const partners: FastifyPluginAsyncZod<{
+  notesKey: string;
+  notesKeyVersion: number;
+  webhookPolicy: WebhookPolicy;
+}> = async (app, opts) => {
+  /** A webhook URL that breaks the installation's policy is a 400 naming the field and saying why. */
+  const checkWebhookUrl = async (url: string) => {
+    const refused = await webhookUrlRefusal(url, opts.webhookPolicy);
+    if (refused)
+      throw new AppError(400, 'invalid_request', `This webhook URL cannot be used: ${refused}.`, {
+        issues: [{ path: 'body.webhookUrl', message: refused }],
+      });
+  };
   const key = sealKeyFrom(opts.notesKey, opts.notesKeyVersion);
   const list = async (activeOnly: boolean) =>
     (
@@ -102,10 +115,13 @@ const partners: FastifyPluginAsyncZod<{ notesKey: string; notesKeyVersion: numbe
         summary: 'Add a partner organisation',
         body: CreatePartnerBody,
         response: { 201: Partner, 400: ErrorBody, 409: ErrorBody, ...guarded },
+        description:
+          'A webhook URL must be https: and lead to a public address, unless PARTNER_WEBHOOK_ALLOW_HTTP / PARTNER_WEBHOOK_ALLOW_PRIVATE say otherwise.',
       },
     },
     async (req, reply) => {
       const b = req.body;
+      if (b.channel === 'webhook' && b.webhookUrl) await checkWebhookUrl(b.webhookUrl);
       try {
         const { rows } = await app.pool.query<Row>(
           `INSERT INTO partner_orgs (slug, name, type, regions, languages, hours, channel, webhook_url, email, contacts, active)
@@ -149,6 +165,7 @@ const partners: FastifyPluginAsyncZod<{ notesKey: string; notesKeyVersion: numbe
     },
     async (req) => {
       const b = req.body;
+      if (b.webhookUrl) await checkWebhookUrl(b.webhookUrl);
       const columns: Record<string, unknown> = {
         slug: b.slug,
         name: b.name && JSON.stringify(b.name),
