@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 /**
- * AES-256-GCM for free text at rest (DOMAIN.md §9). The key comes from configuration (never the database),
+ * AES-256-GCM for free text at rest (docs/domain.md §9). The key comes from configuration (never the database),
  * with a version stored beside each ciphertext; the record's id and the key version are bound as associated
  * data, so a ciphertext copied onto another record does not decrypt. Layout: iv(12) ‖ tag(16) ‖ ciphertext.
  */

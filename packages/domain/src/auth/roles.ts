@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** The five roles of DOMAIN.md §3. */
+/** The five roles of docs/domain.md §3. */
 export const ROLES = ['operator', 'supervisor', 'manager', 'admin', 'partner'] as const;
 export const Role = z.enum(ROLES);
 export type Role = z.infer<typeof Role>;

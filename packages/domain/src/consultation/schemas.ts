@@ -9,7 +9,7 @@ const iso = z.iso.datetime({ offset: true });
 const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time like 18:30');
 
 /**
- * The structured, coarse part of a consultation (DOMAIN.md §4, §6). Option fields hold taxonomy ids; the
+ * The structured, coarse part of a consultation (docs/domain.md §4, §6). Option fields hold taxonomy ids; the
  * taxonomy version the record was made under says what they mean. A draft may be incomplete; finalizing
  * checks it against that taxonomy.
  */
@@ -46,7 +46,7 @@ export const ConsultationData = z
       .default({}),
     consent: z.object({ referral: Consent, statistics: Consent }).partial().strict().default({}),
     followUp: z.object({ agreed: z.boolean(), due: iso }).partial().strict().default({}),
-    /** A protection order the caller has: its date and kind, never its number (DOMAIN.md §10). */
+    /** A protection order the caller has: its date and kind, never its number (docs/domain.md §10). */
     protectionOrder: z
       .object({ has: YesNoUnknown, issuedOn: z.iso.date(), kind: z.enum(['temporary', 'court', 'other']) })
       .partial()

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { LocalizedText } from '../i18n/locales';
 
-/** Referral target types of DOMAIN.md §7. */
+/** Referral target types of docs/domain.md §7. */
 export const PARTNER_TYPES = [
   'police',
   'crisis_centre',

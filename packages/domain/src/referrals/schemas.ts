@@ -18,7 +18,7 @@ export const REFERRAL_STATUSES = [
 export const ReferralStatus = z.enum(REFERRAL_STATUSES);
 export type ReferralStatus = z.infer<typeof ReferralStatus>;
 
-/** What a partner may do next, from each state (DOMAIN.md §7). */
+/** What a partner may do next, from each state (docs/domain.md §7). */
 export const PARTNER_TRANSITIONS: Record<string, ReferralStatus[]> = {
   queued: ['acknowledged'],
   sent: ['acknowledged'],
@@ -30,7 +30,7 @@ export const PARTNER_TRANSITIONS: Record<string, ReferralStatus[]> = {
 export const PartnerAction = z.enum(['acknowledged', 'accepted', 'rejected', 'done']);
 export type PartnerAction = z.infer<typeof PartnerAction>;
 
-/** The fields an operator may choose to send; the partner receives nothing else (DOMAIN.md §7, §9). */
+/** The fields an operator may choose to send; the partner receives nothing else (docs/domain.md §7, §9). */
 export const REFERRAL_FIELDS = [
   'region',
   'settlement',

@@ -15,7 +15,7 @@ const item = (
 
 /**
  * `kg-hotline-risk 0.1`: a draft built from the grounds for detention in Kyrgyz law and the concepts of DASH,
- * the Danger Assessment, ODARA and B-SAFER (DOMAIN.md §5). The wording is our own paraphrase. It is data:
+ * the Danger Assessment, ODARA and B-SAFER (docs/domain.md §5). The wording is our own paraphrase. It is data:
  * the official methodology of Resolution 417 replaces it by upload, without a code change.
  */
 export const KG_HOTLINE_RISK_0_1 = {

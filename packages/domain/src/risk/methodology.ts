@@ -3,7 +3,7 @@ import { LocalizedText } from '../i18n/locales';
 import { PartnerType } from '../partners/types';
 
 /**
- * A risk-assessment methodology is data (DOMAIN.md §5): items, weights, levels, floors and actions. Loading
+ * A risk-assessment methodology is data (docs/domain.md §5): items, weights, levels, floors and actions. Loading
  * the official annex of Resolution 417 later must need no code change, so every rule lives in the document
  * and this schema refuses documents whose rules do not hold together.
  */

@@ -8,7 +8,7 @@ const o = (id: string, en: string, ru: string, ky: string, maps?: { gbvims?: str
   ...(maps ? { maps } : {}),
 });
 
-/** The first taxonomy (DOMAIN.md §4, §6). Data, not code: a new version is uploaded, old records keep theirs. */
+/** The first taxonomy (docs/domain.md §4, §6). Data, not code: a new version is uploaded, old records keep theirs. */
 export const TAXONOMY_KG_2026_1 = {
   version: 'kg-2026.1',
   channels: [

@@ -1,6 +1,6 @@
 import type { LocalizedText } from '../i18n/locales';
 
-/** Regions of DOMAIN.md §4 (ISO 3166-2:KG), plus "unknown" and "abroad". */
+/** Regions of docs/domain.md §4 (ISO 3166-2:KG), plus "unknown" and "abroad". */
 export const REGIONS = [
   { id: 'KG-GB', label: { en: 'Bishkek City', ru: 'город Бишкек', ky: 'Бишкек шаары' } },
   { id: 'KG-GO', label: { en: 'Osh City', ru: 'город Ош', ky: 'Ош шаары' } },

@@ -6,7 +6,7 @@ import { fieldDomId } from './fields';
 
 type Plan = Record<string, boolean>;
 
-/** The safety plan (DOMAIN.md §6) as a checklist: the taxonomy's sections, each item worked through or not. */
+/** The safety plan (docs/domain.md §6) as a checklist: the taxonomy's sections, each item worked through or not. */
 export function SafetyPlan({
   taxonomy,
   value,

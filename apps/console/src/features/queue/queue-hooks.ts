@@ -105,7 +105,7 @@ export interface QueueFigures {
   byStatus: Record<OperatorStatus, number>;
 }
 
-/** The board's headline figures (DOMAIN.md §8), from the same store as the desk. */
+/** The board's headline figures (docs/domain.md §8), from the same store as the desk. */
 export function queueFigures(
   calls: readonly QueueCall[],
   operators: readonly OperatorView[],

@@ -43,7 +43,7 @@ const sameOverride = (a: Override, b: Override) =>
   a === b || (a !== null && b !== null && a.level === b.level && a.reason === b.reason);
 
 /**
- * The risk assessment (DOMAIN.md §5): the methodology's questionnaire, immediate dangers first; the level
+ * The risk assessment (docs/domain.md §5): the methodology's questionnaire, immediate dangers first; the level
  * computed live with assess() from @korgon/domain (pure) while the operator answers; the stored result is
  * the server's ("Save assessment"). Answers not saved yet are kept on this device with the draft.
  */

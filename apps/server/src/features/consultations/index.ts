@@ -22,7 +22,7 @@ const tags = ['consultations'];
 const guarded = { 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 const params = ConsultationIdParams;
 
-/** The anonymous consultation record (docs: OpenAPI; DOMAIN.md §4–§6). */
+/** The anonymous consultation record (docs: OpenAPI; docs/domain.md §4–§6). */
 const consultations: FastifyPluginAsyncZod<{ notesKey: string; notesKeyVersion: number }> = async (
   app,
   opts,

@@ -44,7 +44,7 @@ const toPartner = (r: Row): Partner => ({
   hasWebhookSecret: r.webhook_secret_sealed !== null,
 });
 
-/** The partner registry (DOMAIN.md §7): admins keep it; operators read it to choose a referral's target. */
+/** The partner registry (docs/domain.md §7): admins keep it; operators read it to choose a referral's target. */
 const partners: FastifyPluginAsyncZod<{
   notesKey: string;
   notesKeyVersion: number;

@@ -32,7 +32,7 @@ const tags = ['referrals'];
 const guarded = { 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 const IdParams = z.object({ id: z.uuid('The referral id must be a UUID.') });
 
-/** Urgent referrals to partner organisations (DOMAIN.md §7; docs/partners.md). */
+/** Urgent referrals to partner organisations (docs/domain.md §7; docs/partners.md). */
 const referrals: FastifyPluginAsyncZod = async (app) => {
   const service = app.referrals;
 
@@ -43,7 +43,7 @@ const referrals: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags,
         summary:
-          'Refer from a consultation to a partner: stored with its delivery job in one transaction. A retried send returns the same referral',
+          'Refer from a consultation to a partner: committed, then its delivery job added (saved even while Redis is away). A retried send returns the same referral',
         body: CreateReferralBody,
         response: { 201: Referral, 200: Referral, 400: ErrorBody, 409: ErrorBody, ...guarded },
       },

@@ -23,7 +23,7 @@ import { namesOf, toRiskRecord } from '../consultations/service';
 const ALERT_LEVELS = new Set(['high', 'critical']);
 
 /**
- * Risk assessment by a versioned methodology (DOMAIN.md §5): previews that store nothing, assessments stored
+ * Risk assessment by a versioned methodology (docs/domain.md §5): previews that store nothing, assessments stored
  * with the consultation (every answer, computed and final level, override with who and when), overrides that
  * raise freely with a reason and lower only with a supervisor's sign-off and never below a floor.
  */
