@@ -11,7 +11,7 @@ import {
 } from '@korgon/domain';
 import { bullPrefix, JobQueues, type RedisSettings, redisConnection, socketKey } from '@korgon/jobs';
 import type { LiveSink } from '@korgon/queue';
-import { STRICT_WEBHOOKS, type WebhookPolicy } from '@korgon/referrals';
+import { guardedLookup, STRICT_WEBHOOKS, type WebhookPolicy } from '@korgon/referrals';
 import { sealKeyFrom } from '@korgon/signing';
 import { Emitter } from '@socket.io/redis-emitter';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
@@ -94,9 +94,11 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   const key = sealKeyFrom(opts.notesKey, opts.notesKeyVersion);
   const push = createWorkerReferralPush(emitter);
   const mailer = opts.smtpUrl ? nodemailer.createTransport(opts.smtpUrl) : null;
+  const webhookPolicy = opts.webhookPolicy ?? STRICT_WEBHOOKS;
+  // The connection's own address is checked too (a name could resolve elsewhere after the URL was checked).
   const dispatcher = new Agent({
     keepAliveTimeout: 10_000,
-    connect: { timeout: opts.webhookTimeoutMs ?? 10_000 },
+    connect: { timeout: opts.webhookTimeoutMs ?? 10_000, lookup: guardedLookup(webhookPolicy) },
   });
   const maxAttempts = opts.maxAttempts ?? 6;
   const sink: LiveSink = {
@@ -117,7 +119,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       publicUrl: opts.publicUrl,
       webhookTimeoutMs: opts.webhookTimeoutMs ?? 10_000,
       dispatcher,
-      webhookPolicy: opts.webhookPolicy ?? STRICT_WEBHOOKS,
+      webhookPolicy,
       mailer,
       mailFrom: opts.mailFrom ?? 'Korgon 5200 <no-reply@korgon.local>',
     }),

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { STRICT_WEBHOOKS, webhookUrlRefusal } from './webhook-address';
+import { guardedLookup, STRICT_WEBHOOKS, webhookUrlRefusal } from './webhook-address';
+
+const resolve = (policy: Parameters<typeof guardedLookup>[0], all: boolean) =>
+  new Promise<{ err: (Error & { code?: string }) | null; address: unknown }>((done) =>
+    guardedLookup(policy)('localhost', { all }, (err, address) => done({ err, address })),
+  );
 
 describe('where a partner webhook may point', () => {
   it('refuses, under the strict policy, every scheme but https and every non-public address', async () => {
@@ -29,5 +34,18 @@ describe('where a partner webhook may point', () => {
     expect(await webhookUrlRefusal('http://127.0.0.1/', { allowHttp: true, allowPrivate: false })).toMatch(
       /loopback/,
     );
+  });
+
+  it('refuses, at connect time, a name that resolves to an address the policy forbids (DNS rebinding)', async () => {
+    const strict = await resolve(STRICT_WEBHOOKS, false);
+    expect(strict.err?.code).toBe('EKORGONREFUSED');
+    expect(strict.err?.message).toMatch(/loopback/);
+    const open = { allowHttp: true, allowPrivate: true };
+    const one = await resolve(open, false);
+    expect(one.err).toBeNull();
+    expect(one.address).toMatch(/^(127\.0\.0\.1|::1)$/);
+    const all = await resolve(open, true);
+    expect(all.err).toBeNull();
+    expect(Array.isArray(all.address) && all.address.length > 0).toBe(true);
   });
 });

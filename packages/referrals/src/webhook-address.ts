@@ -1,3 +1,4 @@
+import dns, { type LookupAddress, type LookupOptions } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
@@ -55,4 +56,37 @@ export async function webhookUrlRefusal(url: string, policy: WebhookPolicy): Pro
     if (refused) return refused;
   }
   return null;
+}
+
+type LookupCallback = (
+  err: NodeJS.ErrnoException | null,
+  address: string | LookupAddress[],
+  family?: number,
+) => void;
+
+/**
+ * A `lookup` for the sockets that deliver webhooks (undici's `connect.lookup`): it resolves as Node does and
+ * refuses an address the policy forbids, so that a name which resolved to a public address when it was checked
+ * cannot lead the connection itself to an internal one (DNS rebinding).
+ */
+export function guardedLookup(policy: WebhookPolicy) {
+  return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
+    dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) return callback(err, options.all ? [] : '', undefined);
+      for (const { address } of addresses) {
+        const refused = addressRefusal(address, policy);
+        if (refused)
+          return callback(
+            Object.assign(new Error(`refused: ${refused}`), { code: 'EKORGONREFUSED' }),
+            '',
+            undefined,
+          );
+      }
+      if (options.all) return callback(null, addresses);
+      const first = addresses[0];
+      if (!first)
+        return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '');
+      callback(null, first.address, first.family);
+    });
+  };
 }
