@@ -23,7 +23,7 @@ describe('push order', () => {
     const batch = Array.from({ length: 60 }, (_, i) => callEvent(`order-${i}`, 'call.offered', new Date()));
     await Promise.all([
       postEvents(t.app, t.env.TELEPHONY_SECRET, batch),
-      ...Array.from({ length: 10 }, (_, i) =>
+      ...Array.from({ length: 40 }, (_, i) =>
         postEvents(t.app, t.env.TELEPHONY_SECRET, callEvent(`solo-${i}`, 'call.offered', new Date())),
       ),
     ]);

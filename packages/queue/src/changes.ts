@@ -1,5 +1,6 @@
 import { inTransaction } from '@korgon/db';
 import type { QueueCall, QueueChange } from '@korgon/domain';
+import { Mutex } from 'async-mutex';
 import type pg from 'pg';
 import type { LiveSink, PendingChanges, Queryable } from './types';
 import { callViews, operatorViews } from './views';
@@ -15,6 +16,13 @@ const RETRYABLE = new Set(['40P01', '40001']);
  * serialises every writer stays a single UPDATE long. A change that rolls back takes no number. A deadlock
  * between two writers is retried.
  */
+/**
+ * Taking a version, committing and publishing happen under one lock per process: PostgreSQL's row lock orders
+ * the commits, and this keeps this process's pushes in that same order (two transactions' continuations after
+ * COMMIT could otherwise run in either order). Other processes' changes interleave; consoles catch up on a gap.
+ */
+const publishOrder = new Mutex();
+
 export async function withQueueTransaction<T>(
   pool: pg.Pool,
   sink: LiveSink,
@@ -23,16 +31,21 @@ export async function withQueueTransaction<T>(
   for (let attempt = 1; ; attempt++) {
     const pending: PendingChanges = { calls: new Set(), operators: new Set(), jobs: [] };
     let changes: QueueChange[] = [];
+    let release: (() => void) | undefined;
     try {
       const result = await inTransaction(pool, async (client) => {
         const r = await work(client, pending);
+        if (pending.calls.size + pending.operators.size > 0) release = await publishOrder.acquire();
         changes = await numberChanges(client, pending);
         return r;
       });
       if (changes.length > 0) sink.publish(changes);
+      release?.();
+      release = undefined;
       if (pending.jobs.length > 0) await sink.enqueue(pending.jobs);
       return result;
     } catch (err) {
+      release?.();
       const code = (err as { code?: string }).code;
       if (attempt >= 3 || !code || !RETRYABLE.has(code)) throw err;
     }
