@@ -65,8 +65,11 @@ async function fill(
     for (let done = 0; done < want; done += AUTOSAVE.fillChunk) {
       const n = Math.min(AUTOSAVE.fillChunk, want - done);
       await client.query(
-        `INSERT INTO consultations (id, channel, operator_id, status, revision, taxonomy_version, data, created_at, updated_at)
-         SELECT gen_random_uuid(), 'call', ($1::uuid[])[1 + i % cardinality($1::uuid[])], 'draft', 1, 'kg-2026.1',
+        // References for the whole chunk in one take (one counter update, not one per row: the insert trigger
+        // assigns only the references not given).
+        `WITH block AS (SELECT reference_year(now()) AS year, reference_take('K', reference_year(now()), $3::int - $2::int + 1) AS first)
+         INSERT INTO consultations (id, reference, channel, operator_id, status, revision, taxonomy_version, data, created_at, updated_at)
+         SELECT gen_random_uuid(), reference_format('K', block.year, block.first + i - $2::int), 'call', ($1::uuid[])[1 + i % cardinality($1::uuid[])], 'draft', 1, 'kg-2026.1',
                 jsonb_build_object(
                   'contactKind', 'about_self',
                   'survivor', jsonb_build_object('region', (ARRAY['KG-GB','KG-C','KG-J','KG-O','KG-Y'])[1 + i % 5],
@@ -75,7 +78,7 @@ async function fill(
                   'consent', jsonb_build_object('referral', CASE WHEN i % 4 = 0 THEN 'no' ELSE 'yes' END),
                   'safeContact', '{"callbackFrom":"18:00","callbackTo":"20:00"}'::jsonb),
                 now() - make_interval(secs => i * 30), now() - make_interval(secs => i * 30)
-           FROM generate_series($2::int, $3::int) AS i`,
+           FROM block, generate_series($2::int, $3::int) AS i`,
         [operatorIds, done + 1, done + n],
       );
       log(`  autosave fill: ${done + n}/${want} rows (${Math.round((now() - t0) / 1000)} s)`);

@@ -230,7 +230,7 @@ export async function livePush(ctx: BenchContext): Promise<BenchResult> {
               endedAt: s.state === 'ended' || s.state === 'abandoned' ? at : null,
               shortAbandoned: false,
               repeatContacts: 0,
-              takenBy: s.extension ? { id: randomUUID(), displayName: 'Operator Three' } : null,
+              takenBy: s.extension ? { id: randomUUID(), displayName: 'Елена Смирнова' } : null,
               takenAt: null,
               consultationId: null,
             },

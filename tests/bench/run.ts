@@ -5,6 +5,7 @@ import { createDb, migrate } from '@korgon/db';
 import { hashPassword, seedDemo } from '@korgon/server';
 import { autosave } from './autosave';
 import { claimRace } from './claim-race';
+import { followUpRaised } from './follow-ups';
 import { ingestThroughput } from './ingest';
 import type { BenchContext, BenchResult } from './lib/context';
 import {
@@ -33,6 +34,7 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = {
   'claim-race': claimRace,
   'referral-delivery': referralDelivery,
   autosave,
+  'follow-up-raised': followUpRaised,
 };
 const DEADLINE_MS = 8 * 60_000;
 

@@ -27,19 +27,23 @@ async function newPage(): Promise<{ page: Page; errors: string[] }> {
 }
 
 /** The sign-in page starts in Kyrgyz; after sign-in each user sees their own language. */
-async function signIn(page: Page, username: string) {
+async function signIn(page: Page, username: string, password = TEST_PASSWORD) {
   await page.goto(t.baseUrl);
   await page.getByLabel('Колдонуучунун аты', { exact: true }).fill(username);
-  await page.getByLabel('Сырсөз', { exact: true }).fill(TEST_PASSWORD);
+  await page.getByLabel('Сырсөз', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Кирүү' }).click();
 }
 
-async function adminCookie(): Promise<string> {
-  const res = await fetch(`${t.baseUrl}/api/auth/login`, {
+function login(username: string, password: string) {
+  return fetch(`${t.baseUrl}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: t.baseUrl },
-    body: JSON.stringify({ username: 'admin', password: TEST_PASSWORD }),
+    body: JSON.stringify({ username, password }),
   });
+}
+
+async function adminCookie(): Promise<string> {
+  const res = await login('admin', TEST_PASSWORD);
   expect(res.status).toBe(200);
   return (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
 }
@@ -49,6 +53,9 @@ interface ListedUser {
   username: string;
   role: string;
   active: boolean;
+  displayName: string;
+  extension: string | null;
+  mustChangePassword: boolean;
 }
 
 async function listUsers(cookie: string): Promise<ListedUser[]> {
@@ -85,7 +92,7 @@ describe('an administrator manages users in the console', () => {
     const form = page.getByRole('region', { name: 'Create a user' });
     const password = form.getByLabel('Initial password', { exact: true });
     await form.getByLabel('Username', { exact: true }).fill('operator4');
-    await form.getByLabel('Display name', { exact: true }).fill('Operator Four');
+    await form.getByLabel('Display name', { exact: true }).fill('Бермет Сатыбалдиева');
     await form.getByLabel('Role', { exact: true }).selectOption('operator');
     await form.getByLabel('Interface language', { exact: true }).selectOption('ru');
     await password.fill('too short');
@@ -157,6 +164,122 @@ describe('an administrator manages users in the console', () => {
         WHERE u.username = 'operator3' AND s.ended_at IS NULL`,
     );
     expect(rows[0]?.n).toBe(0);
+    expect([...admin.errors, ...operator.errors]).toEqual([]);
+  });
+});
+
+describe('an administrator sets extensions, names and one-time passwords', () => {
+  let admin: { page: Page; errors: string[] };
+  const editor = (page: Page) => page.getByRole('region', { name: /^Edit / });
+
+  beforeAll(async () => {
+    admin = await newPage();
+    await signIn(admin.page, 'admin');
+    await usersPanel(admin.page)
+      .getByRole('row', { name: /^supervisor/ })
+      .first()
+      .waitFor();
+  });
+
+  it('gives the supervisor another extension, after a 409 that names who holds the one asked for', async () => {
+    const { page } = admin;
+    await usersPanel(page).getByRole('button', { name: 'Edit supervisor', exact: true }).click();
+    const form = editor(page);
+    await form.getByRole('heading', { name: 'Edit supervisor' }).waitFor();
+    const extension = form.getByLabel('Extension', { exact: true });
+    expect(await extension.inputValue()).toBe('110');
+
+    await extension.fill('12a');
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await form.getByText('An extension is 2 to 10 digits, for example 101.').first().waitFor();
+    expect(await extension.getAttribute('aria-invalid')).toBe('true');
+
+    await extension.fill('101');
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await form
+      .getByRole('alert')
+      .filter({ hasText: 'Extension 101 is already held by Айгүл Асанова (operator1).' })
+      .waitFor();
+
+    await extension.fill('111');
+    await form.getByLabel('Display name', { exact: true }).fill('Гүлнара Жумабаева-Осмонова');
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await usersPanel(page)
+      .getByRole('status')
+      .filter({ hasText: 'Гүлнара Жумабаева-Осмонова: changes saved.' })
+      .waitFor();
+    const row = usersPanel(page)
+      .getByRole('row', { name: /^supervisor/ })
+      .first();
+    await row.getByRole('cell', { name: '111', exact: true }).waitFor();
+
+    const supervisor = (await listUsers(await adminCookie())).find((u) => u.username === 'supervisor');
+    expect(supervisor).toMatchObject({ extension: '111', displayName: 'Гүлнара Жумабаева-Осмонова' });
+    const audit = await t.db.pool.query<{ action: string; details: unknown }>(
+      `SELECT action, details FROM audit_log
+        WHERE target_id = $1 AND action IN ('user.extension_changed', 'user.display_name_changed') ORDER BY id`,
+      [supervisor?.id],
+    );
+    expect(audit.rows).toEqual([
+      { action: 'user.extension_changed', details: { from: '110', to: '111' } },
+      {
+        action: 'user.display_name_changed',
+        details: { from: 'Гүлнара Жумабаева', to: 'Гүлнара Жумабаева-Осмонова' },
+      },
+    ]);
+    // The browser logs the refused 409 and nothing else.
+    expect(admin.errors).toEqual([
+      'Failed to load resource: the server responded with a status of 409 (Conflict)',
+    ]);
+    admin.errors.length = 0;
+  });
+
+  it("resets operator1's password; she signs in with the one-time password and must choose her own first", async () => {
+    const { page } = admin;
+    await usersPanel(page).getByRole('button', { name: 'Edit operator1', exact: true }).click();
+    const form = editor(page);
+    await form.getByRole('heading', { name: 'Edit operator1' }).waitFor();
+    await form.getByRole('button', { name: 'Reset password operator1' }).click();
+    await form.getByText('Reset the password of operator1? Their open sessions end now.').waitFor();
+    await form.getByRole('button', { name: 'Yes, reset the password' }).click();
+    const shown = form.getByRole('region', { name: 'One-time password for Айгүл Асанова' });
+    const oneTime = await shown.getByLabel('One-time password', { exact: true }).inputValue();
+    expect(oneTime).toMatch(/^[A-Za-z0-9_-]{20}$/);
+    await usersPanel(page)
+      .getByRole('row', { name: /operator1/ })
+      .getByText('Must change password')
+      .waitFor();
+    // Shown once: hidden, it cannot be shown again.
+    await shown.getByRole('button', { name: 'I have passed it on: hide' }).click();
+    expect(await page.getByTestId('one-time-password').count()).toBe(0);
+
+    expect((await login('operator1', TEST_PASSWORD)).status).toBe(401);
+
+    const operator = await newPage();
+    await signIn(operator.page, 'operator1', oneTime);
+    // Her language is Kyrgyz; the console does not open before the password is changed.
+    await operator.page.getByRole('heading', { level: 1, name: 'Өз сырсөзүңүздү тандаңыз' }).waitFor();
+    expect(await operator.page.getByRole('navigation').count()).toBe(0);
+    const form2 = operator.page.getByTestId('change-password-form');
+    await form2.getByLabel('Бир жолку сырсөз', { exact: true }).fill(oneTime);
+    await form2.getByLabel('Жаңы сырсөз', { exact: true }).fill('айгүлдүн өз сырсөзү 2026');
+    await form2.getByLabel('Жаңы сырсөздү кайталаңыз', { exact: true }).fill('айгүлдүн өз сырсөзү 2026');
+    await form2.getByRole('button', { name: 'Сырсөздү өзгөртүү' }).click();
+    await operator.page.getByRole('heading', { level: 1, name: 'Оператордун иш столу' }).waitFor();
+
+    // The one-time password worked once; her own works from now on.
+    expect((await login('operator1', oneTime)).status).toBe(401);
+    const own = await login('operator1', 'айгүлдүн өз сырсөзү 2026');
+    expect(own.status).toBe(200);
+    expect(((await own.json()) as { mustChangePassword: boolean }).mustChangePassword).toBe(false);
+    const operator1 = (await listUsers(await adminCookie())).find((u) => u.username === 'operator1');
+    expect(operator1?.mustChangePassword).toBe(false);
+    const audit = await t.db.pool.query<{ action: string }>(
+      `SELECT action FROM audit_log WHERE target_id = $1
+          AND action IN ('user.password_reset', 'auth.password_changed') ORDER BY id`,
+      [operator1?.id],
+    );
+    expect(audit.rows.map((r) => r.action)).toEqual(['user.password_reset', 'auth.password_changed']);
     expect([...admin.errors, ...operator.errors]).toEqual([]);
   });
 });

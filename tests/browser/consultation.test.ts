@@ -48,6 +48,9 @@ const KY = {
   offline: 'Байланыш жок: бул түзмөктө сакталды. Сервер жооп бериши менен кайра жөнөтөбүз.',
   conflict: 'Ошол аралыкта башка жерде сакталган: төмөндөгү эки версияны салыштырыңыз.',
   final: 'Аякталган: окуу үчүн гана',
+  confirmTitle: 'Бул консультацияны аяктайсызбы?',
+  confirmYes: 'Ооба, аяктоо',
+  finalizeButton: 'Консультацияны аяктоо',
   restored: 'Бул түзмөктө сакталган өзгөртүүлөр калыбына келтирилди.',
   region: 'Аймак',
   notes: 'Сүйлөшүү боюнча эскертмелер',
@@ -63,7 +66,7 @@ const KY = {
   theirs: 'Серверде:',
   mergeSave: 'Бириктирилген версияны сактоо',
 };
-const OPERATOR1 = 'Айгүл (оператор 1)';
+const OPERATOR1 = 'Айгүл Асанова';
 
 /**
  * A fresh browser profile. Collects console errors, except those of failed requests, and (separately) every
@@ -171,13 +174,19 @@ async function takeAndOpen(page: Page, callId: string): Promise<string> {
   const mine = page.getByTestId('your-call').locator(`[data-testid="my-call"][data-call-id="${callId}"]`);
   const open = mine.getByRole('link', { name: KY.openForm });
   await open.waitFor();
-  const consultationId = await text(mine.getByTestId('consultation-draft'));
+  // The operator reads the draft's reference, not its UUID.
+  const reference = await text(mine.getByTestId('consultation-draft'));
+  expect(reference).toMatch(/^K-\d{4}-\d{6}$/);
   await open.focus();
   await page.keyboard.press('Enter');
   await page.getByTestId('consultation-form').waitFor();
-  expect(await page.getByTestId('consultation-page').getAttribute('data-consultation-id')).toBe(
+  const consultationId =
+    (await page.getByTestId('consultation-page').getAttribute('data-consultation-id')) ?? '';
+  const { rows } = await t.db.pool.query('SELECT reference FROM consultations WHERE id = $1', [
     consultationId,
-  );
+  ]);
+  expect(rows[0]?.reference).toBe(reference);
+  expect(await text(page.getByTestId('consultation-reference'))).toBe(reference);
   return consultationId;
 }
 
@@ -294,6 +303,12 @@ describe('the consultation form', () => {
     expect(await text(sup.page.getByTestId('alerts-live-assertive'))).toBe('');
     await shot(sup.page, 'board-alerts');
 
+    // The safety plan starts from the assessed level's recommended actions.
+    const start = page.getByTestId('assessed-actions');
+    expect(await start.locator('[data-level]').getAttribute('data-level')).toBe('high');
+    expect(await start.getByRole('listitem').first().textContent()).toBe(
+      'Убактылуу коргоо ордери үчүн милицияга шашылыш жолдомо (30 күн)',
+    );
     // The safety plan: two items ticked with Space.
     await tabTo(page, page.locator('#cf-safetyPlan--exit_room'));
     await page.keyboard.press('Space');
@@ -355,14 +370,26 @@ describe('the consultation form', () => {
       methodologyVersion: '0.1',
     });
 
-    // Finalize (Ctrl+Enter): the missing statistics consent is named, and focus goes to it.
+    // Finalize (Ctrl+Enter) asks first: Escape keeps editing, nothing is sent.
     await page.keyboard.press('Control+Enter');
+    const confirm = page.getByRole('dialog', { name: KY.confirmTitle });
+    await confirm.waitFor();
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe(KY.confirmYes);
+    await page.keyboard.press('Escape');
+    await confirm.waitFor({ state: 'hidden' });
+    expect(await page.getByTestId('finalize-issues').count()).toBe(0);
+    // Confirmed with Enter: the missing statistics consent is named, and focus goes to it.
+    await page.keyboard.press('Control+Enter');
+    await confirm.waitFor();
+    await page.keyboard.press('Enter');
     const issues = page.getByTestId('finalize-issues');
     await issues.waitFor();
     expect(await issues.getByTestId('finalize-issue').allTextContents()).toEqual([KY.statisticsIssue]);
     expect(await focusedId(page)).toBe('cf-consent-statistics--yes');
     await page.keyboard.press('Space');
-    await page.keyboard.press('Control+Enter');
+    // The button asks too.
+    await page.getByTestId('save-bar').getByRole('button', { name: KY.finalizeButton }).click();
+    await confirm.getByRole('button', { name: KY.confirmYes }).click();
     await page.getByTestId('consultation-final').waitFor();
     expect(await text(status(page))).toBe(KY.final);
 
@@ -505,7 +532,7 @@ describe('the consultation form', () => {
     expect(refused).toEqual(['PUT /api/consultations/:id 409']);
   });
 
-  it('closes a contact without data in two keystrokes', async () => {
+  it('closes a contact without data in three keystrokes (the kind, Enter, and Enter to confirm)', async () => {
     const { page, errors, refused } = await newPage();
     await signIn(page, 'operator1', KY.desk);
     await post(callEvent('cf-silent', 'call.offered', new Date(Date.now() - 1_000)));
@@ -518,6 +545,8 @@ describe('the consultation form', () => {
     expect(await focusedId(page)).toBe('cf-contactKind--about_self');
 
     await page.keyboard.press('4'); // silent
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog', { name: KY.confirmTitle }).waitFor();
     await page.keyboard.press('Enter');
 
     await page.getByTestId('consultation-final').waitFor();
@@ -592,7 +621,9 @@ describe('the consultation form', () => {
     expect(await text(page.getByTestId('risk-saved-level'))).toBe('Орточо');
 
     // The supervisor gets the request live and approves it with a note, by keyboard.
-    const request = sup.page.locator('[data-testid="sign-off-request"]').filter({ hasText: id });
+    // The board names the consultation by its reference, not its UUID.
+    const reference = (await consultation(id)).reference;
+    const request = sup.page.locator('[data-testid="sign-off-request"]').filter({ hasText: reference });
     await request.waitFor();
     expect(await text(request)).toContain(
       `${OPERATOR1} деңгээлди «Орточо» деңгээлинен «Төмөн» деңгээлине төмөндөтүүнү суранат.`,
@@ -606,19 +637,33 @@ describe('the consultation form', () => {
     await sup.page.keyboard.press('Enter');
     await expect
       .poll(() => text(request.getByTestId('sign-off-result')), SOON)
-      .toBe('Ырасталды: Supervisor.');
-    await sup.page.getByTestId('sign-off-decision').filter({ hasText: id }).waitFor();
+      .toBe('Ырасталды: Гүлнара Жумабаева.');
+    await sup.page.getByTestId('sign-off-decision').filter({ hasText: reference }).waitFor();
     await shot(sup.page, 'board-sign-off');
 
     // The operator sees it signed without reloading.
     await expect
       .poll(() => text(override), SOON)
-      .toBe('«Төмөн» деңгээлине чейин төмөндөтүүнү Supervisor ырастады. Эскертүү: Оператор менен сүйлөштүк');
+      .toBe(
+        '«Төмөн» деңгээлине чейин төмөндөтүүнү Гүлнара Жумабаева ырастады. Эскертүү: Оператор менен сүйлөштүк',
+      );
     expect(await text(page.getByTestId('risk-saved-level'))).toBe('Төмөн');
+    // The level shown and the recommended actions follow the signed level, in the risk panel and where the
+    // safety plan starts.
+    await expect.poll(level, SOON).toBe('low');
+    expect(await text(page.getByTestId('risk-lowered-signed'))).toContain(
+      '«Орточо» деңгээлинен төмөндөтүлдү',
+    );
+    expect(await page.getByTestId('risk-actions').getByRole('listitem').first().textContent()).toBe(
+      'Маалымат жана колдоо',
+    );
+    const planStart = page.getByTestId('assessed-actions');
+    expect(await planStart.locator('[data-level]').getAttribute('data-level')).toBe('low');
+    expect(await planStart.getByRole('listitem').first().textContent()).toBe('Маалымат жана колдоо');
     expect((await consultation(id)).risk).toMatchObject({
       computedLevel: 'medium',
       finalLevel: 'low',
-      override: { status: 'signed', signedBy: { displayName: 'Supervisor' } },
+      override: { status: 'signed', signedBy: { displayName: 'Гүлнара Жумабаева' } },
     });
 
     // An immediate danger: critical, announced assertively on the board.

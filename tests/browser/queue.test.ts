@@ -45,7 +45,7 @@ const RU = {
   repeat: (n: number) =>
     `Повторный звонок: ${n} ${n === 1 ? 'обращение' : n < 5 ? 'обращения' : 'обращений'} за 90 дней`,
 };
-const OPERATOR1 = 'Айгүл (оператор 1)';
+const OPERATOR1 = 'Айгүл Асанова';
 
 /** A fresh browser profile; collects console errors other than the 401 of the first /me and a 409 provoked on purpose. */
 async function newPage(): Promise<{ page: Page; errors: string[] }> {
@@ -236,12 +236,13 @@ describe('the live queue in the console', () => {
     const mine = one.page.getByTestId('your-call').locator(`[data-testid="my-call"][data-call-id="${id}"]`);
     await mine.waitFor();
     expect(await one.page.getByRole('heading', { level: 2, name: KY.yourCall }).isVisible()).toBe(true);
-    const { rows } = await t.db.pool.query<{ id: string }>(
-      'SELECT id FROM consultations WHERE call_id = $1',
+    const { rows } = await t.db.pool.query<{ id: string; reference: string }>(
+      'SELECT id, reference FROM consultations WHERE call_id = $1',
       [id],
     );
     expect(rows).toHaveLength(1);
-    expect(await text(mine.getByTestId('consultation-draft'))).toBe(rows[0]?.id);
+    // A person reads the draft's reference, not its UUID.
+    expect(await text(mine.getByTestId('consultation-draft'))).toBe(rows[0]?.reference);
     expect(await mine.getByRole('link', { name: 'Консультациянын формасын ачуу' }).isVisible()).toBe(true);
     await r1.waitFor({ state: 'detached' });
 

@@ -49,8 +49,9 @@ describe('an operator signs in', () => {
       page.getByRole('heading', { level: 1, name: 'Оператордун иш столу' }).waitFor(),
     ).resolves.toBeUndefined();
     await expect(page.getByRole('button', { name: 'Чыгуу' }).isVisible()).resolves.toBe(true);
-    // Areas that come later are marked as such, not faked.
-    expect(await page.getByText('Кийинки чыгарылышта кошулат').count()).toBeGreaterThan(0);
+    // Her own work is on the desk: the shift, drafts, referrals, follow-ups.
+    await page.getByRole('heading', { name: 'Менин ишим' }).waitFor();
+    await page.getByRole('heading', { name: 'Кайра чалуулар' }).first().waitFor();
     // Only the operator's own areas are offered.
     const nav = page.getByRole('navigation', { name: 'Бөлүмдөр' });
     expect(await nav.getByRole('link').allTextContents()).toEqual(['Оператордун иш столу']);

@@ -54,7 +54,12 @@ const auditCount = async (action: string, targetId: string) =>
 describe('saving', () => {
   it('creates on the first save with a client-made id; a retried save never makes a duplicate', async () => {
     const id = crypto.randomUUID();
-    const first = await save(op1, id, 0, { contactKind: 'about_self' });
+    const first = await api(op1, 'PUT', `/api/consultations/${id}?view=full`, {
+      baseRevision: 0,
+      channel: 'call_back',
+      data: { contactKind: 'about_self' },
+      secret: { notes: NOTES, codeWord: 'алма' },
+    });
     expect(first.statusCode).toBe(201);
     expect(first.json()).toMatchObject({
       id,
@@ -70,6 +75,37 @@ describe('saving', () => {
     expect(
       Number((await t.db.pool.query('SELECT count(*) FROM consultations WHERE id = $1', [id])).rows[0].count),
     ).toBe(1);
+  });
+
+  it('an autosave answers with the new revision only; the full record when asked; a bad view is a 400', async () => {
+    const id = crypto.randomUUID();
+    const first = await save(op1, id, 0, { contactKind: 'about_self' });
+    expect(first.statusCode).toBe(201);
+    expect(Object.keys(first.json()).sort()).toEqual(['id', 'revision', 'status', 'updatedAt']);
+    const next = await save(op1, id, 1, { contactKind: 'about_self', callerRole: 'survivor' }, 'second');
+    expect(next.statusCode).toBe(200);
+    expect(next.json()).toEqual({ id, status: 'draft', revision: 2, updatedAt: expect.any(String) });
+    const full = await api(op1, 'PUT', `/api/consultations/${id}?view=full`, {
+      baseRevision: 2,
+      channel: 'call_back',
+      data: { contactKind: 'about_self', callerRole: 'witness' },
+      secret: { notes: 'third' },
+    });
+    expect(full.statusCode).toBe(200);
+    expect(full.json()).toMatchObject({
+      revision: 3,
+      data: { callerRole: 'witness' },
+      secret: { notes: 'third' },
+    });
+    const bad = await api(op1, 'PUT', `/api/consultations/${id}?view=everything`, {
+      baseRevision: 3,
+      data: {},
+      secret: {},
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().message).toMatch(/view/);
+    const stored = await api(op1, 'GET', `/api/consultations/${id}`);
+    expect(stored.json()).toMatchObject({ revision: 3, secret: { notes: 'third' } });
   });
 
   it('two tabs on one draft: the later save gets 409 with the current revision, nothing is overwritten', async () => {
@@ -247,7 +283,7 @@ describe('risk', () => {
     expect(alerts[0]).toMatchObject({
       consultationId: id,
       level: 'high',
-      operator: { displayName: 'Айгүл (оператор 1)' },
+      operator: { displayName: 'Айгүл Асанова' },
     });
     supSocket.close();
     const read = await api(op1, 'GET', `/api/consultations/${id}`);
@@ -314,7 +350,7 @@ describe('risk', () => {
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toMatchObject({
       finalLevel: 'low',
-      override: { status: 'signed', signedBy: { displayName: 'Supervisor' } },
+      override: { status: 'signed', signedBy: { displayName: 'Гүлнара Жумабаева' } },
     });
     expect(await signed).toMatchObject({ approved: true, finalLevel: 'low' });
     opSocket.close();
@@ -487,6 +523,7 @@ describe('drafts and retries', () => {
       expect.objectContaining({
         assessmentId: lower.json().record.id,
         consultationId: id,
+        consultationReference: expect.stringMatching(/^K-\d{4}-\d{6}$/),
         requestedLevel: 'low',
         computedLevel: 'medium',
       }),
@@ -510,6 +547,9 @@ describe('drafts and retries', () => {
     while (alerts.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 300));
     expect(alerts.filter((a) => a.consultationId === id).map((a) => a.level)).toEqual(['high', 'critical']);
+    // The board shows the consultation's reference, not its UUID.
+    const { rows } = await t.db.pool.query('SELECT reference FROM consultations WHERE id = $1', [id]);
+    expect(alerts.find((a) => a.consultationId === id)?.consultationReference).toBe(rows[0].reference);
     supSocket.close();
   });
 });

@@ -176,7 +176,7 @@ describe.each([
         expect(res.status).toBe(201);
       }
 
-      // Operator Three answers a call at extension 103 and it ends: her wrap-up ends WRAP_UP_SECONDS later.
+      // operator3 (Елена Смирнова) answers a call at extension 103 and it ends: her wrap-up ends WRAP_UP_SECONDS later.
       const t0 = Date.now();
       await postTelephony(s, [
         callEvent(`${fault}-c1`, 'call.offered', new Date(t0 - 30_000)),

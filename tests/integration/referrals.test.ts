@@ -202,6 +202,9 @@ describe('sending a referral', () => {
     await until('delivery', async () => (await statusOf(id)) === 'delivered');
     const effect = partnerSystem.effects.get(id);
     expect(effect?.signatureOk).toBe(true);
+    // The partner gets the referral's reference to quote when calling the line back.
+    expect(res.json.reference).toMatch(/^R-\d{4}-\d{6}$/);
+    expect(effect?.body.reference).toBe(res.json.reference);
     expect(effect?.body.content).toEqual({
       region: 'KG-GB',
       riskLevel: 'high',
@@ -289,6 +292,7 @@ describe('sending a referral', () => {
     const id = res.json.id as string;
     const mail = await until('mail', async () => smtp.mails.find((m) => m.referralId === id));
     expect(mail.to).toBe('intake@shelter.example.kg');
+    expect(mail.text).toContain(res.json.reference);
     expect(mail.text).not.toContain('Aigul');
     const link = /https?:\/\/\S+\/api\/partners\/ack\/\S+/.exec(mail.text)?.[0] as string;
     const local = link.replace(/^https?:\/\/[^/]+/, t.baseUrl);
@@ -312,6 +316,9 @@ describe('sending a referral', () => {
     const inbox = await api(partner, 'GET', '/api/partner/referrals');
     const mine = (inbox.json as PartnerReferral[]).find((r) => r.id === id);
     expect(mine?.content).toMatchObject({ region: 'KG-GB', riskLevel: 'high' });
+    expect(mine?.reference).toBe(res.json.reference);
+    // Not the consultation's reference: the partner learns nothing about the hotline's record.
+    expect(JSON.stringify(inbox.json)).not.toContain(res.json.consultationReference);
     expect(JSON.stringify(inbox.json)).not.toContain(
       (await api(op, 'GET', `/api/referrals/${id}`)).json.consultationId,
     );
@@ -384,6 +391,10 @@ describe('when a partner does not answer', () => {
       alerts.find((a) => a.referralId === id && a.kind === 'failed'),
     );
     expect(alert.reason).toBe('the partner answered 500');
+    expect(alert).toMatchObject({
+      referralReference: res.json.reference,
+      consultationReference: res.json.consultationReference,
+    });
     partnerSystem.setMode('ok');
     expect((await api(op, 'POST', `/api/referrals/${id}/retry`)).status).toBe(200);
     await until('redelivery', async () => (await statusOf(id)) === 'delivered');
@@ -414,6 +425,7 @@ describe('when a partner does not answer', () => {
       alerts.find((a) => a.referralId === id && a.kind === 'escalated'),
     );
     expect(alert.suggestion).not.toBeNull();
+    expect(alert.referralReference).toBe(res.json.reference);
     const redirected = await api(sup, 'POST', `/api/referrals/${id}/redirect`, {
       partnerId: alert.suggestion?.partnerId,
       newId: crypto.randomUUID(),
@@ -446,7 +458,7 @@ describe('edge cases', () => {
       newId: crypto.randomUUID(),
     });
     expect(redirected.status).toBe(200);
-    expect(redirected.json.createdBy.displayName).toBe('Айгүл (оператор 1)');
+    expect(redirected.json.createdBy.displayName).toBe('Айгүл Асанова');
     expect((await api(op, 'GET', `/api/referrals/${redirected.json.id}`)).status).toBe(200);
     expect(
       (await api(admin, 'PUT', '/api/admin/partner-types/police/escalation', { minutes: 20 })).status,

@@ -171,7 +171,7 @@ describe('ingest', () => {
       callEvent(id, 'call.offered', new Date(t0)),
       callEvent(id, 'call.answered', new Date(t0 + 5000), { extension: '103' }),
     ]);
-    const op = async () => (await snapshot()).operators.find((o) => o.displayName === 'Operator Three');
+    const op = async () => (await snapshot()).operators.find((o) => o.displayName === 'Елена Смирнова');
     expect((await op())?.status).toBe('on_call');
     await postEvents(t.app, secret, callEvent(id, 'call.ended', new Date(t0 + 20_000)));
     expect((await op())?.status).toBe('wrap_up');

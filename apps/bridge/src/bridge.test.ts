@@ -6,7 +6,7 @@ import { EXPECTED } from './fixtures/expected';
 import { captureLog, ERROR, WARN } from './testing/capture-log';
 import { FakeAmi } from './testing/fake-ami';
 import { FakeKorgon } from './testing/fake-korgon';
-import { type FixtureName, fixtureEvents } from './testing/fixtures';
+import { channelsAnswer, type FixtureName, fixtureEvents, fixtureEventsUntil } from './testing/fixtures';
 import { waitFor } from './testing/wait';
 
 const SECRET = 'bridge-test-telephony-secret-0123456789';
@@ -141,6 +141,60 @@ describe('bridge: Asterisk AMI → signed Korgon telephony events', () => {
     expect(lost[0]).toMatchObject({ level: WARN, attempt: 1 });
     expect(lost[0]?.delayMs).toBeGreaterThan(0);
     expect(ami.actions.filter((a) => a.action === 'Login')).toHaveLength(2);
+  });
+
+  it('posts the calls Asterisk lists (CoreShowChannels) on every login, after the events received before it', async () => {
+    const { ami, korgon, bridge, loggedIn, logged } = await setup();
+    if (!korgon) throw new Error('no korgon');
+    ami.channels = channelsAnswer;
+    await loggedIn(1);
+    await waitFor(() => korgon.requests.some((r) => r.activeCalls), 'the first list of active calls');
+    const first = korgon.requests.find((r) => r.activeCalls);
+    expect(first?.path).toBe('/api/telephony/active-calls');
+    expect(first?.signatureValid).toBe(true);
+    // The recorded answer: a caller waiting in queue 5200 and an internal call between 103 and 104.
+    expect(first?.activeCalls?.callIds).toEqual(['1764062000.40', '1764062010.95']);
+    expect(Date.parse(first?.activeCalls?.at ?? '')).not.toBeNaN();
+
+    // The caller listed as waiting is followed although the bridge never saw it join: its hangup ends it.
+    const hangup = fixtureEvents('queue-abandoned')
+      .filter((e) => e.startsWith('Event: Hangup\r\n'))
+      .at(-1);
+    ami.send(hangup ?? '');
+    await waitFor(() => korgon.stored.some((e) => e.type === 'call.ended'), 'the adopted call ended');
+    expect(korgon.stored.find((e) => e.type === 'call.ended')?.callId).toBe('1764062000.40');
+
+    // A call answered, then the link drops before its hangup: on the next login the list comes after the
+    // events received before the drop, and the call the bridge followed but Asterisk no longer lists is forgotten.
+    korgon.override = (r) => (r.activeCalls ? undefined : { status: 503, body: { message: 'busy' } });
+    for (const e of fixtureEventsUntil('queue-answered', 'AgentComplete')) ami.send(e);
+    await waitFor(() => bridge.pending >= 2, 'events held back');
+    korgon.override = undefined;
+    ami.dropConnections();
+    await loggedIn(2);
+    await waitFor(
+      () => korgon.requests.filter((r) => r.activeCalls).length >= 2,
+      'the list after the reconnect',
+    );
+    const order = korgon.requests
+      .filter((r) => r.status === 200)
+      .map((r) => (r.activeCalls ? 'list' : r.events.map((e) => e.type).join(',')));
+    expect(order.at(-1)).toBe('list');
+    expect(order.indexOf('list', 1)).toBeGreaterThan(order.findIndex((o) => o.includes('call.answered')));
+    // The answered call's hangup, should it come now, is no call of the bridge's any more: nothing is sent.
+    const before = korgon.stored.length;
+    const answeredHangup = fixtureEvents('queue-answered').filter((e) => e.startsWith('Event: Hangup\r\n'));
+    for (const e of answeredHangup) ami.send(e);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(korgon.stored.length).toBe(before);
+    expect(logged('active calls listed by Asterisk').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('posts no list when Asterisk refuses CoreShowChannels, and says why', async () => {
+    const { korgon, loggedIn, logged } = await setup();
+    await loggedIn(1);
+    await waitFor(() => logged('could not list the active calls').length === 1, 'the warning');
+    expect(korgon?.requests.some((r) => r.activeCalls)).toBe(false);
   });
 
   it('drops a batch Korgon rejects with 400, logs its message, and goes on with the next', async () => {

@@ -28,12 +28,21 @@ export function eventsUrl(korgonUrl: string): string {
   return `${korgonUrl.replace(/\/+$/, '')}/api/telephony/events`;
 }
 
+export function activeCallsUrl(korgonUrl: string): string {
+  return `${korgonUrl.replace(/\/+$/, '')}/api/telephony/active-calls`;
+}
+
 /** Wires AMI → mapping → poster. Starts connecting at once; returns a handle to observe and stop it. */
 export function startBridge(options: BridgeOptions): BridgeHandle {
   const { log } = options;
   const tracker = new CallTracker();
   const poster = new Poster(
-    { ...options.poster, url: eventsUrl(options.korgonUrl), secret: options.telephonySecret },
+    {
+      ...options.poster,
+      url: eventsUrl(options.korgonUrl),
+      activeCallsUrl: activeCallsUrl(options.korgonUrl),
+      secret: options.telephonySecret,
+    },
     log.child({ component: 'poster' }),
   );
 
@@ -51,7 +60,24 @@ export function startBridge(options: BridgeOptions): BridgeHandle {
     poster.push(parsed.data);
   };
 
-  const ami = new AmiClient(options.ami, log.child({ component: 'ami' }), onEvent);
+  // On every login (first connect and each reconnect) Asterisk says which calls are on the line; Korgon
+  // closes as lost the ones it still holds open that are not (their hangups were missed meanwhile).
+  const onLoggedIn = () => {
+    const at = new Date().toISOString();
+    ami.list('CoreShowChannels', 'CoreShowChannelsComplete').then(
+      (channels) => {
+        const callIds = tracker.activeCalls(channels);
+        log.info({ channels: channels.length, calls: callIds.length }, 'active calls listed by Asterisk');
+        poster.pushActiveCalls({ callIds, at });
+      },
+      (err: Error) =>
+        log.warn(
+          { reason: err.message },
+          'could not list the active calls (manager.conf needs write = reporting); Korgon closes silent calls by its time limits',
+        ),
+    );
+  };
+  const ami = new AmiClient(options.ami, log.child({ component: 'ami' }), onEvent, onLoggedIn);
   ami.start();
 
   let stopping: Promise<void> | undefined;

@@ -96,6 +96,29 @@ export class CallTracker {
     }
   }
 
+  /**
+   * Asterisk's list of channels (CoreShowChannels) after a (re)connect: the ids of every call still on the
+   * line (each channel's Uniqueid and Linkedid; a followed call's callId is its caller's Uniqueid). Followed
+   * calls not on the list are forgotten (their hangup was missed during the outage), and callers waiting in
+   * a queue that are not followed yet (the bridge restarted) are followed, so their hangup still ends them.
+   */
+  activeCalls(channels: readonly AmiMessage[]): string[] {
+    const active = new Set<string>();
+    for (const c of channels) {
+      if (c.uniqueid) active.add(c.uniqueid);
+      if (c.linkedid) active.add(c.linkedid);
+    }
+    for (const call of [...this.#calls.values()]) {
+      if (!active.has(call.callId) && !(call.linkedId && active.has(call.linkedId))) this.#forget(call);
+    }
+    for (const c of channels) {
+      const queue = c.application === 'Queue' ? c.applicationdata?.split(',')[0]?.trim() : undefined;
+      // The caller's channel runs Queue(); a member's runs AppQueue.
+      if (queue && c.uniqueid) this.#follow({ ...c, queue });
+    }
+    return [...active].sort();
+  }
+
   /** The call of a queue event (the caller's Uniqueid), followed from now on if it was not already. */
   #follow(m: AmiMessage): TrackedCall | null {
     const callId = m.uniqueid || m.linkedid;

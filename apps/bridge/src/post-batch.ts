@@ -1,4 +1,9 @@
-import { type TelephonyEvent, TelephonyResult } from '@korgon/domain';
+import {
+  type ActiveCallsBody,
+  ActiveCallsResult,
+  type TelephonyEvent,
+  TelephonyResult,
+} from '@korgon/domain';
 import { signedHeaders } from '@korgon/signing';
 import type { Logger } from 'pino';
 
@@ -18,9 +23,37 @@ export async function postBatch(
   target: PostTarget,
   log: Logger,
 ): Promise<PostOutcome> {
-  const body = JSON.stringify(events);
   const first = events[0]?.eventId;
   const batch = { size: events.length, firstEventId: first, lastEventId: events[events.length - 1]?.eventId };
+  return postSigned(JSON.stringify(events), target, log, batch, (text) => {
+    const result = TelephonyResult.safeParse(safeJson(text));
+    log.debug({ batch, ...(result.success ? result.data : {}) }, 'events delivered to Korgon');
+  });
+}
+
+/** The PBX's list of active calls, to `${KORGON_URL}/api/telephony/active-calls`; judged like a batch. */
+export async function postActiveCalls(
+  body: ActiveCallsBody,
+  target: PostTarget,
+  log: Logger,
+): Promise<PostOutcome> {
+  const batch = { activeCalls: body.callIds.length, at: body.at };
+  return postSigned(JSON.stringify(body), target, log, batch, (text) => {
+    const result = ActiveCallsResult.safeParse(safeJson(text));
+    log.info(
+      { batch, ...(result.success ? result.data : {}) },
+      'active calls sent to Korgon; it closed the others as lost',
+    );
+  });
+}
+
+async function postSigned(
+  body: string,
+  target: PostTarget,
+  log: Logger,
+  batch: Record<string, unknown>,
+  delivered: (text: string) => void,
+): Promise<PostOutcome> {
   let res: Response;
   let text: string;
   try {
@@ -38,8 +71,7 @@ export async function postBatch(
     return 'retry';
   }
   if (res.ok) {
-    const result = TelephonyResult.safeParse(safeJson(text));
-    log.debug({ batch, ...(result.success ? result.data : {}) }, 'events delivered to Korgon');
+    delivered(text);
     return 'delivered';
   }
   const error = errorBody(text);

@@ -1,11 +1,13 @@
-import { MAX_EVENTS_PER_POST, type TelephonyEvent } from '@korgon/domain';
+import { type ActiveCallsBody, MAX_EVENTS_PER_POST, type TelephonyEvent } from '@korgon/domain';
 import type { Logger } from 'pino';
 import { type Backoff, backoffDelay, DEFAULT_BACKOFF } from './backoff';
-import { postBatch } from './post-batch';
+import { postActiveCalls, postBatch } from './post-batch';
 
 export interface PosterOptions {
   /** The full endpoint, `${KORGON_URL}/api/telephony/events`. */
   url: string;
+  /** Where lists of active calls go; by default the events URL with `/active-calls` for `/events`. */
+  activeCallsUrl?: string;
   secret: string;
   /** Events held while Korgon is unreachable; past this the oldest are dropped (and counted in a warning). */
   maxBuffer?: number;
@@ -14,14 +16,13 @@ export interface PosterOptions {
   backoff?: Backoff;
 }
 
-interface Queued {
-  seq: number;
-  event: TelephonyEvent;
-}
+type Queued = { seq: number; event: TelephonyEvent } | { seq: number; active: ActiveCallsBody };
 
 /**
  * An in-memory, bounded, ordered buffer of events and one sender: batches of up to 500 in order, one request
- * at a time, so Korgon sees events in the order the PBX sent them. At-least-once: a batch leaves the buffer
+ * at a time, so Korgon sees events in the order the PBX sent them. A list of active calls takes its place in
+ * the same order (events from before it are delivered before it, events after it after it), and replaces an
+ * older list not sent yet. At-least-once: a batch leaves the buffer
  * only once Korgon answered 200 (stored or already had them) or 400 (it will never take them); 401, 5xx and
  * network errors keep it and retry after an exponential backoff, re-signed each time.
  */
@@ -48,6 +49,7 @@ export class Poster {
       batchSize: MAX_EVENTS_PER_POST,
       requestTimeoutMs: 10_000,
       backoff: DEFAULT_BACKOFF,
+      activeCallsUrl: options.url.replace(/\/events$/, '/active-calls'),
       ...options,
     };
   }
@@ -75,6 +77,16 @@ export class Poster {
       }
     }
     this.#queue.push({ seq: this.#nextSeq++, event });
+    void this.#pump();
+  }
+
+  /** Queues the PBX's list of active calls behind the events already buffered. */
+  pushActiveCalls(body: ActiveCallsBody): void {
+    if (this.#stopped) return;
+    // A newer list says everything an older unsent one said; one in flight is left to finish.
+    const inFlight = this.#running ? this.#queue[0] : undefined;
+    this.#queue = this.#queue.filter((q) => !('active' in q) || q === inFlight);
+    this.#queue.push({ seq: this.#nextSeq++, active: body });
     void this.#pump();
   }
 
@@ -109,12 +121,24 @@ export class Poster {
     this.#running = true;
     try {
       while (!this.#stopped && this.#queue.length > 0) {
-        const batch = this.#queue.slice(0, this.#opts.batchSize);
-        const outcome = await postBatch(
-          batch.map((q) => q.event),
-          { ...this.#opts, signal: this.#abort.signal },
-          this.log,
-        );
+        const head = this.#queue[0] as Queued;
+        const batch: Queued[] = [];
+        if ('active' in head) batch.push(head);
+        else {
+          for (const q of this.#queue) {
+            if ('active' in q || batch.length >= this.#opts.batchSize) break;
+            batch.push(q);
+          }
+        }
+        const target = { ...this.#opts, signal: this.#abort.signal };
+        const outcome =
+          'active' in head
+            ? await postActiveCalls(head.active, { ...target, url: this.#opts.activeCallsUrl }, this.log)
+            : await postBatch(
+                batch.map((q) => ('event' in q ? q.event : null)).filter((e) => e !== null),
+                target,
+                this.log,
+              );
         if (outcome === 'retry') {
           const cap = this.#flushing ? { ...this.#opts.backoff, capMs: 500 } : this.#opts.backoff;
           await this.#sleep(backoffDelay(this.#failures++, cap));

@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { selectMe, selectStatus, useAuthStore } from './features/auth/auth-store';
+import { ForcedPasswordChangePage } from './features/auth/forced-password-change-page';
 import { SignInPage } from './features/auth/sign-in-page';
 import { AppShell } from './features/shell/app-shell';
 
@@ -22,6 +23,8 @@ export function App() {
   }, []);
 
   if (status === 'loading') return <Loading />;
+  // Signed in with a one-time password: nothing else opens until the user has chosen their own.
+  if (status === 'signed-in' && me?.mustChangePassword) return <ForcedPasswordChangePage me={me} />;
   if (status === 'signed-in' && me) return <AppShell me={me} />;
   return <SignInPage />;
 }

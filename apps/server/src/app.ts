@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { type Clock, systemClock } from '@korgon/domain';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { LoggerOptions } from 'pino';
@@ -6,8 +7,10 @@ import type { ServerConfig } from './config';
 import adminUsers from './features/admin-users/index';
 import auth from './features/auth/index';
 import consultations from './features/consultations/index';
+import followUps, { followUpsServiceFor } from './features/follow-ups/index';
 import health from './features/health/index';
 import me from './features/me/index';
+import myWork from './features/my-work/index';
 import partnerPortal from './features/partner-portal/index';
 import partners from './features/partners/index';
 import queue from './features/queue/index';
@@ -34,13 +37,20 @@ export interface BuildOptions {
   config: ServerConfig;
   logger?: LoggerOptions | false;
   poolSize?: number;
+  /** Where follow-up times come from (the system clock unless a test moves its own). */
+  clock?: Clock;
 }
 
 /**
  * Builds the server: external plugins (db, errors, security, rate limits, docs), then the auth guard and
  * realtime, then one plugin per feature, then the console's files.
  */
-export async function buildApp({ config, logger, poolSize }: BuildOptions): Promise<FastifyInstance> {
+export async function buildApp({
+  config,
+  logger,
+  poolSize,
+  clock = systemClock,
+}: BuildOptions): Promise<FastifyInstance> {
   const { env } = config;
   const app = Fastify({
     logger: logger === undefined ? loggerOptions(env.LOG_LEVEL) : logger,
@@ -90,18 +100,33 @@ export async function buildApp({ config, logger, poolSize }: BuildOptions): Prom
   await app.register(auth);
   await app.register(me);
   await app.register(adminUsers);
+  const callLimits = {
+    waitingMinutes: env.CALL_LOST_WAITING_MINUTES,
+    answeredMinutes: env.CALL_LOST_ANSWERED_MINUTES,
+  };
   await app.register(telephony, {
     telephonySecret: env.TELEPHONY_SECRET,
     callerHmacKey: env.CALLER_HMAC_KEY,
     wrapUpSeconds: env.WRAP_UP_SECONDS,
+    callLimits,
   });
-  await app.register(queue, { offlineGraceSeconds: env.OFFLINE_GRACE_SECONDS });
+  await app.register(queue, { offlineGraceSeconds: env.OFFLINE_GRACE_SECONDS, callLimits });
   app.decorate('risk', createRiskService(app.pool, app.io));
+  app.decorate(
+    'followUps',
+    followUpsServiceFor(app, {
+      notesKey: env.NOTES_ENCRYPTION_KEY,
+      notesKeyVersion: env.NOTES_KEY_VERSION,
+      clock,
+      orderCheckinDays: env.FOLLOW_UP_ORDER_CHECKIN_DAYS,
+    }),
+  );
   await app.register(consultations, {
     notesKey: env.NOTES_ENCRYPTION_KEY,
     notesKeyVersion: env.NOTES_KEY_VERSION,
   });
   await app.register(risk);
+  await app.register(followUps);
   const sealing = { notesKey: env.NOTES_ENCRYPTION_KEY, notesKeyVersion: env.NOTES_KEY_VERSION };
   await app.register(partners, {
     ...sealing,
@@ -113,6 +138,7 @@ export async function buildApp({ config, logger, poolSize }: BuildOptions): Prom
   app.decorate('referrals', referralsServiceFor(app, { ...sealing, maxAttempts: env.REFERRAL_MAX_ATTEMPTS }));
   await app.register(referrals);
   await app.register(partnerPortal, sealing);
+  await app.register(myWork, sealing);
   await app.register(queueDashboard);
 
   await app.register(consolePlugin, { root: env.CONSOLE_DIST ?? DEFAULT_CONSOLE_DIST });

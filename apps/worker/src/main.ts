@@ -23,6 +23,7 @@ async function main() {
     maxAttempts: env.REFERRAL_MAX_ATTEMPTS,
     backoffMs: env.JOB_BACKOFF_MS,
     lockDurationMs: env.WORKER_LOCK_MS,
+    wrapUpSeconds: env.WRAP_UP_SECONDS,
     webhookPolicy: {
       allowHttp: env.PARTNER_WEBHOOK_ALLOW_HTTP,
       allowPrivate: env.PARTNER_WEBHOOK_ALLOW_PRIVATE,

@@ -1,4 +1,14 @@
-import { deliveryJob, escalationJob, type JobRequest, wrapUpEndJob } from '@korgon/domain';
+import {
+  type Clock,
+  callLostJob,
+  deliveryJob,
+  escalationJob,
+  followUpRaiseJob,
+  type JobRequest,
+  jobIds,
+  systemClock,
+  wrapUpEndJob,
+} from '@korgon/domain';
 import type { JobQueues } from '@korgon/jobs';
 import type pg from 'pg';
 
@@ -16,8 +26,8 @@ export interface ReconcileResult {
 
 /**
  * PostgreSQL is the store of record; BullMQ only carries the work. This compares the two: every referral
- * waiting for delivery, every urgent referral waiting for its escalation deadline and every wrap-up waiting
- * for its end must have its job. A job BullMQ does not hold is added again; a finished one kept for the
+ * waiting for delivery, every urgent referral waiting for its escalation deadline, every wrap-up waiting
+ * for its end and every call on the line (its deadline to count as lost) must have its job. A job BullMQ does not hold is added again; a finished one kept for the
  * dashboard while its work is pending again (a retried referral) is replaced. Job ids are deterministic, so
  * this never makes a second job for the same work.
  */
@@ -25,9 +35,10 @@ export async function reconcile(
   pool: pg.Pool,
   jobs: JobQueues,
   maxAttempts: number,
+  clock: Clock = systemClock,
 ): Promise<ReconcileResult> {
   const grace = `now() - make_interval(secs => ${GRACE_SECONDS})`;
-  const [deliveries, escalations, wrapUps] = await Promise.all([
+  const [deliveries, escalations, wrapUps, openCalls, followUps] = await Promise.all([
     pool.query<{ id: string; urgency: string }>(
       `SELECT id, urgency FROM referrals WHERE status IN ('queued', 'sent') AND updated_at < ${grace}
         ORDER BY (urgency = 'urgent') DESC, created_at LIMIT ${BATCH}`,
@@ -43,28 +54,61 @@ export async function reconcile(
         WHERE status = 'wrap_up' AND wrap_up_ends_at IS NOT NULL AND since < ${grace}
         ORDER BY wrap_up_ends_at LIMIT ${BATCH}`,
     ),
+    // Calls on the line, each with the deadline after which it counts as lost (overdue ones run at once).
+    pool.query<{ id: string; lost_at: Date }>(
+      `SELECT id, lost_at FROM calls
+        WHERE state IN ('waiting', 'answered') AND lost_at IS NOT NULL AND updated_at < ${grace}
+        ORDER BY lost_at LIMIT ${BATCH}`,
+    ),
+    // Follow-ups not raised yet, soonest first: each must have its raise job (docs/domain.md §10).
+    pool.query<{ id: string; raise_at: Date }>(
+      `SELECT id, raise_at FROM follow_ups
+        WHERE state = 'due' AND raised_at IS NULL AND created_at < ${grace}
+        ORDER BY raise_at LIMIT ${BATCH}`,
+    ),
   ]);
+  // Follow-ups whose time has come by the clock: a job Redis holds for later (a clock moved forward in a
+  // test, a job added with a wrong delay) is run now.
+  const now = clock.now();
+  const overdue = new Set(
+    followUps.rows.filter((r) => r.raise_at <= now).map((r) => jobIds.followUpRaise(r.id)),
+  );
   const wanted: JobRequest[] = [
     ...deliveries.rows.map((r) => deliveryJob(r.id, r.urgency, maxAttempts)),
     ...escalations.rows.map((r) => escalationJob(r.id, r.escalate_at)),
     ...wrapUps.rows.map((r) => wrapUpEndJob(r.user_id, r.since, r.wrap_up_ends_at)),
+    ...openCalls.rows.map((r) => callLostJob(r.id, r.lost_at)),
+    ...followUps.rows.map((r) => followUpRaiseJob(r.id, r.raise_at, clock)),
   ];
   // One pipelined round trip for all of them: a job is held while its hash exists, and has finished
   // (completed or failed, kept for the dashboard) once it has a finishedOn.
   const pipeline = jobs.connection.pipeline();
   for (const req of wanted)
-    pipeline.hmget(jobs.queueOf(req.name).toKey(req.jobId), 'timestamp', 'finishedOn');
+    pipeline.hmget(jobs.queueOf(req.name).toKey(req.jobId), 'timestamp', 'finishedOn', 'delay');
   const answers = (await pipeline.exec()) ?? [];
   const missing: JobRequest[] = [];
   const finished: JobRequest[] = [];
+  const late: JobRequest[] = [];
   for (const [i, req] of wanted.entries()) {
     const [err, fields] = answers[i] ?? [new Error('no answer'), null];
     if (err) throw err;
-    const [timestamp, finishedOn] = (fields ?? [null, null]) as (string | null)[];
+    const [timestamp, finishedOn, delay] = (fields ?? [null, null, null]) as (string | null)[];
     if (timestamp === null) missing.push(req);
     else if (finishedOn !== null) finished.push(req);
+    else if (
+      req.name === 'follow-up.raise' &&
+      overdue.has(req.jobId) &&
+      Number(timestamp) + Number(delay ?? 0) > Date.now() + 1000
+    )
+      late.push(req);
   }
   if (missing.length > 0) await jobs.add(missing);
   for (const req of finished) await jobs.replace(req);
-  return { checked: wanted.length, added: missing.length + finished.length };
+  for (const req of late)
+    await jobs
+      .queueOf(req.name)
+      .getJob(req.jobId)
+      .then((job) => job?.promote())
+      .catch(() => undefined);
+  return { checked: wanted.length, added: missing.length + finished.length + late.length };
 }

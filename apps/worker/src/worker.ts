@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import {
+  type Clock,
   JOBS,
   type JobData,
   type JobName,
@@ -7,6 +8,7 @@ import {
   type QueueName,
   RECONCILE_EVERY_MS,
   type ServerToClientEvents,
+  systemClock,
   WORKER_HEARTBEAT_MS,
 } from '@korgon/domain';
 import { bullPrefix, JobQueues, type RedisSettings, redisConnection, socketKey } from '@korgon/jobs';
@@ -21,6 +23,8 @@ import type { Logger as PinoLogger } from 'pino';
 import { Agent } from 'undici';
 import { createWorkerPublish, createWorkerReferralPush } from './push';
 import { reconcile } from './reconcile';
+import { callLost } from './tasks/call-lost';
+import { followUpRaise } from './tasks/follow-up-raise';
 import { operatorWrapUpEnd } from './tasks/operator-wrap-up-end';
 import { type Attempt, referralDeliver } from './tasks/referral-deliver';
 import { referralEscalate } from './tasks/referral-escalate';
@@ -62,6 +66,10 @@ export interface WorkerOptions {
   webhookPolicy?: WebhookPolicy;
   /** How long a job stays locked without its worker renewing the lock; a killed worker's jobs run again after it. */
   lockDurationMs?: number;
+  /** Where follow-up times come from (the system clock unless a test moves its own). */
+  clock?: Clock;
+  /** After-call work of an operator whose call was closed as lost (WRAP_UP_SECONDS). */
+  wrapUpSeconds?: number;
 }
 
 /**
@@ -101,13 +109,14 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     connect: { timeout: opts.webhookTimeoutMs ?? 10_000, lookup: guardedLookup(webhookPolicy) },
   });
   const maxAttempts = opts.maxAttempts ?? 6;
+  const clock = opts.clock ?? systemClock;
   const sink: LiveSink = {
     publish: createWorkerPublish(emitter),
     enqueue: (reqs) =>
       jobs.add(reqs).catch((err: Error) => opts.log.warn({ err: { message: err.message } }, 'job not added')),
   };
   const reconcileNow = async () => {
-    const result = await reconcile(pool, jobs, maxAttempts);
+    const result = await reconcile(pool, jobs, maxAttempts, clock);
     if (result.added > 0) opts.log.info(result, 'reconciler: added jobs that Redis did not hold');
     return result;
   };
@@ -125,6 +134,8 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     }),
     'referral.escalate': referralEscalate(pool, key, push),
     'operator.wrap-up-end': operatorWrapUpEnd(pool, sink),
+    'follow-up.raise': followUpRaise(pool, emitter, clock),
+    'call.lost': callLost(pool, sink, opts.wrapUpSeconds ?? 120),
     'sessions.prune': sessionsPrune(pool, (msg) => opts.log.info(msg)),
     'jobs.reconcile': reconcileNow,
   };

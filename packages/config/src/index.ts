@@ -52,6 +52,20 @@ export const Env = z.object({
   CONSOLE_DIST: z.string().optional(),
   /** How long an operator stays in after-call work before becoming available again. */
   WRAP_UP_SECONDS: z.coerce.number().int().min(0).max(3600).default(120),
+  /**
+   * A call with no event for this long is closed as lost (no end event seen): waiting (taken by nobody), and
+   * answered or taken. Fractions are allowed (tests use seconds).
+   */
+  CALL_LOST_WAITING_MINUTES: z.coerce
+    .number()
+    .positive()
+    .max(24 * 60)
+    .default(30),
+  CALL_LOST_ANSWERED_MINUTES: z.coerce
+    .number()
+    .positive()
+    .max(7 * 24 * 60)
+    .default(240),
   /** SMTP server for e-mail partners (smtp://user:pass@host:port); without it, e-mail deliveries fail clearly. */
   SMTP_URL: z.url().optional(),
   MAIL_FROM: z.string().default('Korgon 5200 <no-reply@korgon.local>'),
@@ -82,6 +96,8 @@ export const Env = z.object({
   KORGON_SIMULATOR: z.enum(['on', 'off']).default('on'),
   /** How long after its last console closes an operator turns offline. */
   OFFLINE_GRACE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** Days before a temporary protection order (30 days) expires that its check-in follow-up call is due. */
+  FOLLOW_UP_ORDER_CHECKIN_DAYS: z.coerce.number().int().min(1).max(29).default(5),
   SESSION_SECRET: secret,
   CALLER_HMAC_KEY: secret,
   NOTES_ENCRYPTION_KEY: base64Key32,

@@ -1,5 +1,6 @@
 export * from './audit';
 export * from './client';
+export * from './follow-ups';
 export * from './migrate';
 export * from './reference-data';
 export * as schema from './schema';

@@ -1,6 +1,8 @@
 import {
   CALL_STATES,
   DELIVERY_CHANNELS,
+  FOLLOW_UP_KINDS,
+  FOLLOW_UP_STATES,
   OPERATOR_STATUSES,
   PARTNER_TYPES,
   REFERRAL_STATUSES,
@@ -8,6 +10,7 @@ import {
 } from '@korgon/domain';
 import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   bigint,
   bigserial,
   boolean,
@@ -69,6 +72,8 @@ export const users = pgTable(
     extension: text('extension').unique(),
     partnerOrgId: uuid('partner_org_id').references(() => partnerOrgs.id),
     active: boolean('active').notNull().default(true),
+    /** Set with a one-time password (admin reset, `pnpm admin:create`); cleared when the user changes it. */
+    mustChangePassword: boolean('must_change_password').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: tstz('updated_at').notNull().defaultNow(),
   },
@@ -166,6 +171,12 @@ export const calls = pgTable(
     /** Who took the call in the console (the claim), or who answered it at the PBX. */
     operatorId: uuid('operator_id').references(() => users.id),
     takenAt: tstz('taken_at'),
+    /**
+     * While the call is waiting or answered: when it counts as lost if nothing is heard of it before then (its
+     * last event or claim plus CALL_LOST_*_MINUTES; the worker's delayed job fires then, the reconciler reads
+     * it). Once lost: when it was closed as lost.
+     */
+    lostAt: tstz('lost_at'),
     /** Bumped on every change, so the console can detect gaps. */
     version: bigint('version', { mode: 'number' }).notNull().default(0),
     createdAt: createdAt(),
@@ -175,6 +186,7 @@ export const calls = pgTable(
     index('calls_waiting_idx').on(t.offeredAt).where(sql`${t.state} = 'waiting'`),
     index('calls_active_idx').on(t.offeredAt).where(sql`${t.state} in ('waiting', 'answered')`),
     index('calls_caller_hash_idx').on(t.callerHash, t.offeredAt),
+    index('calls_lost_at_idx').on(t.lostAt).where(sql`${t.state} in ('waiting', 'answered')`),
   ],
 );
 
@@ -217,6 +229,22 @@ export const operatorStates = pgTable(
   (t) => [index('operator_states_status_idx').on(t.status)],
 );
 
+// ── reference numbers ───────────────────────────────────────────────────────────────────────────────────
+/**
+ * The last reference number given per kind ('K' consultations, 'R' referrals) and year (Asia/Bishkek). The
+ * insert triggers lock and bump the row in the inserting transaction, so a rolled-back insert gives its number
+ * back and the numbers stay gapless (migration 0007: functions reference_assign, reference_take, reference_format).
+ */
+export const referenceCounters = pgTable(
+  'reference_counters',
+  {
+    kind: text('kind').notNull(),
+    year: integer('year').notNull(),
+    last: integer('last').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.year] })],
+);
+
 // ── consultations and risk ──────────────────────────────────────────────────────────────────────────────
 export const consultationStatusEnum = pgEnum('consultation_status', ['draft', 'final']);
 
@@ -225,9 +253,21 @@ export const consultations = pgTable(
   {
     /** Made by the client, so a retried save never makes a duplicate. */
     id: uuid('id').primaryKey(),
+    /**
+     * What people read and quote: K-2026-000123, gapless per year (Asia/Bishkek). Set by the database at insert
+     * (trigger consultations_reference, see referenceCounters); never by the application.
+     */
+    reference: text('reference')
+      .notNull()
+      .unique()
+      .$defaultFn(() => sql`null`),
     callId: uuid('call_id').references(() => calls.id),
     /** call, call-back, walk-in, message. */
     channel: text('channel').notNull().default('call'),
+    /** The earlier consultation this contact follows (a call-back): the caller's anonymous case is the chain. */
+    previousId: uuid('previous_id').references((): AnyPgColumn => consultations.id),
+    /** The follow-up this consultation does; finalizing it makes that follow-up done. */
+    followUpId: uuid('follow_up_id').references((): AnyPgColumn => followUps.id),
     operatorId: uuid('operator_id')
       .notNull()
       .references(() => users.id),
@@ -250,7 +290,10 @@ export const consultations = pgTable(
   (t) => [
     index('consultations_operator_idx').on(t.operatorId, t.updatedAt),
     index('consultations_caller_hash_idx').on(t.callerHash, t.createdAt),
-    index('consultations_call_idx').on(t.callId),
+    // One consultation per call, whichever console (or the PBX's answer) opens it first.
+    uniqueIndex('consultations_call_idx').on(t.callId).where(sql`${t.callId} IS NOT NULL`),
+    index('consultations_previous_idx').on(t.previousId).where(sql`${t.previousId} IS NOT NULL`),
+    index('consultations_follow_up_idx').on(t.followUpId).where(sql`${t.followUpId} IS NOT NULL`),
   ],
 );
 
@@ -305,6 +348,55 @@ export const consultationAddenda = pgTable(
   (t) => [index('consultation_addenda_consultation_idx').on(t.consultationId, t.createdAt)],
 );
 
+// ── follow-ups ──────────────────────────────────────────────────────────────────────────────────────────
+export const followUpKindEnum = pgEnum('follow_up_kind', FOLLOW_UP_KINDS);
+export const followUpStateEnum = pgEnum('follow_up_state', FOLLOW_UP_STATES);
+
+/**
+ * A follow-up of a consultation (docs/domain.md §10). PostgreSQL holds the truth: `raise_at` is when its
+ * delayed job raises it (the due time moved into the safe window), `raised_at` when it was raised; the
+ * reconciler adds the job of every pending one Redis lost, and raises at once those whose time passed.
+ */
+export const followUps = pgTable(
+  'follow_ups',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    consultationId: uuid('consultation_id')
+      .notNull()
+      .references(() => consultations.id),
+    kind: followUpKindEnum('kind').notNull(),
+    /** What made it ('callback', 'order_checkin', 'order_reassess', a methodology action id): one per consultation. */
+    source: text('source').notNull(),
+    state: followUpStateEnum('state').notNull().default('due'),
+    dueAt: tstz('due_at').notNull(),
+    raiseAt: tstz('raise_at').notNull(),
+    raisedAt: tstz('raised_at'),
+    /** The caller's safe-contact window, HH:MM Asia/Bishkek. */
+    windowFrom: text('window_from'),
+    windowTo: text('window_to'),
+    /** Null: the shift's. */
+    assigneeId: uuid('assignee_id').references(() => users.id),
+    /** The consultation that did it (state done). */
+    doneConsultationId: uuid('done_consultation_id').references((): AnyPgColumn => consultations.id),
+    /** Why it was missed or cancelled: sealed free text. */
+    reasonSealed: bytea('reason_sealed'),
+    keyVersion: integer('key_version'),
+    closedAt: tstz('closed_at'),
+    closedBy: uuid('closed_by').references(() => users.id),
+    createdBy: uuid('created_by')
+      .notNull()
+      .references(() => users.id),
+    createdAt: createdAt(),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('follow_ups_source_idx').on(t.consultationId, t.source),
+    index('follow_ups_pending_idx').on(t.raiseAt).where(sql`${t.state} = 'due' AND ${t.raisedAt} IS NULL`),
+    index('follow_ups_open_idx').on(t.assigneeId, t.raiseAt).where(sql`${t.state} = 'due'`),
+    index('follow_ups_closed_idx').on(t.closedAt).where(sql`${t.closedAt} IS NOT NULL`),
+  ],
+);
+
 // ── referrals ───────────────────────────────────────────────────────────────────────────────────────────
 export const referralStatusEnum = pgEnum('referral_status', REFERRAL_STATUSES);
 
@@ -312,6 +404,11 @@ export const referrals = pgTable(
   'referrals',
   {
     id: uuid('id').primaryKey(),
+    /** R-2026-000045, gapless per year, set by the database at insert (trigger referrals_reference). */
+    reference: text('reference')
+      .notNull()
+      .unique()
+      .$defaultFn(() => sql`null`),
     consultationId: uuid('consultation_id')
       .notNull()
       .references(() => consultations.id),

@@ -10,6 +10,9 @@ export const AUDIT_ACTIONS = [
   'user.activated',
   'user.deactivated',
   'user.partner_changed',
+  'user.extension_changed',
+  'user.display_name_changed',
+  'user.password_reset',
   'consultation.read',
   'consultation.history_read',
   'consultation.finalized',
@@ -27,5 +30,13 @@ export const AUDIT_ACTIONS = [
   'referral.revoked',
   'referral.retried',
   'referral.redirected',
+  'call.assigned',
+  'follow_up.created',
+  'follow_up.raised',
+  'follow_up.taken',
+  'follow_up.started',
+  'follow_up.done',
+  'follow_up.missed',
+  'follow_up.cancelled',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -1,3 +1,4 @@
+export * from './calls';
 export * from './changes';
 export * from './operators';
 export * from './types';

@@ -16,13 +16,17 @@ interface CallRow {
   operator_name: string | null;
   taken_at: Date | null;
   consultation_id: string | null;
+  consultation_status: 'draft' | 'final' | null;
+  consultation_reference: string | null;
+  extension: string | null;
 }
 
 const CALL_SELECT = `
   SELECT c.id, c.line, c.state, c.offered_at, c.answered_at, c.ended_at, c.short_abandoned, c.prior_contacts,
-         c.operator_id, u.display_name AS operator_name, c.taken_at,
-         (SELECT k.id FROM consultations k WHERE k.call_id = c.id ORDER BY k.created_at LIMIT 1) AS consultation_id
-    FROM calls c LEFT JOIN users u ON u.id = c.operator_id`;
+         c.operator_id, u.display_name AS operator_name, c.taken_at, c.extension,
+         k.id AS consultation_id, k.status AS consultation_status, k.reference AS consultation_reference
+    FROM calls c LEFT JOIN users u ON u.id = c.operator_id
+    LEFT JOIN consultations k ON k.call_id = c.id`;
 
 function toCall(r: CallRow): QueueCall {
   return {
@@ -37,6 +41,10 @@ function toCall(r: CallRow): QueueCall {
     takenBy: r.operator_id ? { id: r.operator_id, displayName: r.operator_name ?? '' } : null,
     takenAt: iso(r.taken_at),
     consultationId: r.consultation_id,
+    consultationStatus: r.consultation_status,
+    consultationReference: r.consultation_reference,
+    extension: r.extension,
+    unknownExtension: r.state === 'answered' && r.operator_id === null && r.extension !== null,
   };
 }
 

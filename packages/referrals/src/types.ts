@@ -12,6 +12,8 @@ export interface ReferralPush {
 
 export interface ReferralRow {
   id: string;
+  /** R-2026-000045, given by the database at insert. */
+  reference: string;
   consultation_id: string;
   partner_org_id: string;
   urgency: 'urgent' | 'standard';

@@ -7,11 +7,14 @@ export type ReferralViewRow = ReferralRow & {
   partner_type: PartnerType;
   channel: string;
   creator_name: string;
+  consultation_reference: string;
 };
 
 const select = (extra = '') => `
-  SELECT r.*, p.name AS partner_name, p.type AS partner_type, p.channel, u.display_name AS creator_name${extra}
-    FROM referrals r JOIN partner_orgs p ON p.id = r.partner_org_id JOIN users u ON u.id = r.created_by`;
+  SELECT r.*, p.name AS partner_name, p.type AS partner_type, p.channel, u.display_name AS creator_name,
+         k.reference AS consultation_reference${extra}
+    FROM referrals r JOIN partner_orgs p ON p.id = r.partner_org_id JOIN users u ON u.id = r.created_by
+    JOIN consultations k ON k.id = r.consultation_id`;
 const SELECT = select();
 
 /** Where the worker delivers a referral: its partner's channel settings. */
@@ -82,7 +85,9 @@ export function staffViewOf(key: SealKey, r: StaffViewRow): Referral {
   const notes = r.ev_note ?? [];
   return {
     id: r.id,
+    reference: r.reference,
     consultationId: r.consultation_id,
+    consultationReference: r.consultation_reference,
     partner: { id: r.partner_org_id, name: r.partner_name, type: r.partner_type, channel: r.channel },
     urgency: r.urgency,
     status: r.status,
@@ -115,6 +120,7 @@ export function partnerView(key: SealKey, r: ReferralRow): PartnerReferral {
   if (message) content.message = message;
   return {
     id: r.id,
+    reference: r.reference,
     urgency: r.urgency,
     status: r.status,
     createdAt: r.created_at.toISOString(),

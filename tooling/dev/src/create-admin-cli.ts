@@ -45,13 +45,15 @@ try {
         role: 'admin',
         locale: 'en',
         passwordHash,
+        // A one-time password: the console asks for a new one at the first sign-in.
+        mustChangePassword: true,
       })
       .returning({ id: schema.users.id });
     await writeAudit(tx, {
       action: 'user.created',
       targetType: 'user',
       targetId: row?.id ?? null,
-      details: { role: 'admin', via: 'cli' },
+      details: { role: 'admin', via: 'cli', mustChangePassword: true },
     });
     return { refused: null };
   });
@@ -63,7 +65,7 @@ try {
     code = 1;
   } else {
     console.log(
-      `Administrator "${username}" created. One-time password (change it after signing in):\n\n  ${password}\n`,
+      `Administrator "${username}" created. One-time password (the console asks for a new one at the first sign-in):\n\n  ${password}\n`,
     );
   }
 } finally {

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { ensureLocalSecrets, findRepoRoot, localEnvPath, parseEnv, publicUrlOf } from '@korgon/config';
 import { createDb, migrate } from '@korgon/db';
-import { DEMO_USERS, seedDemo } from '@korgon/server';
+import { PARTNER_TYPE_LABELS } from '@korgon/domain';
+import { DEMO_USERS, demoPartnerOf, seedDemo } from '@korgon/server';
 import { dataDir, openDevDatabase } from './dev-database';
 import { resolveRedis } from './redis';
 import { createSimulator, type Simulator } from './simulator/index';
@@ -55,6 +56,8 @@ const passwordLine = demoPasswordGiven
     ? `  Password (generated for this demo, kept in ${localEnvPath()}): ${demoPassword}`
     : `  Password: KORGON_DEMO_PASSWORD in ${localEnvPath()} (printed when the demo was first seeded)`;
 if (seed.seeded) log(`demo seeded: ${seed.users.length} users, partner organisations, regions`);
+if (seed.added.length > 0) log(`demo updated: new demo users ${seed.added.join(', ')}`);
+if (seed.renamed.length > 0) log(`demo updated: real names for ${seed.renamed.join(', ')}`);
 if (seed.seeded && !demoPasswordGiven) console.log(passwordLine);
 
 const children: ChildProcess[] = [];
@@ -103,6 +106,17 @@ process.on('SIGTERM', () => void stop(0));
 launch('server', 'apps/server/src/main.ts');
 launch('worker', 'apps/worker/src/main.ts');
 
+/** `username   Organisation — type`, aligned, one line per demo partner user. */
+function partnerLogins(): string[] {
+  const partners = DEMO_USERS.filter((u) => u.partner);
+  const width = Math.max(...partners.map((u) => u.username.length));
+  return partners.map((u) => {
+    const org = demoPartnerOf(u);
+    const type = org?.type ? ` — ${PARTNER_TYPE_LABELS[org.type].en}` : '';
+    return `    ${u.username.padEnd(width)}  ${org?.name.en ?? u.partner}${type}`;
+  });
+}
+
 async function waitReady(timeoutMs = 90_000): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until && !stopping) {
@@ -123,7 +137,11 @@ if (await waitReady()) {
     '  Korgon is running.',
     `  Open ${url}`,
     '',
-    `  Demo logins: ${DEMO_USERS.map((u) => u.username).join(', ')}`,
+    `  Demo logins: ${DEMO_USERS.filter((u) => !u.partner)
+      .map((u) => (u.extension ? `${u.username} (extension ${u.extension})` : u.username))
+      .join(', ')}`,
+    '  Partner portal logins, one for every type of partner organisation:',
+    ...partnerLogins(),
     passwordLine,
     `  API docs: ${url}/api/docs`,
     '  Stop with Ctrl-C.',

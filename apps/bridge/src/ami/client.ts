@@ -20,6 +20,15 @@ const noop = () => undefined;
 
 export type AmiEventHandler = (message: AmiMessage, receivedAt: Date) => void;
 
+/** An action whose answer is a list of events (`EventList: start` … the `listEnd` event). */
+interface Listing {
+  listEnd: string;
+  events: AmiMessage[];
+  resolve: (events: AmiMessage[]) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
 /**
  * One logical AMI session that survives the TCP link: connect, wait for the banner, Login with `Events: on`,
  * ping periodically, and on any close (refused, rejected login, dead ping, server restart) reconnect after an
@@ -37,11 +46,14 @@ export class AmiClient {
   #lastError: string | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   #pingTimer: NodeJS.Timeout | undefined;
+  readonly #listings = new Map<string, Listing>();
 
   constructor(
     options: AmiClientOptions,
     private readonly log: Logger,
     private readonly onEvent: AmiEventHandler,
+    /** Called after every successful Login (the first and each reconnect), once events flow. */
+    private readonly onLoggedIn: () => void = noop,
   ) {
     this.#opts = { pingIntervalMs: 20_000, responseTimeoutMs: 10_000, backoff: DEFAULT_BACKOFF, ...options };
   }
@@ -114,8 +126,57 @@ export class AmiClient {
     socket.on('close', () => this.#closed(socket));
   }
 
+  /**
+   * Sends an action answered by a list of events and resolves with them once `listEnd` arrives (rejects on an
+   * error response, a closed link, or no complete answer within the response timeout).
+   */
+  list(action: string, listEnd: string, fields: Record<string, string> = {}): Promise<AmiMessage[]> {
+    const socket = this.#socket;
+    if (!socket || !this.#loggedIn) return Promise.reject(new Error('AMI is not logged in'));
+    return new Promise<AmiMessage[]>((resolve, reject) => {
+      const id = `korgon-${this.#nextActionId++}`;
+      const fail = (error: Error) => {
+        const listing = this.#listings.get(id);
+        if (!listing) return;
+        clearTimeout(listing.timer);
+        this.#listings.delete(id);
+        reject(error);
+      };
+      const timer = setTimeout(
+        () => fail(new Error(`no complete answer to ${action} within ${this.#opts.responseTimeoutMs} ms`)),
+        this.#opts.responseTimeoutMs,
+      );
+      this.#listings.set(id, { listEnd: listEnd.toLowerCase(), events: [], resolve, reject, timer });
+      this.#pending.add(
+        id,
+        action,
+        this.#opts.responseTimeoutMs,
+        (res) => {
+          if (res.response?.toLowerCase() !== 'success')
+            fail(new Error(`${action} refused: ${res.message ?? res.response ?? 'no message'}`));
+        },
+        fail,
+      );
+      socket.write(formatAction(action, { ActionID: id, ...fields }));
+    });
+  }
+
+  /** An event that belongs to a list we asked for: collected there, not handed on as a call event. */
+  #listed(message: AmiMessage): boolean {
+    const id = message.actionid;
+    const listing = id === undefined || message.event === undefined ? undefined : this.#listings.get(id);
+    if (id === undefined || !listing) return false;
+    if (message.event?.toLowerCase() === listing.listEnd) {
+      clearTimeout(listing.timer);
+      this.#listings.delete(id);
+      listing.resolve(listing.events);
+    } else listing.events.push(message);
+    return true;
+  }
+
   #message(message: AmiMessage): void {
     if (this.#pending.settle(message)) return;
+    if (this.#listed(message)) return;
     if (message.event === undefined || !this.#loggedIn || !this.#reading) return;
     try {
       this.onEvent(message, new Date());
@@ -147,6 +208,11 @@ export class AmiClient {
         this.#failures = 0;
         this.log.info({ host, port, username }, 'AMI logged in');
         this.#startPings(socket);
+        try {
+          this.onLoggedIn();
+        } catch (err) {
+          this.log.error({ reason: (err as Error).message }, 'AMI login handler failed');
+        }
       },
       (err) => {
         this.#lastError = err.message;
@@ -183,6 +249,11 @@ export class AmiClient {
     if (socket !== this.#socket) return;
     clearInterval(this.#pingTimer);
     this.#pending.failAll(new Error('the AMI connection closed'));
+    for (const [id, listing] of this.#listings) {
+      clearTimeout(listing.timer);
+      this.#listings.delete(id);
+      listing.reject(new Error('the AMI connection closed'));
+    }
     const wasLoggedIn = this.#loggedIn;
     this.#loggedIn = false;
     this.#socket = null;

@@ -8,7 +8,7 @@ export interface ReceivedAction {
 
 /**
  * A TCP server that speaks AMI like Asterisk: banner first, then answers Login (Success, or Error and close,
- * as Asterisk does), Ping and Logoff. Tests push recorded events to the logged-in session with send().
+ * as Asterisk does), Ping, Logoff and CoreShowChannels (a recorded list, when the test gives one). Tests push recorded events to the logged-in session with send().
  * It parses what the bridge sends with its own few lines, not with the bridge's parser.
  */
 export class FakeAmi {
@@ -19,6 +19,11 @@ export class FakeAmi {
   rejectLogins = 0;
   /** When false, Ping actions go unanswered, as on a half-dead link. */
   answerPings = true;
+  /**
+   * The answer to `Action: CoreShowChannels` for an ActionID (a recorded list); null: refused, as Asterisk
+   * does for a manager user without the `reporting` write permission.
+   */
+  channels: ((actionId: string) => string) | null = null;
   #session: Socket | null = null;
   readonly #sockets = new Set<Socket>();
 
@@ -113,6 +118,10 @@ export class FakeAmi {
       case 'Ping':
         if (!this.answerPings) return;
         reply(['Response: Success', 'Ping: Pong', `Timestamp: ${(Date.now() / 1000).toFixed(6)}`]);
+        return;
+      case 'CoreShowChannels':
+        if (this.channels && id) socket.write(this.channels(id));
+        else reply(['Response: Error', 'Message: Permission denied']);
         return;
       case 'Logoff':
         reply(['Response: Goodbye', 'Message: Thanks for all the fish.']);

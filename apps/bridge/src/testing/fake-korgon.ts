@@ -1,6 +1,11 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { TelephonyBody, type TelephonyEvent } from '@korgon/domain';
+import {
+  type ActiveCallsBody as ActiveCalls,
+  ActiveCallsBody,
+  TelephonyBody,
+  type TelephonyEvent,
+} from '@korgon/domain';
 import { verify } from '@korgon/signing';
 
 export interface RecordedRequest {
@@ -8,6 +13,8 @@ export interface RecordedRequest {
   contentType: string | undefined;
   signatureValid: boolean;
   events: TelephonyEvent[];
+  /** The body of a POST /api/telephony/active-calls. */
+  activeCalls?: ActiveCalls;
   status: number;
 }
 
@@ -68,13 +75,19 @@ export class FakeKorgon {
       return Array.isArray(v) ? v[0] : v;
     };
     const verdict = verify(this.secret, header('x-korgon-timestamp'), header('x-korgon-signature'), raw);
-    const parsed = TelephonyBody.safeParse(parseJson(raw.toString('utf8')));
-    const events = parsed.success ? (Array.isArray(parsed.data) ? parsed.data : [parsed.data]) : [];
+    const path = req.url ?? '';
+    const active = path.endsWith('/active-calls');
+    const json = parseJson(raw.toString('utf8'));
+    const parsed = active ? ActiveCallsBody.safeParse(json) : TelephonyBody.safeParse(json);
+    const events = (
+      parsed.success && !active ? (Array.isArray(parsed.data) ? parsed.data : [parsed.data]) : []
+    ) as TelephonyEvent[];
     const request: RecordedRequest = {
-      path: req.url ?? '',
+      path,
       contentType: header('content-type'),
       signatureValid: verdict.ok,
       events,
+      ...(active && parsed.success ? { activeCalls: parsed.data as ActiveCalls } : {}),
       status: 0,
     };
     this.requests.push(request);
@@ -85,6 +98,9 @@ export class FakeKorgon {
         status: 400,
         body: { code: 'validation', message: 'invalid events', issues: parsed.error.issues },
       };
+    }
+    if (!reply && request.activeCalls) {
+      reply = { status: 200, body: { active: request.activeCalls.callIds.length, closed: 0 } };
     }
     if (!reply) {
       let stored = 0;

@@ -15,3 +15,19 @@ export function fixtureEvents(name: FixtureName): string[] {
     .filter((block) => block.startsWith('Event: '))
     .map((block) => `${block}\r\n\r\n`);
 }
+
+/**
+ * A recorded answer to `Action: CoreShowChannels` (a caller of queue-abandoned still waiting in queue 5200, and
+ * an internal call between extensions 103 and 104), with its ActionID replaced by the one asked with.
+ */
+export function channelsAnswer(actionId: string): string {
+  const text = readFileSync(new URL('../fixtures/core-show-channels.ami', import.meta.url), 'utf8');
+  return text.replace(/^ActionID: .*$/gm, `ActionID: ${actionId}`);
+}
+
+/** A session's events up to, not including, the first `Event: <stopAt>`: a call the link dropped in. */
+export function fixtureEventsUntil(name: FixtureName, stopAt: string): string[] {
+  const events = fixtureEvents(name);
+  const end = events.findIndex((e) => e.startsWith(`Event: ${stopAt}\r\n`));
+  return end === -1 ? events : events.slice(0, end);
+}

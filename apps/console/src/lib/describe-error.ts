@@ -16,6 +16,8 @@ export function describeError(error: unknown, t: TFunction): string {
       return t('errors.invalidRequest');
     case 'forbidden':
       return t('errors.forbidden');
+    case 'password_change_required':
+      return t('errors.passwordChangeRequired');
     case 'not_found':
       return t('errors.notFound');
     case 'conflict':

@@ -17,6 +17,9 @@ export function issueMessage(issue: Issue, t: TFunction): string {
     case 'invalid_format':
       if (issue.format === 'uuid') return t('validation.uuid');
       if (issue.format === 'regex' && issue.path.at(-1) === 'username') return t('validation.usernameFormat');
+      if (issue.format === 'regex' && issue.path.at(-1) === 'extension')
+        return t('validation.extensionFormat');
+      if (issue.format === 'regex' && issue.path.at(-1) === 'displayName') return t('validation.oneLine');
       break;
     case 'invalid_value':
       return t('validation.choose');

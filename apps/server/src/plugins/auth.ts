@@ -2,7 +2,7 @@ import cookie from '@fastify/cookie';
 import { can, type Permission } from '@korgon/domain';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { ForbiddenError, UnauthenticatedError } from '../errors';
+import { AppError, ForbiddenError, UnauthenticatedError } from '../errors';
 import { createAuthRepository, type SessionUser } from '../features/auth/repository';
 import { type AuthService, createAuthService } from '../features/auth/service';
 
@@ -48,6 +48,27 @@ function isApiPath(url: string): boolean {
 }
 
 /**
+ * What a user signed in with a one-time password may still do until they change it: read who they are, change
+ * the password, pick the console language, sign out. Everything else answers 403 `password_change_required`.
+ */
+const WHILE_PASSWORD_MUST_CHANGE = new Set([
+  'GET /api/auth/me',
+  'POST /api/me/password',
+  'PATCH /api/me',
+  'POST /api/auth/logout',
+]);
+
+export class PasswordChangeRequiredError extends AppError {
+  constructor() {
+    super(
+      403,
+      'password_change_required',
+      'You signed in with a one-time password. Choose your own password first (POST /api/me/password), then try again.',
+    );
+  }
+}
+
+/**
  * The one guard. Every /api route must say it is public, signed, or which permission it needs — a route
  * that says none of these refuses to register, so nothing is left open by accident.
  */
@@ -82,6 +103,12 @@ export default fp<AuthPluginOptions>(
       if (cfg.public || cfg.signed || !req.routeOptions.url) return;
       if (!isApiPath(req.routeOptions.url) && !cfg.permission) return;
       if (!req.auth) throw new UnauthenticatedError();
+      if (
+        req.auth.user.mustChangePassword &&
+        !WHILE_PASSWORD_MUST_CHANGE.has(`${req.method} ${req.routeOptions.url}`)
+      ) {
+        throw new PasswordChangeRequiredError();
+      }
       if (cfg.permission && !can(req.auth.user.role, cfg.permission)) {
         throw new ForbiddenError(
           `Your role (${req.auth.user.role}) does not allow this: it needs "${cfg.permission}".`,

@@ -62,6 +62,8 @@ export default fp(
         const token = app.parseCookie(socket.request.headers.cookie ?? '')[app.sessionCookie.name];
         const auth = token ? await app.auth.authenticate(token) : undefined;
         if (!auth) return next(new Error('unauthenticated: sign in first'));
+        if (auth.user.mustChangePassword)
+          return next(new Error('password_change_required: change the one-time password first'));
         socket.data.auth = auth;
         next();
       } catch (err) {

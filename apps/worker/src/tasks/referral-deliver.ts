@@ -76,7 +76,9 @@ export function referralDeliver(d: DeliveryDeps) {
       d.push.alert({
         kind: 'failed',
         referralId,
+        referralReference: r.reference,
         consultationId: r.consultation_id,
+        consultationReference: r.consultation_reference,
         partner: r.partner_name.en,
         urgency: r.urgency,
         reason,
@@ -111,6 +113,7 @@ async function postWebhook(d: DeliveryDeps, r: DeliveryRow) {
   const view = partnerView(d.key, r);
   const body = JSON.stringify({
     id: view.id,
+    reference: view.reference,
     urgency: view.urgency,
     createdAt: view.createdAt,
     content: view.content,
@@ -160,9 +163,9 @@ async function sendMail(d: DeliveryDeps, r: DeliveryRow) {
     await d.mailer.sendMail({
       from: d.mailFrom,
       to: r.email,
-      subject: `${urgent ? 'СРОЧНО / ШАШЫЛЫШ: ' : ''}направление от линии 5200 / 5200 линиясынан жолдомо`,
-      text: `Вам направление от горячей линии 5200. Подтвердите получение по ссылке (действует ${ACK_LINK_HOURS} ч):\n${link}\n\n5200 ишеним телефонунан жолдомо келди. Шилтеме аркылуу ырастаңыз:\n${link}\n`,
-      headers: { 'X-Korgon-Referral': r.id },
+      subject: `${urgent ? 'СРОЧНО / ШАШЫЛЫШ: ' : ''}направление ${r.reference} от линии 5200 / 5200 линиясынан жолдомо ${r.reference}`,
+      text: `Вам направление ${r.reference} от горячей линии 5200. Подтвердите получение по ссылке (действует ${ACK_LINK_HOURS} ч):\n${link}\nЕсли будете звонить на линию 5200, назовите номер ${r.reference}.\n\n5200 ишеним телефонунан ${r.reference} жолдомо келди. Шилтеме аркылуу ырастаңыз:\n${link}\n5200 линиясына чалсаңыз, ${r.reference} номерин айтыңыз.\n`,
+      headers: { 'X-Korgon-Referral': r.id, 'X-Korgon-Reference': r.reference },
     });
   } catch (err) {
     throw new DeliveryError(`the mail server refused the message (${(err as Error).message})`);

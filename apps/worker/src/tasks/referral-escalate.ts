@@ -31,7 +31,9 @@ export function referralEscalate(pool: pg.Pool, key: SealKey, push: ReferralPush
     push.alert({
       kind: 'escalated',
       referralId,
+      referralReference: r.reference,
       consultationId: r.consultation_id,
+      consultationReference: r.consultation_reference,
       partner: p?.name.en ?? '',
       urgency: r.urgency,
       reason: 'not acknowledged in time',

@@ -19,6 +19,8 @@ export const PERMISSIONS = {
   'desk:use': ['operator', 'supervisor'],
   'queue:read': ['operator', 'supervisor'],
   'queue:claim': ['operator', 'supervisor'],
+  /** Give a call answered at an unknown extension to an operator. */
+  'queue:assign': ['supervisor'],
   'consultation:write': ['operator', 'supervisor'],
   'consultation:read': ['operator', 'supervisor'],
   'consultation:read-any': ['supervisor'],
@@ -39,6 +41,10 @@ export const PERMISSIONS = {
   'audit:read': ['admin'],
   'jobs:manage': ['admin'],
   'referrals:inbox': ['partner'],
+  /** The follow-up worklists (own and the shift's): see, take, do, mark missed, cancel. */
+  'follow-up:work': ['operator', 'supervisor'],
+  /** Every operator's follow-ups, and acting on one assigned to someone else. */
+  'follow-up:manage': ['supervisor'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

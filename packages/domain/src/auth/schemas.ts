@@ -26,6 +26,11 @@ export const Me = z
     locale: Locale,
     partnerOrgId: z.uuid().nullable(),
     permissions: z.array(z.string()),
+    /**
+     * Signed in with a one-time password: until it is changed, every API but changing the password, signing
+     * out and this one answers 403 `password_change_required`.
+     */
+    mustChangePassword: z.boolean(),
   })
   .meta({ id: 'Me' });
 export type Me = z.infer<typeof Me>;

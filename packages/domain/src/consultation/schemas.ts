@@ -125,8 +125,14 @@ export const Addendum = z.object({
 export const Consultation = z
   .object({
     id: z.uuid(),
+    /** K-2026-000123: what people read and quote (see parseReference). */
+    reference: z.string(),
     callId: z.uuid().nullable(),
     channel: z.string(),
+    /** The earlier consultation this contact follows (a call-back); the whole case: GET …/chain. */
+    previousId: z.uuid().nullable(),
+    /** The follow-up this consultation does; finalizing it makes the follow-up done. */
+    followUpId: z.uuid().nullable(),
     operator: z.object({ id: z.uuid(), displayName: z.string() }),
     status: z.enum(['draft', 'final']),
     revision: z.number().int(),
@@ -142,6 +148,29 @@ export const Consultation = z
   })
   .meta({ id: 'Consultation' });
 export type Consultation = z.infer<typeof Consultation>;
+
+/**
+ * What an autosave answers by default: the new revision, no more (the console has the content it sent). Ask for
+ * the full record with `?view=full`.
+ */
+export const ConsultationSaved = z
+  .object({
+    id: z.uuid(),
+    status: z.literal('draft'),
+    revision: z.number().int(),
+    updatedAt: iso,
+  })
+  .meta({ id: 'ConsultationSaved' });
+export type ConsultationSaved = z.infer<typeof ConsultationSaved>;
+
+export const SaveConsultationQuery = z
+  .object({
+    view: z
+      .enum(['full'], { message: 'view can only be "full"' })
+      .optional()
+      .meta({ description: 'answer with the full record instead of the new revision' }),
+  })
+  .strict();
 
 export const ConsultationConflict = ErrorBody.extend({ current: Consultation }).meta({
   id: 'ConsultationConflict',
@@ -179,6 +208,7 @@ export const SignOffBody = z
 export const HistoryEntry = z
   .object({
     id: z.uuid(),
+    reference: z.string(),
     createdAt: iso,
     status: z.enum(['draft', 'final']),
     contactKind: z.string().nullable(),
@@ -194,6 +224,7 @@ export const ConsultationIdParams = z.object({ id: z.uuid('The consultation id m
 export const DraftSummary = z
   .object({
     id: z.uuid(),
+    reference: z.string(),
     callId: z.uuid().nullable(),
     channel: z.string(),
     revision: z.number().int(),
@@ -206,6 +237,7 @@ export const PendingSignOff = z
   .object({
     assessmentId: z.uuid(),
     consultationId: z.uuid(),
+    consultationReference: z.string(),
     operator: z.object({ id: z.uuid(), displayName: z.string() }),
     computedLevel: z.string(),
     requestedLevel: z.string(),

@@ -21,6 +21,7 @@ export const ERROR_CODES = [
   'invalid_credentials',
   'wrong_password',
   'forbidden',
+  'password_change_required',
   'cross_origin',
   'not_found',
   'conflict',

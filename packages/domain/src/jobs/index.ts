@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type Clock, systemClock, wallTimeOf } from '../clock';
 
 /**
  * The background jobs, declared once: which queue each runs on, what its payload is, and how its id is made.
@@ -20,6 +21,16 @@ export const JOBS = {
   'operator.wrap-up-end': {
     queue: 'timers',
     payload: z.object({ userId: z.uuid(), since: z.iso.datetime({ offset: true }) }).strict(),
+  },
+  /** A follow-up reaches its time (its due time inside the caller's safe window): raised and pushed (delayed). */
+  'follow-up.raise': { queue: 'timers', payload: z.object({ followUpId: z.uuid() }).strict() },
+  /**
+   * A call with no event for longer than its limit (a delayed job at `calls.lost_at`): closed as lost. `at`
+   * names the deadline it checks; a later event moves the deadline and makes another job.
+   */
+  'call.lost': {
+    queue: 'timers',
+    payload: z.object({ callId: z.uuid(), at: z.iso.datetime({ offset: true }) }).strict(),
   },
   /** Daily: delete long-ended sessions and old sign-in throttles (a job scheduler). */
   'sessions.prune': { queue: 'maintenance', payload: EmptyPayload },
@@ -56,6 +67,8 @@ export const jobIds = {
   deliver: (referralId: string) => `deliver-${referralId}`,
   escalate: (referralId: string) => `escalate-${referralId}`,
   wrapUpEnd: (userId: string, since: Date) => `wrapup-${userId}-${since.getTime()}`,
+  callLost: (callId: string, at: Date) => `lost-${callId}-${at.getTime()}`,
+  followUpRaise: (followUpId: string) => `followup-${followUpId}`,
 } as const;
 
 export const deliveryJob = (
@@ -86,6 +99,30 @@ export const wrapUpEndJob = (
   data: { userId, since: since.toISOString() },
   jobId: jobIds.wrapUpEnd(userId, since),
   runAt: until,
+  attempts: 5,
+});
+
+/**
+ * Raises a follow-up at `raiseAt`, a time of the given clock (the system clock in production; a test's moved
+ * clock in tests): the job's delay is aimed at the matching wall-clock instant.
+ */
+export const followUpRaiseJob = (
+  followUpId: string,
+  raiseAt: Date,
+  clock: Clock = systemClock,
+): JobRequest<'follow-up.raise'> => ({
+  name: 'follow-up.raise',
+  data: { followUpId },
+  jobId: jobIds.followUpRaise(followUpId),
+  runAt: wallTimeOf(clock, raiseAt),
+  attempts: 5,
+});
+
+export const callLostJob = (callId: string, at: Date): JobRequest<'call.lost'> => ({
+  name: 'call.lost',
+  data: { callId, at: at.toISOString() },
+  jobId: jobIds.callLost(callId, at),
+  runAt: at,
   attempts: 5,
 });
 

@@ -128,3 +128,43 @@ describe('deriveCall', () => {
     );
   });
 });
+
+describe('deriveCall of a call Korgon closed as lost', () => {
+  const lost = { lost: true };
+  it('stays lost while the events say it is still on the line, keeping their times', () => {
+    expect(deriveCall([ev('call.offered', 0)], lost)).toMatchObject({ state: 'lost', endedAt: null });
+    const late = deriveCall([ev('call.offered', 0), ev('call.answered', 10, { extension: '101' })], lost);
+    expect(late).toMatchObject({ state: 'lost', answeredAt: T0 + 10_000, extension: '101' });
+  });
+
+  it('gives way to a late real end, which is the truth', () => {
+    expect(
+      deriveCall([ev('call.offered', 0), ev('call.answered', 10), ev('call.ended', 300)], lost),
+    ).toMatchObject({ state: 'ended', endedAt: T0 + 300_000 });
+    expect(deriveCall([ev('call.offered', 0), ev('call.abandoned', 40)], lost)).toMatchObject({
+      state: 'abandoned',
+    });
+    expect(deriveCall([ev('call.offered', 0), ev('call.transferred', 40)], lost)).toMatchObject({
+      state: 'transferred',
+    });
+  });
+
+  it('is, for any events, either lost or a state only an end event gives', () => {
+    const type = fc.constantFrom<CallEventType>(
+      'call.offered',
+      'call.answered',
+      'call.ended',
+      'call.abandoned',
+      'call.transferred',
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(type, fc.nat(600)), { maxLength: 8 }), (raw) => {
+        const events = raw.map(([t, s], i) => ({ ...ev(t, s), eventId: `e${i}` }));
+        const d = deriveCall(events, lost);
+        const plain = deriveCall(events);
+        if (plain.state === 'waiting' || plain.state === 'answered') expect(d.state).toBe('lost');
+        else expect(d).toEqual(plain);
+      }),
+    );
+  });
+});

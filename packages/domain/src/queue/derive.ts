@@ -36,12 +36,22 @@ export function compareEvents(a: DerivableEvent, b: DerivableEvent): number {
   );
 }
 
+export interface DeriveOptions {
+  /**
+   * Korgon closed the call as lost (no event for too long, or not in the PBX's list of active calls). Lost is
+   * not an event: it stands until a real end arrives. A late `call.ended`, `call.abandoned` or
+   * `call.transferred` wins (it is the truth); a late offer or answer leaves the call lost (a call the PBX
+   * says is gone is not reopened), but its times are kept.
+   */
+  lost?: boolean;
+}
+
 /**
  * A call's state is a fold over its events in time order, so events that arrive late or twice end in the
  * same state as events that arrive in order. A call that ends without being answered is abandoned; within
  * SHORT_ABANDON_SECONDS of waiting it is short-abandoned. Once ended or abandoned, a call stays so.
  */
-export function deriveCall(events: readonly DerivableEvent[]): DerivedCall {
+export function deriveCall(events: readonly DerivableEvent[], opts: DeriveOptions = {}): DerivedCall {
   const sorted = [...events].sort(compareEvents);
   const d: DerivedCall = {
     state: 'waiting',
@@ -80,6 +90,7 @@ export function deriveCall(events: readonly DerivableEvent[]): DerivedCall {
   }
   // The first event seen stands in for the offer when the PBX never sent one.
   d.offeredAt ??= sorted[0]?.at ?? null;
+  if (opts.lost && (d.state === 'waiting' || d.state === 'answered')) d.state = 'lost';
   if (d.state === 'abandoned' && d.offeredAt !== null && d.endedAt !== null) {
     d.shortAbandoned = d.endedAt - d.offeredAt <= SHORT_ABANDON_SECONDS * 1000;
   }

@@ -1,6 +1,10 @@
 import { z } from 'zod';
 
-export const CALL_STATES = ['waiting', 'answered', 'ended', 'abandoned', 'transferred'] as const;
+/**
+ * `lost`: closed by Korgon, not by the PBX: no event for longer than its limit (CALL_LOST_*_MINUTES), or left
+ * out of the PBX's list of active calls (POST /api/telephony/active-calls). Counted apart from ended and abandoned.
+ */
+export const CALL_STATES = ['waiting', 'answered', 'ended', 'abandoned', 'transferred', 'lost'] as const;
 export const CallState = z.enum(CALL_STATES);
 export type CallState = z.infer<typeof CallState>;
 /** States in which a call is still on the line. */
@@ -29,6 +33,14 @@ export const QueueCall = z
     takenBy: z.object({ id: z.uuid(), displayName: z.string() }).nullable(),
     takenAt: iso.nullable(),
     consultationId: z.uuid().nullable(),
+    /** The consultation's state: a final one is recorded, and no longer anyone's "Your call". */
+    consultationStatus: z.enum(['draft', 'final']).nullable(),
+    /** Its reference (K-2026-000123), what a person reads instead of the id. */
+    consultationReference: z.string().nullable(),
+    /** The PBX extension that answered it. */
+    extension: z.string().nullable(),
+    /** Answered at an extension no active user holds: a supervisor assigns it to an operator. */
+    unknownExtension: z.boolean(),
   })
   .meta({ id: 'QueueCall' });
 export type QueueCall = z.infer<typeof QueueCall>;
@@ -71,6 +83,32 @@ export const ClaimBody = z
 export const ClaimResult = z
   .object({ call: QueueCall, consultationId: z.uuid() })
   .meta({ id: 'ClaimResult' });
+export const OpenConsultationResult = z
+  .object({
+    call: QueueCall,
+    consultationId: z.uuid(),
+    created: z.boolean().meta({ description: 'false when the call had its draft already (idempotent)' }),
+  })
+  .meta({ id: 'OpenConsultationResult' });
+export const AssignCallBody = z
+  .object({ operatorId: z.uuid('Choose the operator (a user id).') })
+  .strict()
+  .meta({ id: 'AssignCallBody' });
+
+/** Outcomes of the calls offered since a time (the board's "today"), lost counted apart. */
+export const CallOutcomes = z
+  .object({
+    since: iso,
+    answered: z.number().int().meta({ description: 'answered, then ended' }),
+    abandoned: z.number().int().meta({ description: 'ended before an answer, short-abandoned included' }),
+    shortAbandoned: z.number().int(),
+    transferred: z.number().int(),
+    lost: z.number().int().meta({ description: 'closed by Korgon: no end event seen' }),
+    open: z.number().int().meta({ description: 'still waiting or answered' }),
+  })
+  .meta({ id: 'CallOutcomes' });
+export type CallOutcomes = z.infer<typeof CallOutcomes>;
+
 export const CallIdParams = z.object({ id: z.uuid('The call id must be a UUID.') });
 
 export const SetStatusBody = z.object({ status: SettableOperatorStatus }).meta({ id: 'SetStatusBody' });

@@ -1,3 +1,4 @@
+import type { FollowUp } from '../follow-ups/schemas';
 import type { Locale } from '../i18n/locales';
 import type { QueueChange } from '../queue/schemas';
 import type { PartnerReferral, Referral } from '../referrals/schemas';
@@ -19,6 +20,7 @@ export interface ServerToClientEvents {
   /** A supervisor signed off (or refused) a lowered level (to the operator and the supervisors). */
   'risk:signed': (e: {
     consultationId: string;
+    consultationReference: string;
     assessmentId: string;
     approved: boolean;
     finalLevel: string;
@@ -30,12 +32,23 @@ export interface ServerToClientEvents {
   'partner:referral': (r: PartnerReferral) => void;
   /** A referral failed, was escalated, or was sent under a consent exception (to supervisors). */
   'alert:referral': (a: ReferralAlert) => void;
+  /**
+   * A follow-up reached its time (its job fired, or the reconciler found it overdue after downtime): to its
+   * assignee (or, the shift's, to every operator) and to the supervisors.
+   */
+  'follow-up:raised': (f: FollowUp) => void;
+  /** A follow-up was taken, started, done, missed or cancelled (to the same people). */
+  'follow-up:changed': (f: FollowUp) => void;
 }
 
 export interface ReferralAlert {
   kind: 'failed' | 'escalated' | 'consent_exception';
   referralId: string;
+  /** R-2026-000045 */
+  referralReference: string;
   consultationId: string;
+  /** K-2026-000123 */
+  consultationReference: string;
   partner: string;
   urgency: string;
   reason: string | null;
@@ -46,6 +59,8 @@ export interface ReferralAlert {
 
 export interface RiskAlert {
   consultationId: string;
+  /** K-2026-000123 */
+  consultationReference: string;
   level: string;
   operator: { id: string; displayName: string };
   at: string;

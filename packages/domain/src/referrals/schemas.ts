@@ -110,7 +110,11 @@ export const ReferralEvent = z.object({
 export const Referral = z
   .object({
     id: z.uuid(),
+    /** R-2026-000045: what people read and quote; partners see it too. */
+    reference: z.string(),
     consultationId: z.uuid(),
+    /** The consultation's K-2026-000123 (staff only). */
+    consultationReference: z.string(),
     partner: z.object({ id: z.uuid(), name: LocalizedText, type: PartnerType, channel: z.string() }),
     urgency: z.enum(['urgent', 'standard']),
     status: ReferralStatus,
@@ -136,6 +140,8 @@ export type Referral = z.infer<typeof Referral>;
 export const PartnerReferral = z
   .object({
     id: z.uuid(),
+    /** R-2026-000045: the partner quotes it when calling the line back. */
+    reference: z.string(),
     urgency: z.enum(['urgent', 'standard']),
     status: ReferralStatus,
     createdAt: z.iso.datetime({ offset: true }),

@@ -357,6 +357,7 @@ export const KG_HOTLINE_RISK_0_1 = {
           ru: 'Повторный звонок в течение 24 часов',
           ky: '24 сааттын ичинде кайра байланышуу',
         },
+        followUpHours: 24,
       },
     ],
     medium: [
@@ -385,6 +386,7 @@ export const KG_HOTLINE_RISK_0_1 = {
           ru: 'Повторный звонок в течение 72 часов',
           ky: '72 сааттын ичинде кайра байланышуу',
         },
+        followUpHours: 72,
       },
     ],
     low: [

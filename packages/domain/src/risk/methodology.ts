@@ -42,6 +42,15 @@ export const MethodologyAction = z
     text: LocalizedText,
     /** Partner types a referral should go to when this action is taken. */
     referTo: z.array(PartnerType).optional(),
+    /**
+     * A timed action ("follow-up within 24 hours"): finalizing a consultation assessed at this level makes a
+     * follow-up due this many hours later (docs/domain.md §10). Data, so a methodology sets its own timings.
+     */
+    followUpHours: z
+      .number()
+      .positive()
+      .max(24 * 90)
+      .optional(),
   })
   .strict();
 

@@ -16,6 +16,12 @@ export const TAXONOMY_KG_2026_1 = {
     o('call_back', 'Call-back', 'Обратный звонок', 'Кайра чалуу'),
     o('walk_in', 'Walk-in', 'Личный визит', 'Жеке келүү'),
     o('message', 'Message', 'Сообщение', 'Билдирүү'),
+    o(
+      'phone',
+      'Phone call the PBX did not report',
+      'Телефонный звонок, не отмеченный АТС',
+      'АТС белгилебеген телефон чалуусу',
+    ),
   ],
   contactKinds: [
     { ...o('about_self', 'About herself / himself', 'О себе', 'Өзү жөнүндө'), data: true },

@@ -60,6 +60,37 @@ export const TelephonyResult = z
   .meta({ id: 'TelephonyResult' });
 export type TelephonyResult = z.infer<typeof TelephonyResult>;
 
+export const MAX_ACTIVE_CALLS = 10_000;
+/**
+ * POST /api/telephony/active-calls: the PBX's own list of the calls on the line (the bridge sends it on every
+ * AMI connect). Every other call Korgon holds as waiting or answered is closed as lost.
+ */
+export const ActiveCallsBody = z
+  .object({
+    callIds: z
+      .array(z.string().min(1).max(128))
+      .max(MAX_ACTIVE_CALLS, `list at most ${MAX_ACTIVE_CALLS} call ids`)
+      .meta({ description: "the PBX's ids of every call still on the line (callId of the events)" }),
+    at: z.iso
+      .datetime({ offset: true, message: 'must be an ISO-8601 time with a zone, e.g. 2026-11-25T10:15:00Z' })
+      .optional()
+      .meta({
+        description:
+          'when the PBX was asked; calls first seen after it are kept (their events may have overtaken this list)',
+      }),
+  })
+  .strict()
+  .meta({ id: 'ActiveCallsBody' });
+export type ActiveCallsBody = z.infer<typeof ActiveCallsBody>;
+
+export const ActiveCallsResult = z
+  .object({
+    active: z.number().int().meta({ description: 'call ids in the list' }),
+    closed: z.number().int().meta({ description: 'open calls Korgon closed as lost' }),
+  })
+  .meta({ id: 'ActiveCallsResult' });
+export type ActiveCallsResult = z.infer<typeof ActiveCallsResult>;
+
 /** Signature headers and the window a timestamp must fall in. */
 export const SIGNATURE_HEADER = 'x-korgon-signature';
 export const TIMESTAMP_HEADER = 'x-korgon-timestamp';

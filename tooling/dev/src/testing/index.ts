@@ -1,4 +1,5 @@
 export * from './browser';
+export * from './clock';
 export * from './curl-example';
 export * from './dump';
 export * from './fresh-database';

@@ -4,7 +4,13 @@ import { verify } from '@korgon/signing';
 
 export interface WebhookCall {
   idempotencyKey: string;
-  body: { id: string; urgency: string; content: Record<string, unknown>; statusUrl: string };
+  body: {
+    id: string;
+    reference: string;
+    urgency: string;
+    content: Record<string, unknown>;
+    statusUrl: string;
+  };
   signatureOk: boolean;
 }
 

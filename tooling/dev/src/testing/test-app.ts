@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Env, parseEnv } from '@korgon/config';
 import { createDb, type DbHandle } from '@korgon/db';
+import type { Clock } from '@korgon/domain';
 import { buildApp, seedDemo, serverConfig } from '@korgon/server';
 import type { FastifyInstance } from 'fastify';
 import { freePort } from '../postgres';
@@ -45,7 +46,7 @@ export interface TestApp {
 
 /** A real server on a fresh database with the demo seeded (password TEST_PASSWORD). */
 export async function createTestApp(
-  opts: { listen?: boolean; env?: Record<string, string>; label?: string } = {},
+  opts: { listen?: boolean; env?: Record<string, string>; label?: string; clock?: Clock } = {},
 ): Promise<TestApp> {
   const databaseUrl = await freshDatabase(opts.label ?? 'app');
   // A listening app is reached at its own address, so that is the origin it must trust.
@@ -58,6 +59,7 @@ export async function createTestApp(
     config: serverConfig(env),
     logger: process.env.TEST_SERVER_LOG ? { level: process.env.TEST_SERVER_LOG } : false,
     poolSize: 10,
+    clock: opts.clock,
   });
   if (opts.listen) await app.listen({ port, host: '127.0.0.1' });
   else await app.ready();

@@ -1,4 +1,5 @@
 import type { Env } from '@korgon/config';
+import type { Clock } from '@korgon/domain';
 import { JobQueues } from '@korgon/jobs';
 import { startWorker, type WorkerHandle } from '@korgon/worker';
 import { pino } from 'pino';
@@ -14,8 +15,16 @@ export function startTestWorker(
     REFERRAL_MAX_ATTEMPTS?: number;
     PARTNER_WEBHOOK_ALLOW_HTTP?: boolean;
     PARTNER_WEBHOOK_ALLOW_PRIVATE?: boolean;
+    WRAP_UP_SECONDS?: number;
   },
-  extra: { smtpUrl?: string; webhookTimeoutMs?: number; concurrency?: number; lockDurationMs?: number } = {},
+  extra: {
+    smtpUrl?: string;
+    webhookTimeoutMs?: number;
+    concurrency?: number;
+    lockDurationMs?: number;
+    /** The test's clock, shared with its server (follow-up times). */
+    clock?: Clock;
+  } = {},
 ): Promise<WorkerHandle> {
   return startWorker({
     databaseUrl,
@@ -23,6 +32,7 @@ export function startTestWorker(
     backoffMs: env.JOB_BACKOFF_MS,
     maxAttempts: env.REFERRAL_MAX_ATTEMPTS,
     lockDurationMs: extra.lockDurationMs,
+    wrapUpSeconds: env.WRAP_UP_SECONDS,
     // Test partners listen on http://127.0.0.1 (as testEnv allows).
     webhookPolicy: {
       allowHttp: env.PARTNER_WEBHOOK_ALLOW_HTTP ?? true,
@@ -35,6 +45,7 @@ export function startTestWorker(
     publicUrl: env.PUBLIC_URL ?? 'http://localhost:8080',
     smtpUrl: extra.smtpUrl,
     webhookTimeoutMs: extra.webhookTimeoutMs ?? 2000,
+    clock: extra.clock,
   });
 }
 

@@ -10,10 +10,12 @@ interface UserRowProps {
   isSelf: boolean;
   noteId: string;
   onResult(result: RowResult): void;
+  /** Opens the editor (display name, extension, password reset) for this user. */
+  onEdit(): void;
 }
 
 /** One user: role and active state change at once, each change checked against UpdateUserBody first. */
-export function UserRow({ user, isSelf, noteId, onResult }: UserRowProps) {
+export function UserRow({ user, isSelf, noteId, onResult, onEdit }: UserRowProps) {
   const { t } = useTranslation();
   const update = useUsersStore((s) => s.update);
   const [pending, setPending] = useState(false);
@@ -68,23 +70,36 @@ export function UserRow({ user, isSelf, noteId, onResult }: UserRowProps) {
           ))}
         </select>
       </td>
+      <td>{user.extension ?? <span className="muted">{t('admin.noExtension')}</span>}</td>
       <td>
         <span className={user.active ? 'status status-active' : 'status status-inactive'}>
           {user.active ? t('admin.active') : t('admin.inactive')}
         </span>
+        {user.mustChangePassword && (
+          <>
+            <br />
+            <span className="muted">{t('admin.mustChange')}</span>
+          </>
+        )}
       </td>
       <td>
-        <button
-          type="button"
-          className="button button-small"
-          disabled={isSelf}
-          aria-disabled={pending || undefined}
-          aria-describedby={locked}
-          onClick={() => void save({ active: !user.active })}
-        >
-          {user.active ? t('admin.deactivate') : t('admin.activate')}
-          <span className="sr-only"> {user.username}</span>
-        </button>
+        <div className="row-actions">
+          <button type="button" className="button button-small" onClick={onEdit}>
+            {t('admin.edit')}
+            <span className="sr-only"> {user.username}</span>
+          </button>
+          <button
+            type="button"
+            className="button button-small"
+            disabled={isSelf}
+            aria-disabled={pending || undefined}
+            aria-describedby={locked}
+            onClick={() => void save({ active: !user.active })}
+          >
+            {user.active ? t('admin.deactivate') : t('admin.activate')}
+            <span className="sr-only"> {user.username}</span>
+          </button>
+        </div>
       </td>
     </tr>
   );

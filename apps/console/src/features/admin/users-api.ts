@@ -1,4 +1,4 @@
-import { type CreateUserBody, type UpdateUserBody, UserSummary } from '@korgon/domain';
+import { type CreateUserBody, PasswordResetResult, type UpdateUserBody, UserSummary } from '@korgon/domain';
 import { z } from 'zod';
 import { api } from '../../lib/api';
 
@@ -9,4 +9,7 @@ export const usersApi = {
   create: (body: CreateUserBody) => api.post('/api/admin/users', body, UserSummary),
   update: (id: string, body: UpdateUserBody) =>
     api.patch(`/api/admin/users/${encodeURIComponent(id)}`, body, UserSummary),
+  /** A one-time password, in this answer only; the user's sessions end. */
+  resetPassword: (id: string) =>
+    api.post(`/api/admin/users/${encodeURIComponent(id)}/password-reset`, {}, PasswordResetResult),
 };

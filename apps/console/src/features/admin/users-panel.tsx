@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { ApiError } from '../../lib/api';
 import { describeError } from '../../lib/describe-error';
 import { selectMe, useAuthStore } from '../auth/auth-store';
+import { UserEditor } from './user-editor';
 import { type RowResult, UserRow } from './user-row';
 import { useUsersStore } from './users-store';
 
@@ -21,6 +22,8 @@ export function UsersPanel() {
   const error = useUsersStore((s) => s.error);
   const load = useUsersStore((s) => s.load);
   const [result, setResult] = useState<RowResult | null>(null);
+  const [editing, setEditing] = useState<string | null>(null);
+  const edited = users.find((u) => u.id === editing);
   const headingId = useId();
   const noteId = useId();
 
@@ -62,6 +65,7 @@ export function UsersPanel() {
                 <th scope="col">{t('auth.username')}</th>
                 <th scope="col">{t('admin.displayName')}</th>
                 <th scope="col">{t('admin.role')}</th>
+                <th scope="col">{t('admin.extension')}</th>
                 <th scope="col">{t('admin.status')}</th>
                 <th scope="col">{t('admin.actions')}</th>
               </tr>
@@ -74,11 +78,27 @@ export function UsersPanel() {
                   isSelf={user.id === me?.id}
                   noteId={noteId}
                   onResult={setResult}
+                  onEdit={() => {
+                    setResult(null);
+                    setEditing(user.id);
+                  }}
                 />
               ))}
             </tbody>
           </table>
         </section>
+      )}
+      {edited && (
+        <UserEditor
+          key={edited.id}
+          user={edited}
+          isSelf={edited.id === me?.id}
+          onClose={() => setEditing(null)}
+          onSaved={(name) => {
+            setEditing(null);
+            setResult({ kind: 'saved', name });
+          }}
+        />
       )}
       <p id={noteId} className="field-hint">
         {t('admin.selfLocked')} {t('admin.partnerNeedsOrg')}

@@ -1,4 +1,4 @@
-import type { CreateUserBody, UpdateUserBody, UserSummary } from '@korgon/domain';
+import type { CreateUserBody, PasswordResetResult, UpdateUserBody, UserSummary } from '@korgon/domain';
 import { create } from 'zustand';
 import { onSignedOut, signedInGeneration } from '../../lib/signed-in-state';
 import { usersApi } from './users-api';
@@ -14,6 +14,8 @@ interface UsersState {
   create(body: CreateUserBody): Promise<UserSummary>;
   /** Throws the ApiError for the row to show. */
   update(id: string, body: UpdateUserBody): Promise<UserSummary>;
+  /** The one-time password is returned to show once, and kept in no store. Throws the ApiError. */
+  resetPassword(id: string): Promise<PasswordResetResult>;
 }
 
 const initial = { users: [] as UserSummary[], status: 'idle' as LoadStatus, error: null as unknown };
@@ -49,6 +51,14 @@ export const useUsersStore = create<UsersState>()((set) => ({
     const user = await usersApi.update(id, body);
     if (generation === signedInGeneration()) set((s) => ({ users: upsert(s.users, user) }));
     return user;
+  },
+
+  async resetPassword(id) {
+    const generation = signedInGeneration();
+    const result = await usersApi.resetPassword(id);
+    if (generation === signedInGeneration())
+      set((s) => ({ users: s.users.map((u) => (u.id === id ? { ...u, mustChangePassword: true } : u)) }));
+    return result;
   },
 }));
 

@@ -23,6 +23,8 @@ interface AuthState {
   changeLocale(locale: Locale): Promise<void>;
   /** The user's language changed in another tab or device. */
   localeChangedElsewhere(locale: Locale): void;
+  /** The one-time password was replaced by the user's own: the console opens. */
+  passwordChanged(): void;
 }
 
 let restoring: Promise<void> | null = null;
@@ -89,6 +91,11 @@ export const useAuthStore = create<AuthState>()((set, get) => ({
   localeChangedElsewhere(locale) {
     const me = get().me;
     if (me && me.locale !== locale) set({ me: { ...me, locale } });
+  },
+
+  passwordChanged() {
+    const me = get().me;
+    if (me?.mustChangePassword) set({ me: { ...me, mustChangePassword: false } });
   },
 }));
 

@@ -69,7 +69,7 @@ export function RiskAlertsPanel() {
               <span data-testid="risk-alert-operator">{a.operator.displayName}</span>
               <time dateTime={a.at}>{formatDateTime(a.at, locale)}</time>
               <a className="mono" href={consultationHref(a.consultationId)}>
-                {t('alerts.consultation', { id: a.consultationId })}
+                {t('alerts.consultation', { id: a.consultationReference })}
               </a>
             </li>
           ))}
@@ -98,7 +98,7 @@ export function RiskAlertsPanel() {
                 {t(d.approved ? 'signOff.decidedApproved' : 'signOff.decidedRefused', {
                   name: d.by,
                   level: levelName(d.finalLevel, locale, t),
-                  id: d.consultationId,
+                  id: d.consultationReference,
                 })}
               </li>
             ))}
@@ -148,7 +148,7 @@ function SignOffRequest({ r }: { r: SignOffEntry }) {
       </p>
       <p>
         <a className="mono" href={consultationHref(r.consultationId)}>
-          {t('alerts.consultation', { id: r.consultationId })}
+          {t('alerts.consultation', { id: r.consultationReference })}
         </a>
       </p>
       <p className="sign-off-reason">{t('signOff.reason', { reason: r.reason })}</p>

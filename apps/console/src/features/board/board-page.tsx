@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import { AreaPage } from '../../components/area-page';
+import { FollowUpsPanel } from '../follow-ups/worklist';
 import { BoardQueue } from '../queue/board-queue';
 import { RiskAlertsPanel } from './alerts-panel';
 import { OpenReferrals } from './open-referrals';
@@ -10,6 +11,7 @@ export function BoardPage() {
     <AreaPage title={t('areas.board')} intro={t('board.intro')}>
       <RiskAlertsPanel />
       <OpenReferrals />
+      <FollowUpsPanel area="board" />
       <BoardQueue />
     </AreaPage>
   );

@@ -92,7 +92,13 @@ export function OpenReferrals() {
                   r.status === 'failed' ? (r.lastError ?? '') : last?.note ? noteText(last.note, t) : '';
                 return (
                   <tr key={r.id} data-testid="open-referral" data-referral-id={r.id} data-status={r.status}>
-                    <th scope="row">{partnerName(r.partner.name, locale)}</th>
+                    <th scope="row">
+                      {partnerName(r.partner.name, locale)}
+                      <br />
+                      <span className="mono muted" data-testid="open-referral-reference">
+                        {r.reference}
+                      </span>
+                    </th>
                     <td>
                       <StatusBadge status={r.status} testId="open-referral-status" />
                     </td>
@@ -115,7 +121,13 @@ export function OpenReferrals() {
                       {problem}
                     </td>
                     <td>
-                      <a href={consultationHref(r.consultationId)}>{t('board.refOpen')}</a>
+                      <a
+                        className="mono"
+                        href={consultationHref(r.consultationId)}
+                        aria-label={t('alerts.consultation', { id: r.consultationReference })}
+                      >
+                        {r.consultationReference}
+                      </a>
                     </td>
                   </tr>
                 );

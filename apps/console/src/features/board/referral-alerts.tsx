@@ -132,8 +132,11 @@ function ReferralAlertItem({ a, partners }: { a: ReferralAlertEntry; partners: P
         </p>
       )}
       <p>
+        <span className="mono" data-testid="referral-alert-reference">
+          {a.referralReference}
+        </span>{' '}
         <a className="mono" href={consultationHref(a.consultationId)}>
-          {t('alerts.consultation', { id: a.consultationId })}
+          {t('alerts.consultation', { id: a.consultationReference })}
         </a>
       </p>
       {a.kind !== 'consent_exception' && !a.suggestion && (

@@ -1,6 +1,7 @@
 import {
   Consultation,
   ConsultationConflict,
+  ConsultationSaved,
   HistoryEntry,
   type SaveConsultationBody,
   Taxonomy,
@@ -15,8 +16,14 @@ const path = (id: string) => `/api/consultations/${encodeURIComponent(id)}`;
 
 export const consultationApi = {
   get: (id: string) => api.get(path(id), Consultation),
-  save: (id: string, body: SaveConsultationBody) =>
-    request(path(id), { method: 'PUT', body, parse: Consultation, timeoutMs: SAVE_TIMEOUT_MS }),
+  /** An autosave: answers with the new revision; with `full`, with the whole record (the first save). */
+  save: (id: string, body: SaveConsultationBody, opts: { full?: boolean } = {}) =>
+    request(opts.full ? `${path(id)}?view=full` : path(id), {
+      method: 'PUT',
+      body,
+      parse: z.union([Consultation, ConsultationSaved]),
+      timeoutMs: SAVE_TIMEOUT_MS,
+    }),
   finalize: (id: string, revision: number) =>
     request(`${path(id)}/finalize`, {
       method: 'POST',

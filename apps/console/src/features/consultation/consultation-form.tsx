@@ -3,6 +3,7 @@ import type { KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useCurrentLocale } from '../../i18n/language';
 import { formatDate } from '../../lib/format';
+import { AssessedActions } from '../risk/assessed-actions';
 import { RiskPanel } from '../risk/risk-panel';
 import { type DraftController, useDraft } from './draft-controller';
 import { type FieldPath, focusField, fromLocalInput, getField, toLocalInput } from './fields';
@@ -320,6 +321,7 @@ export function ConsultationForm({
       </FormSection>
 
       <FormSection id="safetyPlan" title={t('consultation.section.safetyPlan')} intro={t('safety.intro')}>
+        <AssessedActions c={c} />
         <SafetyPlan
           taxonomy={taxonomy}
           value={data.safetyPlan}

@@ -1,6 +1,8 @@
 import { can } from '@korgon/domain';
-import { type KeyboardEvent, useCallback, useEffect, useMemo, useRef } from 'react';
+import type { TFunction } from 'i18next';
+import { type KeyboardEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { ConfirmDialog } from '../../components/confirm-dialog';
 import { useCurrentLocale } from '../../i18n/language';
 import { describeError } from '../../lib/describe-error';
 import { formatDateTime } from '../../lib/format';
@@ -12,6 +14,7 @@ import { type DraftController, type DraftState, draftController, useDraft } from
 import { focusField, optionLabel } from './fields';
 import { FinalView } from './final-view';
 import { FinalizeArea, firstIssueField } from './finalize-area';
+import { LinkedContacts } from './linked-contacts';
 import { MergeView } from './merge-view';
 import { RepeatHistory } from './repeat-history';
 import { SkipList } from './skip-list';
@@ -36,6 +39,13 @@ export function ConsultationPage({ id }: { id: string }) {
   const { taxonomy, error: taxonomyError, retry: retryTaxonomy } = useTaxonomy(version, phase === 'ready');
   const notMine = record !== null && record.operator.id !== userId;
   const focused = useRef(false);
+  const [confirming, setConfirming] = useState(false);
+
+  // The form opens at its top, wherever the page it came from was scrolled to.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once per consultation opened
+  useEffect(() => {
+    window.scrollTo(0, 0);
+  }, [id]);
 
   useEffect(() => {
     void c.open();
@@ -46,7 +56,8 @@ export function ConsultationPage({ id }: { id: string }) {
     document.title = `${t('consultation.title')} · ${t('app.name')}`;
   }, [t]);
 
-  // On arrival: straight to the contact kind when it is still to choose (two keystrokes close a silent call).
+  // On arrival: straight to the contact kind when it is still to choose (a silent call closes in three keystrokes:
+  // its digit, Enter, and Enter to confirm).
   useEffect(() => {
     if (focused.current || phase === 'loading') return;
     if (phase === 'ready' && !taxonomy) return;
@@ -79,10 +90,17 @@ export function ConsultationPage({ id }: { id: string }) {
       document.getElementById('finalize-problem')?.focus();
   }, [c]);
 
+  // Finalizing cannot be undone: the button, Ctrl+Enter and the quick close of a silent call all ask first.
+  const askToFinalize = useCallback(() => {
+    const s = c.store.getState();
+    if (s.finalizing || s.status === 'final') return;
+    setConfirming(true);
+  }, [c]);
+
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && !final && !notMine && phase === 'ready') {
       e.preventDefault();
-      void finalize();
+      if (!confirming) askToFinalize();
     }
   };
 
@@ -102,6 +120,14 @@ export function ConsultationPage({ id }: { id: string }) {
         </p>
         <h1 id="consultation-h1" tabIndex={-1}>
           {t('consultation.title')}
+          {record && (
+            <>
+              {' '}
+              <span className="mono" data-testid="consultation-reference">
+                {record.reference}
+              </span>
+            </>
+          )}
         </h1>
         {phase === 'ready' && (
           <p className="lead consultation-meta" data-testid="consultation-meta">
@@ -139,7 +165,7 @@ export function ConsultationPage({ id }: { id: string }) {
 
       {phase === 'ready' && (
         <>
-          {!notMine && <SaveBar c={c} onFinalize={() => void finalize()} />}
+          {!notMine && <SaveBar c={c} onFinalize={askToFinalize} />}
           {restored && !final && (
             <p className="alert alert-info" data-testid="restored-notice">
               {t('save.restored')}
@@ -151,6 +177,7 @@ export function ConsultationPage({ id }: { id: string }) {
             </p>
           )}
           {record && record.repeatContacts > 0 && <RepeatHistory id={id} count={record.repeatContacts} />}
+          {record?.previousId && <LinkedContacts id={id} taxonomy={taxonomy} />}
           {conflict && !final && <MergeView c={c} taxonomy={taxonomy} />}
           {taxonomyError !== null && !taxonomy && (
             <div className="alert alert-error" role="alert">
@@ -177,19 +204,33 @@ export function ConsultationPage({ id }: { id: string }) {
                 data-testid="consultation-form"
                 onSubmit={(e) => e.preventDefault()}
               >
-                <ConsultationForm c={c} taxonomy={taxonomy} onFinalize={() => void finalize()} />
+                <ConsultationForm c={c} taxonomy={taxonomy} onFinalize={askToFinalize} />
               </form>
               <ReferralsSection c={c} taxonomy={taxonomy} />
-              <FinalizeArea c={c} onFinalize={() => void finalize()} />
+              <FinalizeArea c={c} onFinalize={askToFinalize} />
             </>
           )}
+          <ConfirmDialog
+            open={confirming && !final}
+            title={t('finalize.confirmTitle')}
+            confirmLabel={t('finalize.confirm')}
+            cancelLabel={t('finalize.cancel')}
+            testId="finalize-confirm"
+            onConfirm={() => {
+              setConfirming(false);
+              void finalize();
+            }}
+            onCancel={() => setConfirming(false)}
+          >
+            <p>{t('finalize.confirmText')}</p>
+          </ConfirmDialog>
         </>
       )}
     </div>
   );
 }
 
-function statusText(s: DraftState, t: ReturnType<typeof useTranslation>['t']): string {
+function statusText(s: DraftState, t: TFunction): string {
   switch (s.status) {
     case 'saved':
       return s.record ? t('save.saved') : t('save.saving');

@@ -348,16 +348,37 @@ export class DraftController {
     const seq = this.editSeq;
     const sent = s.draft;
     this.set({ status: 'saving' });
+    const known = s.record;
     this.inFlight = consultationApi
-      .save(this.id, {
-        baseRevision: s.baseRevision,
-        channel: s.channel,
-        callId: s.callId,
-        data: sent.data,
-        secret: sent.secret,
-      })
+      .save(
+        this.id,
+        {
+          baseRevision: s.baseRevision,
+          channel: s.channel,
+          callId: s.callId,
+          data: sent.data,
+          secret: sent.secret,
+        },
+        // The whole record only when this page has none yet; otherwise the answer is the new revision.
+        { full: known === null },
+      )
       .then(
-        (record) => this.saved(record, seq),
+        (answer) =>
+          this.saved(
+            'data' in answer
+              ? answer
+              : known
+                ? {
+                    ...known,
+                    channel: s.channel,
+                    data: sent.data,
+                    secret: sent.secret,
+                    revision: answer.revision,
+                    updatedAt: answer.updatedAt,
+                  }
+                : null,
+            seq,
+          ),
         (error: unknown) => this.failed(error, seq, sent),
       )
       .finally(() => {
@@ -371,7 +392,15 @@ export class DraftController {
     return this.inFlight;
   }
 
-  private saved(record: Consultation, seq: number): void {
+  private saved(record: Consultation | null, seq: number): void {
+    if (record === null) {
+      // Cannot happen (a page without a record asks for it); load it rather than guess.
+      void consultationApi.get(this.id).then(
+        (r) => this.saved(r, seq),
+        (e: unknown) => this.failed(e, seq, this.s.draft),
+      );
+      return;
+    }
     this.retryDelay = 0;
     const clean = this.editSeq === seq;
     this.set({

@@ -69,6 +69,10 @@ export function RepeatHistory({ id, count }: { id: string; count: number }) {
                   <tr key={e.id} data-testid="history-entry">
                     <th scope="row">
                       {formatDateTime(e.createdAt, locale)}
+                      <br />
+                      <span className="mono muted" data-testid="history-reference">
+                        {e.reference}
+                      </span>
                       {e.status === 'draft' && <span className="muted"> · {t('history.draft')}</span>}
                     </th>
                     <td>{e.contactKind ? optionLabel(tx, 'contactKinds', e.contactKind, locale) : '—'}</td>

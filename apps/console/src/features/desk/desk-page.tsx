@@ -1,8 +1,9 @@
 import { useTranslation } from 'react-i18next';
 import { AreaPage } from '../../components/area-page';
-import { ComingLater } from '../../components/coming-later';
 import { selectMe, useAuthStore } from '../auth/auth-store';
-import { LocalDrafts, NewConsultation } from '../consultation/new-consultation';
+import { NewConsultation } from '../consultation/new-consultation';
+import { FollowUpsPanel } from '../follow-ups/worklist';
+import { MyWork } from '../my-work/my-work';
 import { MyState } from '../queue/my-state';
 import { useDeskCalls } from '../queue/queue-hooks';
 import { WaitingCalls } from '../queue/waiting-calls';
@@ -20,13 +21,11 @@ export function DeskPage() {
         <WaitingCalls calls={waiting} />
         <div className="desk-side">
           <YourCall calls={mine} />
+          <FollowUpsPanel area="desk" />
           <NewConsultation />
-          <LocalDrafts />
         </div>
       </div>
-      <ComingLater
-        items={[{ id: 'referrals', title: t('desk.referralsTitle'), text: t('desk.referralsText') }]}
-      />
+      <MyWork />
     </AreaPage>
   );
 }

@@ -81,7 +81,10 @@ export function InboxCard({ r }: { r: PartnerReferral }) {
               {t('referrals.urgency.urgent')}
             </span>
           )}{' '}
-          {t('inbox.referralOf', { time: formatDateTime(r.createdAt, locale) })}
+          {t('inbox.referralOf', { time: formatDateTime(r.createdAt, locale) })}{' '}
+          <span className="mono" data-testid="inbox-reference">
+            {r.reference}
+          </span>
         </h3>
         <span
           className={`referral-status status-${r.status}`}

@@ -6,6 +6,7 @@ import { useInboxStore } from './inbox-store';
 const referral = (id: string, createdAt: string, status: PartnerReferral['status'] = 'delivered') =>
   ({
     id,
+    reference: `R-2026-${id.slice(-6)}`,
     urgency: 'standard',
     status,
     createdAt,

@@ -4,6 +4,8 @@ import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useCurrentLocale } from '../../i18n/language';
 import { formatDateTime } from '../../lib/format';
+import { AssignCall } from './board-assign';
+import { BoardOutcomes } from './board-outcomes';
 import { RepeatHint } from './call-row';
 import {
   formatDuration,
@@ -21,8 +23,18 @@ const NEVER = Date.parse('1970-01-02T00:00:00Z');
 
 function callStateText(call: QueueCall, t: TFunction): string {
   const name = call.takenBy?.displayName;
-  if (call.state === 'answered') return name ? t('queue.answeredBy', { name }) : t('queue.answered');
-  return name ? t('queue.takenBy', { name }) : t('queue.waiting');
+  if (call.unknownExtension && call.extension)
+    return t('board.unknownExtension', { extension: call.extension });
+  const state =
+    call.state === 'answered'
+      ? name
+        ? t('queue.answeredBy', { name })
+        : t('queue.answered')
+      : name
+        ? t('queue.takenBy', { name })
+        : t('queue.waiting');
+  // The desk agrees: a finalized record is no longer anyone's "Your call".
+  return call.consultationStatus === 'final' ? t('board.recorded', { state }) : state;
 }
 
 function Figure({ label, value, testId }: { label: string; value: string; testId: string }) {
@@ -77,6 +89,7 @@ export function BoardQueue() {
             />
           ))}
         </dl>
+        <BoardOutcomes />
       </section>
 
       <section className="panel" aria-labelledby={callsId} data-testid="board-calls">
@@ -102,7 +115,10 @@ export function BoardQueue() {
                         {t('queue.line', { line: call.line })}
                         <RepeatHint call={call} />
                       </th>
-                      <td data-testid="board-call-state">{callStateText(call, t)}</td>
+                      <td>
+                        <span data-testid="board-call-state">{callStateText(call, t)}</span>
+                        {call.unknownExtension && <AssignCall call={call} />}
+                      </td>
                       <td className="timer">{waited === null ? '—' : formatDuration(waited)}</td>
                     </tr>
                   );

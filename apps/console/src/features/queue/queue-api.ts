@@ -1,4 +1,11 @@
-import { ClaimResult, OperatorView, QueueSnapshot } from '@korgon/domain';
+import {
+  CallOutcomes,
+  ClaimResult,
+  OpenConsultationResult,
+  OperatorView,
+  QueueCall,
+  QueueSnapshot,
+} from '@korgon/domain';
 import { api } from '../../lib/api';
 
 export type SettableStatus = 'available' | 'break' | 'offline';
@@ -9,4 +16,11 @@ export const queueApi = {
   claim: (callId: string, consultationId: string) =>
     api.post(`/api/queue/calls/${encodeURIComponent(callId)}/claim`, { consultationId }, ClaimResult),
   setMyStatus: (status: SettableStatus) => api.put('/api/operators/me/status', { status }, OperatorView),
+  /** Opens (or finds) the consultation draft of a call the user has: one per call. */
+  openConsultation: (callId: string) =>
+    api.post(`/api/queue/calls/${encodeURIComponent(callId)}/consultation`, {}, OpenConsultationResult),
+  /** A supervisor gives a call answered at an unknown extension to an operator. */
+  assign: (callId: string, operatorId: string) =>
+    api.post(`/api/queue/calls/${encodeURIComponent(callId)}/assign`, { operatorId }, QueueCall),
+  outcomes: () => api.get('/api/queue/outcomes', CallOutcomes),
 };

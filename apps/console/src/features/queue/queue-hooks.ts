@@ -44,6 +44,8 @@ export function formatDuration(ms: number): string {
 
 /** Waiting for an operator: on the line, not answered, not taken. */
 export const isWaitingForAnyone = (call: QueueCall) => call.state === 'waiting' && call.takenBy === null;
+/** Its consultation is finalized: nobody's "Your call" any more. */
+export const isRecorded = (call: QueueCall) => call.consultationStatus === 'final';
 /** Somebody has it: taken in a console or answered at an extension. */
 export const isInProgress = (call: QueueCall) => call.state === 'answered' || call.takenBy !== null;
 
@@ -77,8 +79,10 @@ export function useDeskCalls(meId: string): { waiting: QueueCall[]; mine: QueueC
     const waiting: QueueCall[] = [];
     for (const call of calls) {
       const won = claims[call.id];
-      if (call.takenBy?.id === meId) mine.push(call);
-      else if (won?.status === 'won' && call.takenBy === null) mine.push({ ...won.call });
+      if (call.takenBy?.id === meId) {
+        // One truth: a call whose record is final is done for her, even while the PBX still has it.
+        if (!isRecorded(call)) mine.push(call);
+      } else if (won?.status === 'won' && call.takenBy === null) mine.push({ ...won.call });
       else if (call.state === 'waiting') waiting.push(call);
     }
     return { waiting, mine };

@@ -20,6 +20,10 @@ function call(n: number, patch: Partial<QueueCall> = {}): QueueCall {
     takenBy: null,
     takenAt: null,
     consultationId: null,
+    consultationStatus: null,
+    consultationReference: null,
+    extension: null,
+    unknownExtension: false,
     ...patch,
   };
 }

@@ -1,9 +1,60 @@
 import type { QueueCall } from '@korgon/domain';
-import { useEffect, useId, useRef } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { consultationHref } from '../shell/route';
+import { describeError } from '../../lib/describe-error';
+import { signedInGeneration } from '../../lib/signed-in-state';
+import { consultationHref, openConsultation } from '../shell/route';
 import { RepeatHint } from './call-row';
+import { queueApi } from './queue-api';
 import { formatDuration, useServerNow, waitedMs } from './queue-hooks';
+import { checkQueue } from './queue-live';
+
+/**
+ * Opens the consultation of a call that has none yet (answered at her phone before the draft existed, or
+ * assigned): the server opens one per call, so two tabs clicking at once land on the same draft.
+ */
+function OpenDraftButton({ call, describedBy }: { call: QueueCall; describedBy: string }) {
+  const { t } = useTranslation();
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  async function open() {
+    if (pending) return;
+    const generation = signedInGeneration();
+    setPending(true);
+    setError(null);
+    try {
+      const result = await queueApi.openConsultation(call.id);
+      if (generation !== signedInGeneration()) return;
+      checkQueue();
+      openConsultation(result.consultationId);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setPending(false);
+    }
+  }
+
+  return (
+    <>
+      <button
+        type="button"
+        className="button button-primary"
+        aria-describedby={describedBy}
+        aria-disabled={pending || undefined}
+        data-testid="open-consultation"
+        onClick={() => void open()}
+      >
+        {pending ? t('queue.opening') : t('queue.openForm')}
+      </button>
+      {error !== null && (
+        <p className="inline-error" role="alert">
+          {t('queue.openFailed')} {describeError(error, t)}
+        </p>
+      )}
+    </>
+  );
+}
 
 /** The call the operator has: its line, the consultation draft opened for it, and the way to its form. */
 export function YourCall({ calls }: { calls: readonly QueueCall[] }) {
@@ -33,19 +84,27 @@ export function YourCall({ calls }: { calls: readonly QueueCall[] }) {
         <ul className="my-calls">
           {calls.map((call) => {
             const waited = waitedMs(call, serverNow);
+            const lineId = `${headingId}-${call.id}`;
             return (
               <li key={call.id} className="my-call" data-testid="my-call" data-call-id={call.id}>
-                <p className="call-line">{t('queue.line', { line: call.line })}</p>
+                <p className="call-line" id={lineId}>
+                  {t('queue.line', { line: call.line })}
+                </p>
+                {call.extension && !call.takenAt && (
+                  <p className="field-hint" data-testid="answered-at">
+                    {t('queue.answeredAt', { extension: call.extension })}
+                  </p>
+                )}
                 <dl className="facts">
                   <dt>{t('queue.waited')}</dt>
                   <dd className="timer">{waited === null ? '—' : formatDuration(waited)}</dd>
                   <dt>{t('queue.draft')}</dt>
                   <dd className="mono draft-id" data-testid="consultation-draft">
-                    {call.consultationId ?? t('queue.noDraft')}
+                    {call.consultationId ? (call.consultationReference ?? '—') : t('queue.noDraft')}
                   </dd>
                 </dl>
                 <RepeatHint call={call} />
-                {call.consultationId && (
+                {call.consultationId ? (
                   <a
                     className="button button-primary"
                     href={consultationHref(call.consultationId)}
@@ -53,6 +112,8 @@ export function YourCall({ calls }: { calls: readonly QueueCall[] }) {
                   >
                     {t('queue.openForm')}
                   </a>
+                ) : (
+                  <OpenDraftButton call={call} describedBy={lineId} />
                 )}
               </li>
             );

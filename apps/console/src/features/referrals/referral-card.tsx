@@ -98,7 +98,10 @@ export function ReferralCard({ r, partners }: { r: Referral; partners: Partner[]
         <UrgencyBadge urgency={r.urgency} />
       </div>
       <p className="referral-meta muted">
-        {partnerTypeName(r.partner.type, locale)} · {channelText(r.partner.channel, t)} ·{' '}
+        <span className="mono" data-testid="referral-reference">
+          {r.reference}
+        </span>{' '}
+        · {partnerTypeName(r.partner.type, locale)} · {channelText(r.partner.channel, t)} ·{' '}
         {t('referrals.sentBy', {
           name: r.createdBy.displayName,
           date: formatDateTime(r.createdAt, locale),

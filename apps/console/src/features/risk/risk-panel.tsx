@@ -110,10 +110,21 @@ function Questionnaire({
   const overrideOk = override === null || allowed.some((l) => l.id === override.level);
   const raising = override !== null && overrideOk && rank(override.level) > rank(result.level);
   const lowering = override !== null && overrideOk && rank(override.level) < rank(result.level);
-  const shownLevel = raising && override ? override.level : result.level;
+  const unsaved = riskDraft !== null;
+  // Once a supervisor has signed a lowered level, that stored level counts: the level shown and the
+  // recommended actions follow it (until the answers change again).
+  const signedLower =
+    !unsaved &&
+    savedRisk !== null &&
+    savedRisk.override?.status === 'signed' &&
+    savedRisk.override.direction === 'lower' &&
+    savedRisk.methodologyId === m.id &&
+    savedRisk.methodologyVersion === m.version
+      ? savedRisk
+      : null;
+  const shownLevel = raising && override ? override.level : (signedLower?.finalLevel ?? result.level);
   const name = (id: string) => levelName(id, locale, t, m);
   const ordered: Item[] = [...m.items.filter((i) => i.immediate), ...m.items.filter((i) => !i.immediate)];
-  const unsaved = riskDraft !== null;
 
   function update(nextAnswers: Answers, nextOverride: Override) {
     const unchanged =
@@ -280,6 +291,14 @@ function Questionnaire({
             </span>
           </p>
           {raising && <p className="field-hint">{t('risk.raisedFrom', { level: name(result.level) })}</p>}
+          {signedLower?.override && (
+            <p className="field-hint" data-testid="risk-lowered-signed">
+              {t('risk.loweredFrom', {
+                level: name(result.level),
+                name: signedLower.override.signedBy?.displayName ?? '',
+              })}
+            </p>
+          )}
           {protocols.map((p) =>
             p === 'suicide' ? (
               <div key={p} className="protocol-alert" role="alert" data-testid="suicide-protocol">
@@ -332,7 +351,7 @@ function Questionnaire({
           </details>
           <h3>{t('risk.actionsTitle', { level: name(shownLevel) })}</h3>
           <ul className="risk-actions" data-testid="risk-actions">
-            {(raising ? (m.actions[shownLevel] ?? []) : result.actions).map((a) => (
+            {(raising || signedLower ? (m.actions[shownLevel] ?? []) : result.actions).map((a) => (
               <li key={a.id}>{a.text[locale]}</li>
             ))}
           </ul>

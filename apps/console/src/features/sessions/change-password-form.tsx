@@ -30,6 +30,7 @@ function isWrongCurrent(error: unknown): boolean {
 function describeProblem(
   problem: Problem | null,
   t: TFunction,
+  oneTime: boolean,
 ): { summary: string | null; fields: Record<string, string> } {
   if (!problem) return { summary: null, fields: {} };
   if (problem.kind === 'invalid') {
@@ -38,14 +39,17 @@ function describeProblem(
     return { summary: t('errors.invalidRequest'), fields };
   }
   if (isWrongCurrent(problem.error)) {
-    const text = t('password.wrongCurrent');
+    const text = oneTime ? t('password.wrongOneTime') : t('password.wrongCurrent');
     return { summary: text, fields: { currentPassword: text } };
   }
   return { summary: describeError(problem.error, t), fields: serverFieldIssues(problem.error) };
 }
 
-/** Change your own password: the repeat is checked here, the rest against ChangePasswordBody and then the server. */
-export function ChangePasswordForm({ onChanged }: { onChanged(): void }) {
+/**
+ * Change your own password: the repeat is checked here, the rest against ChangePasswordBody and then the server.
+ * `oneTime`: the current password is the one-time password an administrator gave (the forced change after sign-in).
+ */
+export function ChangePasswordForm({ onChanged, oneTime = false }: { onChanged(): void; oneTime?: boolean }) {
   const { t } = useTranslation();
   const id = useId();
   const form = useRef<HTMLFormElement>(null);
@@ -55,7 +59,7 @@ export function ChangePasswordForm({ onChanged }: { onChanged(): void }) {
   const [changed, setChanged] = useState(false);
 
   const set = (key: keyof Draft, value: string) => setDraft((d) => ({ ...d, [key]: value }));
-  const { summary, fields } = describeProblem(problem, t);
+  const { summary, fields } = describeProblem(problem, t, oneTime);
 
   useEffect(() => {
     if (problem) form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
@@ -91,7 +95,7 @@ export function ChangePasswordForm({ onChanged }: { onChanged(): void }) {
   return (
     <section className="panel" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>{t('password.title')}</h2>
-      <p className="muted">{t('password.intro')}</p>
+      {!oneTime && <p className="muted">{t('password.intro')}</p>}
       <form
         ref={form}
         className="form form-grid"
@@ -108,7 +112,7 @@ export function ChangePasswordForm({ onChanged }: { onChanged(): void }) {
           id={`${id}-current`}
           name="current-password"
           type="password"
-          label={t('password.current')}
+          label={oneTime ? t('password.oneTime') : t('password.current')}
           autoComplete="current-password"
           value={draft.currentPassword}
           onChange={(e) => set('currentPassword', e.target.value)}

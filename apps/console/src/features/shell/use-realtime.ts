@@ -3,6 +3,7 @@ import { useEffect } from 'react';
 import { openSocket } from '../../lib/socket';
 import { authApi } from '../auth/auth-api';
 import { useAuthStore } from '../auth/auth-store';
+import { followFollowUps } from '../follow-ups/follow-ups-live';
 import { followQueue } from '../queue/queue-live';
 import { followReferrals } from '../referrals/referrals-live';
 import { followRisk } from '../risk/risk-live';
@@ -19,6 +20,7 @@ export function useRealtime(role: Role): void {
     const unfollow = watchesQueue ? followQueue(socket) : undefined;
     const unfollowRisk = followRisk(socket, signsOff);
     const unfollowReferrals = followReferrals(socket);
+    const unfollowFollowUps = followFollowUps(socket);
 
     socket.on('session:ended', () => useAuthStore.getState().endSession());
     socket.on('me:updated', ({ locale }) => useAuthStore.getState().localeChangedElsewhere(locale));
@@ -39,6 +41,7 @@ export function useRealtime(role: Role): void {
       unfollow?.();
       unfollowRisk();
       unfollowReferrals();
+      unfollowFollowUps();
       socket.removeAllListeners();
       socket.disconnect();
     };

@@ -3,6 +3,7 @@ import {
   CreateUserBody,
   ErrorBody,
   OkBody,
+  PasswordResetResult,
   rooms,
   SessionIdParams,
   SessionInfo,
@@ -55,10 +56,11 @@ const adminUsers: FastifyPluginAsyncZod = async (app) => {
       config: { permission: 'users:manage' },
       schema: {
         tags,
-        summary: "Change a user's role, partner organisation, name or active flag (audited)",
+        summary:
+          "Change a user's role, partner organisation, display name, PBX extension (unique; null clears it) or active flag (audited)",
         params: UserIdParams,
         body: UpdateUserBody,
-        response: { 200: UserSummary, 400: ErrorBody, 404: ErrorBody, ...guarded },
+        response: { 200: UserSummary, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, ...guarded },
       },
     },
     async (req) => {
@@ -70,6 +72,30 @@ const adminUsers: FastifyPluginAsyncZod = async (app) => {
       if (change.endedSessions.length > 0 || change.roleChanged)
         app.io.in(rooms.user(req.params.id)).disconnectSockets(true);
       return change.user;
+    },
+  );
+
+  app.post(
+    '/api/admin/users/:id/password-reset',
+    {
+      config: { permission: 'users:manage' },
+      schema: {
+        tags,
+        summary:
+          "Reset a user's password to a one-time one, shown once in this answer; ends their sessions, and they must choose their own at the next sign-in (audited)",
+        params: UserIdParams,
+        response: { 200: PasswordResetResult, 400: ErrorBody, 404: ErrorBody, ...guarded },
+      },
+    },
+    async (req, reply) => {
+      const reset = await service.resetPassword(req.params.id, authOf(req).user);
+      for (const id of reset.endedSessions) {
+        app.io.to(rooms.session(id)).emit('session:ended', { reason: 'revoked' });
+      }
+      app.io.in(rooms.user(req.params.id)).disconnectSockets(true);
+      // Never cached anywhere on the way back.
+      reply.header('cache-control', 'no-store');
+      return { oneTimePassword: reset.oneTimePassword, sessionsEnded: reset.endedSessions.length };
     },
   );
 

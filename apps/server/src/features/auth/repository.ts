@@ -11,6 +11,8 @@ export interface SessionUser {
   role: Role;
   locale: Locale;
   partnerOrgId: string | null;
+  /** Signed in with a one-time password that must be changed before anything else. */
+  mustChangePassword: boolean;
 }
 
 const userColumns = {
@@ -20,6 +22,7 @@ const userColumns = {
   role: users.role,
   locale: users.locale,
   partnerOrgId: users.partnerOrgId,
+  mustChangePassword: users.mustChangePassword,
 };
 
 export function createAuthRepository(db: DbOrTx) {
@@ -124,8 +127,12 @@ export function createAuthRepository(db: DbOrTx) {
       return row?.hash;
     },
 
-    async setPasswordHash(userId: string, passwordHash: string) {
-      await db.update(users).set({ passwordHash, updatedAt: sql`now()` }).where(eq(users.id, userId));
+    /** Sets a password the user chose (clears must-change), or a one-time one (`mustChange`). */
+    async setPasswordHash(userId: string, passwordHash: string, mustChange = false) {
+      await db
+        .update(users)
+        .set({ passwordHash, mustChangePassword: mustChange, updatedAt: sql`now()` })
+        .where(eq(users.id, userId));
     },
 
     /** Ends every live session of a user but one (after a password change). */

@@ -4,6 +4,7 @@ import {
   Consultation,
   ConsultationConflict,
   ConsultationIdParams,
+  ConsultationSaved,
   DraftSummary,
   ErrorBody,
   FinalizeBody,
@@ -11,11 +12,13 @@ import {
   RiskBody,
   RiskRecord,
   SaveConsultationBody,
+  SaveConsultationQuery,
 } from '@korgon/domain';
 import { sealKeyFrom } from '@korgon/signing';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { authOf } from '../../plugins/auth';
+import { publishCalls } from '../queue/publisher';
 import { createConsultationsService } from './service';
 
 const tags = ['consultations'];
@@ -27,7 +30,9 @@ const consultations: FastifyPluginAsyncZod<{ notesKey: string; notesKeyVersion: 
   app,
   opts,
 ) => {
-  const service = createConsultationsService(app.pool, sealKeyFrom(opts.notesKey, opts.notesKeyVersion));
+  const service = createConsultationsService(app.pool, sealKeyFrom(opts.notesKey, opts.notesKeyVersion), {
+    finalized: app.followUps.finalized,
+  });
   const risk = app.risk;
 
   app.put(
@@ -37,12 +42,13 @@ const consultations: FastifyPluginAsyncZod<{ notesKey: string; notesKeyVersion: 
       schema: {
         tags,
         summary:
-          'Save a consultation (created on first save; the id is made by the console). 409 with the current record when the revision moved on',
+          'Save a consultation (created on first save; the id is made by the console). Answers with the new revision, or the full record with ?view=full; 409 with the current record when the revision moved on',
         params,
+        querystring: SaveConsultationQuery,
         body: SaveConsultationBody,
         response: {
-          200: Consultation,
-          201: Consultation,
+          200: z.union([Consultation, ConsultationSaved]),
+          201: z.union([Consultation, ConsultationSaved]),
           400: ErrorBody,
           409: ConsultationConflict,
           ...guarded,
@@ -50,8 +56,10 @@ const consultations: FastifyPluginAsyncZod<{ notesKey: string; notesKeyVersion: 
       },
     },
     async (req, reply) => {
-      const { created, consultation } = await service.save(req.params.id, req.body, authOf(req).user);
-      return reply.code(created ? 201 : 200).send(consultation);
+      const { created, saved, consultation } = await service.save(req.params.id, req.body, authOf(req).user, {
+        view: req.query.view === 'full',
+      });
+      return reply.code(created ? 201 : 200).send(consultation ?? saved);
     },
   );
 
@@ -94,7 +102,12 @@ const consultations: FastifyPluginAsyncZod<{ notesKey: string; notesKeyVersion: 
         response: { 200: Consultation, 400: ErrorBody, 409: ConsultationConflict, ...guarded },
       },
     },
-    async (req) => service.finalize(req.params.id, req.body.revision, authOf(req).user),
+    async (req) => {
+      const done = await service.finalize(req.params.id, req.body.revision, authOf(req).user);
+      // The call's record is final: every desk and the board learn it is no longer anyone's "Your call".
+      if (done.callId) await publishCalls(app, [done.callId]);
+      return done;
+    },
   );
 
   app.post(

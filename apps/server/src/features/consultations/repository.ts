@@ -5,8 +5,12 @@ export type Queryable = Pick<pg.PoolClient | pg.Pool, 'query'>;
 
 export interface ConsultationRow {
   id: string;
+  /** K-2026-000123, given by the database at insert. */
+  reference: string;
   call_id: string | null;
   channel: string;
+  previous_id: string | null;
+  follow_up_id: string | null;
   operator_id: string;
   operator_name: string;
   caller_hash: string | null;
@@ -86,6 +90,34 @@ export function createConsultationsRepository(q: Queryable) {
       return Boolean(rowCount);
     },
 
+    /**
+     * The autosave's one statement: writes only when the author's draft is still at the revision she saved
+     * on; undefined means "look closer" (not hers, final, moved on, missing, or a retried save).
+     */
+    async updateIfCurrent(
+      id: string,
+      r: {
+        operatorId: string;
+        baseRevision: number;
+        channel: string;
+        data: ConsultationData;
+        sealed: Buffer;
+        keyVersion: number;
+      },
+    ): Promise<{ id: string; status: 'draft'; revision: number; updatedAt: string } | undefined> {
+      const { rows } = await q.query<{ revision: number; updated_at: Date }>(
+        `UPDATE consultations SET channel = $4, data = $5, notes_ciphertext = $6, notes_key_version = $7,
+                revision = revision + 1, updated_at = now()
+          WHERE id = $1 AND operator_id = $2 AND revision = $3 AND status = 'draft'
+          RETURNING revision, updated_at`,
+        [id, r.operatorId, r.baseRevision, r.channel, JSON.stringify(r.data), r.sealed, r.keyVersion],
+      );
+      const row = rows[0];
+      return row
+        ? { id, status: 'draft', revision: row.revision, updatedAt: row.updated_at.toISOString() }
+        : undefined;
+    },
+
     async update(
       id: string,
       r: { channel: string; data: ConsultationData; sealed: Buffer; keyVersion: number },
@@ -150,13 +182,14 @@ export function createConsultationsRepository(q: Queryable) {
     async history(id: string, callerHash: string) {
       const { rows } = await q.query<{
         id: string;
+        reference: string;
         created_at: Date;
         status: 'draft' | 'final';
         data: ConsultationData;
         taxonomy_version: string;
         risk_level: string | null;
       }>(
-        `SELECT k.id, k.created_at, k.status, k.data, k.taxonomy_version,
+        `SELECT k.id, k.reference, k.created_at, k.status, k.data, k.taxonomy_version,
                 (SELECT r.final_level FROM risk_assessments r WHERE r.consultation_id = k.id
                   ORDER BY r.created_at DESC LIMIT 1) AS risk_level
            FROM consultations k

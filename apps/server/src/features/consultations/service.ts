@@ -4,6 +4,7 @@ import { inTransaction, writeAudit } from '@korgon/db';
 import {
   type Consultation,
   ConsultationData,
+  type ConsultationSaved,
   ConsultationSecret,
   can,
   finalizeIssues,
@@ -71,11 +72,23 @@ export async function namesOf(
 }
 
 /**
+ * Other features' work at finalizing, in its transaction (follow-ups: made, or done); what it returns runs
+ * after the commit (jobs, pushes).
+ */
+export interface ConsultationHooks {
+  finalized?: (
+    c: pg.PoolClient,
+    row: ConsultationRow,
+    actor: SessionUser,
+  ) => Promise<(() => Promise<void>) | undefined>;
+}
+
+/**
  * The anonymous consultation: saved as the operator types (revision-checked, client-made ids), free text
  * sealed with the record's id, final once finalized and then changed only by signed addenda; every read by
  * someone other than the author goes to the audit log.
  */
-export function createConsultationsService(pool: pg.Pool, key: SealKey) {
+export function createConsultationsService(pool: pg.Pool, key: SealKey, hooks: ConsultationHooks = {}) {
   const taxonomies = new Map<string, Taxonomy>();
   const taxonomy = async (q: Queryable, version: string) => {
     const cached = taxonomies.get(version);
@@ -116,8 +129,11 @@ export function createConsultationsService(pool: pg.Pool, key: SealKey) {
       : null;
     return {
       id: row.id,
+      reference: row.reference,
       callId: row.call_id,
       channel: row.channel,
+      previousId: row.previous_id ?? null,
+      followUpId: row.follow_up_id ?? null,
       operator: { id: row.operator_id, displayName: row.operator_name },
       status: row.status,
       revision: row.revision,
@@ -151,6 +167,22 @@ export function createConsultationsService(pool: pg.Pool, key: SealKey) {
     return row;
   }
 
+  /** A new record's channel must be one of the active taxonomy's (call, call_back, walk_in, message, phone). */
+  async function checkChannel(q: Queryable, channel: string): Promise<void> {
+    const { rows } = await q.query<{ version: string }>(
+      'SELECT version FROM taxonomy_versions WHERE active ORDER BY created_at DESC LIMIT 1',
+    );
+    const version = rows[0]?.version;
+    if (!version) return;
+    const channels = (await taxonomy(q, version)).channels.map((o) => o.id);
+    if (!channels.includes(channel))
+      throw new AppError(
+        400,
+        'invalid_request',
+        `The channel "${channel}" is not one of ${channels.join(', ')}; choose one of these.`,
+      );
+  }
+
   const audit = (
     q: Queryable,
     actor: SessionUser,
@@ -179,20 +211,50 @@ export function createConsultationsService(pool: pg.Pool, key: SealKey) {
       });
     },
 
+    /**
+     * Saves a draft. The common case, the author's next autosave on the revision she has, is one conditional
+     * UPDATE that answers with the new revision; everything else (the first save, a retry whose answer was
+     * lost, a conflict, a refusal) takes the careful path under the row's lock. The full record is read only
+     * when `view` asks for it.
+     */
     async save(
       id: string,
       body: SaveConsultationBody,
       actor: SessionUser,
-    ): Promise<{ created: boolean; consultation: Consultation }> {
+      opts: { view?: boolean } = {},
+    ): Promise<{ created: boolean; saved: ConsultationSaved; consultation?: Consultation }> {
+      const sealed = sealSecret(id, body.secret);
+      if (body.baseRevision > 0 && !opts.view) {
+        const fast = await createConsultationsRepository(pool).updateIfCurrent(id, {
+          operatorId: actor.id,
+          baseRevision: body.baseRevision,
+          channel: body.channel,
+          data: body.data,
+          sealed,
+          keyVersion: key.version,
+        });
+        if (fast) return { created: false, saved: fast };
+      }
+      const answer = async (c: Queryable, row: ConsultationRow, created: boolean) => ({
+        created,
+        saved: {
+          id: row.id,
+          status: 'draft' as const,
+          revision: row.revision,
+          updatedAt: row.updated_at.toISOString(),
+        },
+        ...(opts.view ? { consultation: await view(c, row) } : {}),
+      });
       return inTransaction(pool, async (c) => {
         const repo = createConsultationsRepository(c);
-        const sealed = sealSecret(id, body.secret);
         let row = await repo.find(id, { forUpdate: true });
         if (!row) {
           if (body.baseRevision !== 0) throw new NotFoundError('That consultation');
+          await checkChannel(c, body.channel);
           if (body.callId) {
+            // Locked, so two consoles opening the same call's record one after the other see each other.
             const call = await c.query<{ operator_id: string | null }>(
-              'SELECT operator_id FROM calls WHERE id = $1',
+              'SELECT operator_id FROM calls WHERE id = $1 FOR UPDATE',
               [body.callId],
             );
             const found = call.rows[0];
@@ -204,6 +266,15 @@ export function createConsultationsService(pool: pg.Pool, key: SealKey) {
                 found.operator_id
                   ? 'Another operator took that call: only she records it.'
                   : 'Take the call first: its consultation is opened when you take it.',
+              );
+            // One consultation per call (a unique index too): the call's record is opened already.
+            const existing = await c.query('SELECT 1 FROM consultations WHERE call_id = $1', [body.callId]);
+            // (400, not 409: this route's 409 carries the record to merge, and there is none to merge with.)
+            if (existing.rowCount)
+              throw new AppError(
+                400,
+                'invalid_request',
+                'This call has its consultation already: open it from "Your call" on the desk.',
               );
           }
           await repo.insert({
@@ -217,7 +288,7 @@ export function createConsultationsService(pool: pg.Pool, key: SealKey) {
           });
           row = await repo.find(id);
           if (!row) throw new Error('inserted consultation not found');
-          return { created: true, consultation: await view(c, row) };
+          return answer(c, row, true);
         }
         if (row.operator_id !== actor.id)
           throw new ForbiddenError('Only the author edits a draft; add an addendum once it is final.');
@@ -234,7 +305,7 @@ export function createConsultationsService(pool: pg.Pool, key: SealKey) {
           isDeepStrictEqual(ConsultationData.parse(row.data), body.data) &&
           isDeepStrictEqual(openSecret(row), body.secret)
         ) {
-          return { created: false, consultation: await view(c, row) };
+          return answer(c, row, false);
         }
         if (row.revision !== body.baseRevision) {
           throw new RevisionConflictError(
@@ -245,12 +316,13 @@ export function createConsultationsService(pool: pg.Pool, key: SealKey) {
         await repo.update(id, { channel: body.channel, data: body.data, sealed, keyVersion: key.version });
         const updated = await repo.find(id);
         if (!updated) throw new NotFoundError('That consultation');
-        return { created: false, consultation: await view(c, updated) };
+        return answer(c, updated, false);
       });
     },
 
     async finalize(id: string, revision: number, actor: SessionUser): Promise<Consultation> {
-      return inTransaction(pool, async (c) => {
+      let afterCommit: (() => Promise<void>) | undefined;
+      const finalized = await inTransaction(pool, async (c) => {
         const repo = createConsultationsRepository(c);
         const row = await readable(c, id, actor, { forUpdate: true });
         if (row.operator_id !== actor.id)
@@ -278,8 +350,11 @@ export function createConsultationsService(pool: pg.Pool, key: SealKey) {
         await audit(c, actor, 'consultation.finalized', id, { revision });
         const done = await repo.find(id);
         if (!done) throw new NotFoundError('That consultation');
+        afterCommit = await hooks.finalized?.(c, done, actor);
         return view(c, done);
       });
+      await afterCommit?.();
+      return finalized;
     },
 
     async addAddendum(id: string, text: string, actor: SessionUser): Promise<Consultation> {
@@ -312,18 +387,20 @@ export function createConsultationsService(pool: pg.Pool, key: SealKey) {
     async drafts(actor: SessionUser) {
       const { rows } = await pool.query<{
         id: string;
+        reference: string;
         call_id: string | null;
         channel: string;
         revision: number;
         data: { contactKind?: string };
         updated_at: Date;
       }>(
-        `SELECT id, call_id, channel, revision, data, updated_at FROM consultations
+        `SELECT id, reference, call_id, channel, revision, data, updated_at FROM consultations
           WHERE operator_id = $1 AND status = 'draft' ORDER BY updated_at DESC LIMIT 100`,
         [actor.id],
       );
       return rows.map((r) => ({
         id: r.id,
+        reference: r.reference,
         callId: r.call_id,
         channel: r.channel,
         revision: r.revision,
@@ -340,6 +417,7 @@ export function createConsultationsService(pool: pg.Pool, key: SealKey) {
         await audit(c, actor, 'consultation.history_read', id, { entries: rows.length });
         return rows.map((r) => ({
           id: r.id,
+          reference: r.reference,
           createdAt: r.created_at.toISOString(),
           status: r.status,
           contactKind: r.data.contactKind ?? null,

@@ -1,135 +1,344 @@
-import { type Db, schema, writeAudit } from '@korgon/db';
-import { ADMIN_REGION_IDS, type PartnerType, REGIONS, type Role } from '@korgon/domain';
-import { sql } from 'drizzle-orm';
+import { type Db, type DbOrTx, schema, writeAudit } from '@korgon/db';
+import {
+  ADMIN_REGION_IDS,
+  type LocalizedText,
+  type PartnerHours,
+  type PartnerType,
+  REGIONS,
+  type Role,
+} from '@korgon/domain';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { hashPassword } from '../auth/passwords';
 
-/** The demo's people: three operators, a supervisor, a manager, an admin, and a police partner in Bishkek. */
-export const DEMO_USERS: {
+export interface DemoUser {
   username: string;
+  /** One string for every console language: real Kyrgyz and Russian names, in Cyrillic. */
   displayName: string;
   role: Role;
   locale: string;
   extension?: string;
+  /** The slug of the demo partner organisation a partner user works for. */
   partner?: string;
-}[] = [
-  {
-    username: 'operator1',
-    displayName: 'Айгүл (оператор 1)',
-    role: 'operator',
-    locale: 'ky',
-    extension: '101',
-  },
+}
+
+/**
+ * The demo's people: three operators, a supervisor, a manager, an administrator, and one portal user for every
+ * partner organisation type (so a shelter or a crisis centre can read what it is sent).
+ */
+export const DEMO_USERS: DemoUser[] = [
+  { username: 'operator1', displayName: 'Айгүл Асанова', role: 'operator', locale: 'ky', extension: '101' },
   {
     username: 'operator2',
-    displayName: 'Нургүл (оператор 2)',
+    displayName: 'Нургүл Токтосунова',
     role: 'operator',
     locale: 'ru',
     extension: '102',
   },
-  { username: 'operator3', displayName: 'Operator Three', role: 'operator', locale: 'en', extension: '103' },
-  { username: 'supervisor', displayName: 'Supervisor', role: 'supervisor', locale: 'ky', extension: '110' },
-  { username: 'manager', displayName: 'Manager', role: 'manager', locale: 'ru' },
-  { username: 'admin', displayName: 'Administrator', role: 'admin', locale: 'en' },
+  { username: 'operator3', displayName: 'Елена Смирнова', role: 'operator', locale: 'en', extension: '103' },
   {
-    username: 'partner-police-bishkek',
-    displayName: 'Police, Bishkek',
-    role: 'partner',
-    locale: 'ru',
-    partner: 'police-kg-gb',
+    username: 'supervisor',
+    displayName: 'Гүлнара Жумабаева',
+    role: 'supervisor',
+    locale: 'ky',
+    extension: '110',
   },
+  { username: 'manager', displayName: 'Ирина Ковалёва', role: 'manager', locale: 'ru' },
+  { username: 'admin', displayName: 'Азамат Бейшеналиев', role: 'admin', locale: 'en' },
+  ...(
+    [
+      ['partner-police-bishkek', 'Бакыт Осмонов', 'police-kg-gb'],
+      ['partner-crisis-bishkek', 'Жылдыз Мамбетова', 'crisis-kg-gb'],
+      ['partner-shelter-bishkek', 'Анара Сыдыкова', 'shelter-bishkek'],
+      ['partner-single-window', 'Ольга Ким', 'single-window-bishkek'],
+      ['partner-health-bishkek', 'Динара Абдыкадырова', 'health-bishkek'],
+      ['partner-social-bishkek', 'Чолпон Турдубаева', 'social-protection-bishkek'],
+      ['partner-child-bishkek', 'Эльмира Алиева', 'child-protection-bishkek'],
+      ['partner-legal-aid-bishkek', 'Тимур Усенов', 'legal-aid-bishkek'],
+      ['partner-probation-bishkek', 'Сергей Пак', 'probation-bishkek'],
+      ['partner-ayil-okmotu', 'Улан Керимбеков', 'ayil-okmotu-alamudun'],
+      ['partner-anti-trafficking', 'Мээрим Исакова', 'anti-trafficking-bishkek'],
+      ['partner-consulate-moscow', 'Канат Жээнбеков', 'consulate-moscow'],
+    ] as const
+  ).map(([username, displayName, partner]) => ({
+    username,
+    displayName,
+    role: 'partner' as const,
+    locale: 'ru',
+    partner,
+  })),
 ];
+
+/**
+ * Display names the demo was seeded with before it had real names. A demo database still showing one of these
+ * gets the new name at the next start (only for that username, and only while nobody has renamed it).
+ */
+const LEGACY_DISPLAY_NAMES: Record<string, string> = {
+  operator1: 'Айгүл (оператор 1)',
+  operator2: 'Нургүл (оператор 2)',
+  operator3: 'Operator Three',
+  supervisor: 'Supervisor',
+  manager: 'Manager',
+  admin: 'Administrator',
+  'partner-police-bishkek': 'Police, Bishkek',
+};
 
 const regionLabel = (id: string) => REGIONS.find((r) => r.id === id)?.label ?? { ky: id, ru: id, en: id };
 
-function demoPartners() {
-  const out: (typeof schema.partnerOrgs.$inferInsert)[] = [];
+type PartnerRow = typeof schema.partnerOrgs.$inferInsert;
+
+/** The demo's partner organisations: police and a crisis centre in every region, and one of every other type. */
+export function demoPartners(): PartnerRow[] {
+  const out: PartnerRow[] = [];
   const add = (
     slug: string,
     type: PartnerType,
-    region: string,
-    name: { ky: string; ru: string; en: string },
-    hours: Record<string, unknown>,
-  ) => out.push({ slug, type, regions: [region], languages: ['ky', 'ru'], name, hours, channel: 'portal' });
+    regions: string[],
+    name: LocalizedText,
+    hours: PartnerHours,
+  ) => out.push({ slug, type, regions, languages: ['ky', 'ru'], name, hours, channel: 'portal' });
+  const office = { weekdays: ['09:00', '18:00'] } as PartnerHours;
   for (const region of ADMIN_REGION_IDS) {
     const l = regionLabel(region);
     add(
       `police-${region.toLowerCase()}`,
       'police',
-      region,
+      [region],
       { ky: `Милиция: ${l.ky}`, ru: `Милиция: ${l.ru}`, en: `Police: ${l.en}` },
       { always: true },
     );
     add(
       `crisis-${region.toLowerCase()}`,
       'crisis_centre',
-      region,
-      {
-        ky: `Кризистик борбор: ${l.ky}`,
-        ru: `Кризисный центр: ${l.ru}`,
-        en: `Crisis centre: ${l.en}`,
-      },
-      { weekdays: ['09:00', '18:00'] },
+      [region],
+      { ky: `Кризистик борбор: ${l.ky}`, ru: `Кризисный центр: ${l.ru}`, en: `Crisis centre: ${l.en}` },
+      office,
     );
   }
   add(
     'shelter-bishkek',
     'shelter',
-    'KG-GB',
+    ['KG-GB'],
     { ky: 'Баш калкалоочу жай (Бишкек)', ru: 'Убежище (Бишкек)', en: 'Shelter (Bishkek)' },
     { always: true },
   );
   add(
     'shelter-osh',
     'shelter',
-    'KG-GO',
+    ['KG-GO'],
     { ky: 'Баш калкалоочу жай (Ош)', ru: 'Убежище (Ош)', en: 'Shelter (Osh)' },
     { always: true },
   );
   add(
     'single-window-bishkek',
     'single_window',
-    'KG-GB',
-    {
-      ky: '«Бирдиктүү терезе» борбору',
-      ru: 'Центр «Единое окно»',
-      en: 'Single Window centre',
-    },
+    ['KG-GB'],
+    { ky: '«Бирдиктүү терезе» борбору', ru: 'Центр «Единое окно»', en: 'Single Window centre' },
     { always: true },
   );
+  add(
+    'health-bishkek',
+    'health',
+    ['KG-GB'],
+    {
+      ky: 'Үй-бүлөлүк медицина борбору №1 (Бишкек)',
+      ru: 'Центр семейной медицины №1 (Бишкек)',
+      en: 'Family Medicine Centre No. 1 (Bishkek)',
+    },
+    { weekdays: ['08:00', '18:00'], saturday: ['09:00', '14:00'] },
+  );
+  add(
+    'social-protection-bishkek',
+    'social_protection',
+    ['KG-GB'],
+    {
+      ky: 'Бишкек шаарынын социалдык өнүктүрүү башкармалыгы',
+      ru: 'Управление социального развития г. Бишкек',
+      en: 'Bishkek Social Development Office',
+    },
+    office,
+  );
+  add(
+    'child-protection-bishkek',
+    'child_protection',
+    ['KG-GB'],
+    {
+      ky: 'Үй-бүлөнү жана балдарды колдоо бөлүмү (Бишкек)',
+      ru: 'Отдел поддержки семьи и детей (Бишкек)',
+      en: 'Family and Child Support Department (Bishkek)',
+    },
+    office,
+  );
+  add(
+    'legal-aid-bishkek',
+    'legal_aid',
+    ['KG-GB', 'KG-C'],
+    {
+      ky: 'Мамлекет кепилдеген юридикалык жардам борбору (Бишкек)',
+      ru: 'Центр гарантированной государством юридической помощи (Бишкек)',
+      en: 'State-guaranteed legal aid centre (Bishkek)',
+    },
+    office,
+  );
+  add(
+    'probation-bishkek',
+    'probation',
+    ['KG-GB'],
+    {
+      ky: 'Пробация органы (Бишкек)',
+      ru: 'Орган пробации (Бишкек)',
+      en: 'Probation office (Bishkek)',
+    },
+    office,
+  );
+  add(
+    'ayil-okmotu-alamudun',
+    'local_government',
+    ['KG-C'],
+    { ky: 'Аламүдүн айыл өкмөтү', ru: 'Аламединский айыл окмоту', en: 'Alamüdün ayil okmotu' },
+    office,
+  );
+  add(
+    'anti-trafficking-bishkek',
+    'anti_trafficking',
+    ['KG-GB', ...ADMIN_REGION_IDS.filter((r) => r !== 'KG-GB'), 'abroad'],
+    {
+      ky: 'Адам сатууга каршы аракеттенүү кызматы (Бишкек)',
+      ru: 'Служба противодействия торговле людьми (Бишкек)',
+      en: 'Counter-trafficking service (Bishkek)',
+    },
+    office,
+  );
+  add(
+    'consulate-moscow',
+    'consulate',
+    ['abroad'],
+    {
+      ky: 'Кыргыз Республикасынын Москвадагы консулдук бөлүмү',
+      ru: 'Консульский отдел Кыргызской Республики в Москве',
+      en: 'Consular section of the Kyrgyz Republic in Moscow',
+    },
+    office,
+  );
   return out;
+}
+
+/** The partner organisation a demo partner user works for, in the three languages (for `pnpm start`). */
+export function demoPartnerOf(user: DemoUser): (PartnerRow & { name: LocalizedText }) | undefined {
+  return demoPartners().find((p) => p.slug === user.partner) as
+    | (PartnerRow & { name: LocalizedText })
+    | undefined;
 }
 
 export interface DemoSeedResult {
   seeded: boolean;
   users: string[];
+  /** On a database seeded before: demo users added (new partner portal users) and renamed (real names). */
+  added: string[];
+  renamed: string[];
 }
 
-/** Seeds the demo once: when any user exists, it does nothing. */
+/**
+ * Seeds the demo once. On a database that already has users it creates nobody — unless it is a demo database
+ * (seeded by this function before), which is brought up to date: missing demo partners and demo users are
+ * added, and demo users still carrying an old placeholder name get their real one. Nothing else is touched.
+ */
 export async function seedDemo(db: Db, password: string): Promise<DemoSeedResult> {
   const users = DEMO_USERS.map((u) => u.username);
   const passwordHash = await hashPassword(password);
   return db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(5200, 2)`);
     const [existing] = await tx.select({ n: sql<number>`count(*)::int` }).from(schema.users);
-    if ((existing?.n ?? 0) > 0) return { seeded: false, users };
-    const partners = await tx
-      .insert(schema.partnerOrgs)
-      .values(demoPartners())
-      .onConflictDoNothing()
-      .returning();
-    const bySlug = new Map(partners.map((p) => [p.slug, p.id]));
-    for (const u of DEMO_USERS) {
-      await tx.insert(schema.users).values({
-        username: u.username,
-        displayName: u.displayName,
-        role: u.role,
-        locale: u.locale,
-        extension: u.extension ?? null,
-        passwordHash,
-        partnerOrgId: u.partner ? (bySlug.get(u.partner) ?? null) : null,
+    if ((existing?.n ?? 0) > 0) {
+      const none = { seeded: false, users, added: [], renamed: [] };
+      return (await isDemoDatabase(tx)) ? { ...none, ...(await updateDemo(tx, passwordHash)) } : none;
+    }
+    const bySlug = await insertPartners(tx);
+    for (const u of DEMO_USERS) await insertUser(tx, u, passwordHash, bySlug);
+    await writeAudit(tx, { action: 'user.created', details: { seed: 'demo', users } });
+    return { seeded: true, users, added: [], renamed: [] };
+  });
+}
+
+/** A demo database: the seed's own audit entry is in its log (an installation's never is). */
+async function isDemoDatabase(tx: DbOrTx): Promise<boolean> {
+  const [row] = await tx
+    .select({ n: sql<number>`count(*)::int` })
+    .from(schema.auditLog)
+    .where(
+      and(eq(schema.auditLog.action, 'user.created'), sql`${schema.auditLog.details}->>'seed' = 'demo'`),
+    );
+  return (row?.n ?? 0) > 0;
+}
+
+async function insertPartners(tx: DbOrTx): Promise<Map<string, string>> {
+  await tx.insert(schema.partnerOrgs).values(demoPartners()).onConflictDoNothing();
+  const rows = await tx
+    .select({ id: schema.partnerOrgs.id, slug: schema.partnerOrgs.slug })
+    .from(schema.partnerOrgs)
+    .where(
+      inArray(
+        schema.partnerOrgs.slug,
+        demoPartners().map((p) => p.slug),
+      ),
+    );
+  return new Map(rows.map((p) => [p.slug, p.id]));
+}
+
+async function insertUser(tx: DbOrTx, u: DemoUser, passwordHash: string, bySlug: Map<string, string>) {
+  const rows = await tx
+    .insert(schema.users)
+    .values({
+      username: u.username,
+      displayName: u.displayName,
+      role: u.role,
+      locale: u.locale,
+      extension: u.extension ?? null,
+      passwordHash,
+      partnerOrgId: u.partner ? (bySlug.get(u.partner) ?? null) : null,
+    })
+    .onConflictDoNothing()
+    .returning({ id: schema.users.id });
+  return rows.length > 0;
+}
+
+/** Idempotent: adds what is missing, renames only users whose name is still the old placeholder. */
+async function updateDemo(tx: DbOrTx, passwordHash: string) {
+  const bySlug = await insertPartners(tx);
+  const present = new Set(
+    (await tx.select({ username: schema.users.username }).from(schema.users)).map((r) =>
+      r.username.toLowerCase(),
+    ),
+  );
+  const added: string[] = [];
+  for (const u of DEMO_USERS) {
+    if (present.has(u.username.toLowerCase())) continue;
+    // An extension someone else holds now stays theirs.
+    const free = u.extension
+      ? (await tx.select().from(schema.users).where(eq(schema.users.extension, u.extension))).length === 0
+      : true;
+    if (await insertUser(tx, free ? u : { ...u, extension: undefined }, passwordHash, bySlug))
+      added.push(u.username);
+  }
+  if (added.length > 0)
+    await writeAudit(tx, { action: 'user.created', details: { seed: 'demo', users: added } });
+  const renamed: string[] = [];
+  for (const u of DEMO_USERS) {
+    const legacy = LEGACY_DISPLAY_NAMES[u.username];
+    if (!legacy) continue;
+    const rows = await tx
+      .update(schema.users)
+      .set({ displayName: u.displayName, updatedAt: sql`now()` })
+      .where(and(eq(schema.users.username, u.username), eq(schema.users.displayName, legacy)))
+      .returning({ id: schema.users.id });
+    for (const row of rows) {
+      renamed.push(u.username);
+      await writeAudit(tx, {
+        action: 'user.display_name_changed',
+        targetType: 'user',
+        targetId: row.id,
+        details: { from: legacy, to: u.displayName, seed: 'demo' },
       });
     }
-    await writeAudit(tx, { action: 'user.created', details: { seed: 'demo', users } });
-    return { seeded: true, users };
-  });
+  }
+  return { added, renamed };
 }

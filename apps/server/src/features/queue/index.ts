@@ -1,14 +1,20 @@
 import {
+  AssignCallBody,
   CallIdParams,
+  CallOutcomes,
   ClaimBody,
   ClaimResult,
   ErrorBody,
+  OpenConsultationResult,
   OperatorView,
+  QueueCall,
   QueueSnapshot,
   SetStatusBody,
 } from '@korgon/domain';
+import type { CallLimits } from '@korgon/queue';
 import { operatorViews } from '@korgon/queue';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { NotFoundError } from '../../errors';
 import { authOf } from '../../plugins/auth';
 import { startPresence } from './presence';
@@ -19,8 +25,11 @@ const tags = ['queue'];
 const guarded = { 401: ErrorBody, 403: ErrorBody };
 
 /** The live queue over HTTP; changes are pushed as `queue:change` (docs/realtime.md). */
-const queue: FastifyPluginAsyncZod<{ offlineGraceSeconds: number }> = async (app, opts) => {
-  const service = createQueueService(app.pool, createLiveSink(app));
+const queue: FastifyPluginAsyncZod<{ offlineGraceSeconds: number; callLimits: CallLimits }> = async (
+  app,
+  opts,
+) => {
+  const service = createQueueService(app.pool, createLiveSink(app), opts.callLimits);
   startPresence(app, service, opts.offlineGraceSeconds);
 
   app.get(
@@ -49,6 +58,56 @@ const queue: FastifyPluginAsyncZod<{ offlineGraceSeconds: number }> = async (app
       },
     },
     async (req) => service.claim(req.params.id, authOf(req).user, req.body?.consultationId),
+  );
+
+  app.post(
+    '/api/queue/calls/:id/consultation',
+    {
+      config: { permission: 'queue:claim' },
+      schema: {
+        tags,
+        summary:
+          'Open the consultation draft of a call you have (taken, answered at your extension, or assigned); idempotent: one per call',
+        params: CallIdParams,
+        response: { 200: OpenConsultationResult, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, ...guarded },
+      },
+    },
+    async (req) => service.openConsultation(req.params.id, authOf(req).user),
+  );
+
+  app.post(
+    '/api/queue/calls/:id/assign',
+    {
+      config: { permission: 'queue:assign' },
+      schema: {
+        tags,
+        summary:
+          'Give a call answered at an unknown extension to an operator (audited); it becomes hers, with its consultation draft',
+        params: CallIdParams,
+        body: AssignCallBody,
+        response: { 200: QueueCall, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, ...guarded },
+      },
+    },
+    async (req) => service.assign(req.params.id, req.body.operatorId, authOf(req).user),
+  );
+
+  app.get(
+    '/api/queue/outcomes',
+    {
+      config: { permission: 'board:use' },
+      schema: {
+        tags,
+        summary:
+          'Outcomes of the calls offered since a time (default: today in Bishkek): answered, abandoned, transferred, lost apart',
+        querystring: z.object({
+          since: z.iso
+            .datetime({ offset: true, message: 'since must be an ISO-8601 time with a zone' })
+            .optional(),
+        }),
+        response: { 200: CallOutcomes, 400: ErrorBody, ...guarded },
+      },
+    },
+    async (req) => service.outcomes(req.query.since ? new Date(req.query.since) : undefined),
   );
 
   app.put(

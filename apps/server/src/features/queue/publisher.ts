@@ -1,5 +1,5 @@
 import { type QueueChange, rooms } from '@korgon/domain';
-import type { LiveSink } from '@korgon/queue';
+import { type LiveSink, withQueueTransaction } from '@korgon/queue';
 import type { FastifyInstance } from 'fastify';
 
 /** Roles that watch the live queue (the permission table's queue:read). */
@@ -16,4 +16,14 @@ export function createLiveSink(app: FastifyInstance): LiveSink {
     },
     enqueue: app.safeJobs.enqueue,
   };
+}
+
+/**
+ * Pushes the current view of calls whose view changed outside the queue's own transactions (a consultation
+ * finalized): a change with the next version, read after that commit, so consoles never miss it.
+ */
+export async function publishCalls(app: FastifyInstance, callIds: readonly string[]): Promise<void> {
+  await withQueueTransaction(app.pool, createLiveSink(app), async (_client, pending) => {
+    for (const id of callIds) pending.calls.add(id);
+  });
 }

@@ -1,18 +1,22 @@
-import type { OperatorStatus, QueueCall, QueueSnapshot } from '@korgon/domain';
+import { writeAudit } from '@korgon/db';
+import type { CallOutcomes, OperatorStatus, QueueCall, QueueSnapshot } from '@korgon/domain';
 import {
   activeCalls,
+  type CallLimits,
   callViews,
   type LiveSink,
+  openCallConsultation,
   operatorViews,
+  renewLostDeadlines,
   setOperatorStatus,
   withQueueTransaction,
 } from '@korgon/queue';
 import type pg from 'pg';
-import { AppError, ConflictError, NotFoundError } from '../../errors';
+import { AppError, ConflictError, ForbiddenError, NotFoundError } from '../../errors';
 import type { SessionUser } from '../auth/repository';
 
 /** The live queue: snapshots, taking a call (exactly one operator wins, decided in PostgreSQL), states. */
-export function createQueueService(pool: pg.Pool, sink: LiveSink) {
+export function createQueueService(pool: pg.Pool, sink: LiveSink, limits: CallLimits) {
   return {
     /** Version, calls and operators read in one consistent snapshot. */
     async snapshot(): Promise<QueueSnapshot> {
@@ -62,22 +66,129 @@ export function createQueueService(pool: pg.Pool, sink: LiveSink) {
             throw new ConflictError(`${existing.takenBy.displayName} has already taken this call.`);
           throw new ConflictError(`This call is no longer waiting (it is ${existing.state}).`);
         }
-        const inserted = await client.query(
-          `INSERT INTO consultations (id, call_id, channel, operator_id, caller_hash, taxonomy_version)
-           SELECT $1, c.id, 'call', $2, c.caller_hash,
-                  (SELECT version FROM taxonomy_versions WHERE active ORDER BY created_at DESC LIMIT 1)
-             FROM calls c WHERE c.id = $3
-           ON CONFLICT (id) DO NOTHING RETURNING id`,
-          [id, user.id, callId],
-        );
-        if (!inserted.rowCount)
+        const taken = await client.query('SELECT 1 FROM consultations WHERE id = $1', [id]);
+        if (taken.rowCount)
           throw new ConflictError('That consultation id is in use already; make a new one.');
+        // One draft per call: a waiting call has none yet, unless one was opened for it before it was taken.
+        const draft = await openCallConsultation(client, callId, user.id, id);
+        if (draft.operatorId !== user.id)
+          throw new ConflictError('This call has a consultation by someone else already.');
         await setOperatorStatus(client, pending, user.id, 'on_call', { callId });
+        await renewLostDeadlines(client, pending, [callId], limits);
         pending.calls.add(callId);
         const call = (await callViews(client, [callId])).get(callId);
         if (!call) throw new NotFoundError('That call');
-        return { call: { ...call, consultationId: id }, consultationId: id };
+        return { call: { ...call, consultationId: draft.id }, consultationId: draft.id };
       });
+    },
+
+    /**
+     * Opens the consultation draft of a call the user has (taken in the console, answered at her extension,
+     * or assigned to her): one per call, so a second console or tab gets the same one.
+     */
+    async openConsultation(
+      callId: string,
+      user: SessionUser,
+    ): Promise<{ call: QueueCall; consultationId: string; created: boolean }> {
+      return withQueueTransaction(pool, sink, async (client, pending) => {
+        const { rows } = await client.query<{ operator_id: string | null }>(
+          'SELECT operator_id FROM calls WHERE id = $1 FOR UPDATE',
+          [callId],
+        );
+        const row = rows[0];
+        if (!row) throw new NotFoundError('That call');
+        if (row.operator_id !== user.id)
+          throw new ForbiddenError(
+            row.operator_id
+              ? 'Another operator has this call: only she records it.'
+              : 'This call is not yours: take it first, or ask a supervisor to assign it to you.',
+          );
+        const draft = await openCallConsultation(client, callId, user.id);
+        if (draft.operatorId !== user.id)
+          throw new ConflictError('This call has a consultation by someone else already.');
+        if (draft.created) pending.calls.add(callId);
+        const call = (await callViews(client, [callId])).get(callId);
+        if (!call) throw new NotFoundError('That call');
+        return { call, consultationId: draft.id, created: draft.created };
+      });
+    },
+
+    /**
+     * A supervisor gives a call answered at an extension nobody holds to an operator: it becomes hers (on call,
+     * with its consultation draft opened), audited and pushed like any change.
+     */
+    async assign(callId: string, operatorId: string, actor: SessionUser): Promise<QueueCall> {
+      return withQueueTransaction(pool, sink, async (client, pending) => {
+        const target = await client.query<{ role: string }>(
+          'SELECT role FROM users WHERE id = $1 AND active',
+          [operatorId],
+        );
+        const role = target.rows[0]?.role;
+        if (role !== 'operator' && role !== 'supervisor')
+          throw new AppError(400, 'invalid_request', 'Choose an active operator to give the call to.');
+        const { rows } = await client.query<{
+          state: string;
+          operator_id: string | null;
+          extension: string | null;
+        }>('SELECT state, operator_id, extension FROM calls WHERE id = $1 FOR UPDATE', [callId]);
+        const row = rows[0];
+        if (!row) throw new NotFoundError('That call');
+        if (row.operator_id) throw new ConflictError('This call has its operator already.');
+        if (row.state !== 'answered')
+          throw new ConflictError(
+            `Only a call answered at an unknown extension can be assigned (this one is ${row.state}).`,
+          );
+        await client.query(
+          'UPDATE calls SET operator_id = $2, taken_at = now(), updated_at = now() WHERE id = $1',
+          [callId, operatorId],
+        );
+        const draft = await openCallConsultation(client, callId, operatorId);
+        await setOperatorStatus(client, pending, operatorId, 'on_call', { callId });
+        await renewLostDeadlines(client, pending, [callId], limits);
+        await writeAudit(client, {
+          action: 'call.assigned',
+          actorId: actor.id,
+          actorRole: actor.role,
+          targetType: 'call',
+          targetId: callId,
+          details: { operatorId, extension: row.extension, consultationId: draft.id },
+        });
+        pending.calls.add(callId);
+        const call = (await callViews(client, [callId])).get(callId);
+        if (!call) throw new NotFoundError('That call');
+        return call;
+      });
+    },
+
+    /**
+     * Outcomes of the calls offered since `since` (default: midnight in Bishkek today), lost counted apart from
+     * answered and abandoned.
+     */
+    async outcomes(since?: Date): Promise<CallOutcomes> {
+      const { rows } = await pool.query<Record<keyof CallOutcomes, string> & { since: Date }>(
+        `WITH s AS (SELECT coalesce($1::timestamptz,
+                             date_trunc('day', now() AT TIME ZONE 'Asia/Bishkek') AT TIME ZONE 'Asia/Bishkek') AS since)
+         SELECT (SELECT since FROM s) AS since,
+                count(*) FILTER (WHERE state = 'ended' AND answered_at IS NOT NULL) AS answered,
+                count(*) FILTER (WHERE state = 'abandoned') AS abandoned,
+                count(*) FILTER (WHERE state = 'abandoned' AND short_abandoned) AS "shortAbandoned",
+                count(*) FILTER (WHERE state = 'transferred') AS transferred,
+                count(*) FILTER (WHERE state = 'lost') AS lost,
+                count(*) FILTER (WHERE state IN ('waiting', 'answered')) AS open
+           FROM calls WHERE coalesce(offered_at, created_at) >= (SELECT since FROM s)`,
+        [since ?? null],
+      );
+      const r = rows[0];
+      const n = (v: string | undefined) => Number(v ?? 0);
+      return {
+        since: (r?.since ?? new Date()).toISOString(),
+        answered: n(r?.answered),
+        abandoned: n(r?.abandoned),
+        shortAbandoned: n(r?.shortAbandoned),
+        transferred: n(r?.transferred),
+        lost: n(r?.lost),
+        open: n(r?.open),
+      };
     },
 
     async setStatus(

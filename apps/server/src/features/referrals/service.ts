@@ -235,7 +235,9 @@ export function createReferralsService(
         push.alert({
           kind: 'consent_exception',
           referralId: body.id,
+          referralReference: referral.reference,
           consultationId: body.consultationId,
+          consultationReference: referral.consultationReference,
           partner: referral.partner.name.en,
           urgency: body.urgency,
           reason: `${exception.exception}: ${exception.reason}`,

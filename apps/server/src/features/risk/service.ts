@@ -62,8 +62,9 @@ export function createRiskService(pool: pg.Pool, io: KorgonIo) {
     }
   }
 
-  const alert = (consultationId: string, level: string, operator: SessionUser) => ({
-    consultationId,
+  const alert = (k: { id: string; reference: string }, level: string, operator: SessionUser) => ({
+    consultationId: k.id,
+    consultationReference: k.reference,
     level,
     operator: { id: operator.id, displayName: operator.displayName },
     at: new Date().toISOString(),
@@ -174,6 +175,7 @@ export function createRiskService(pool: pg.Pool, io: KorgonIo) {
         }
         return {
           row,
+          k,
           result,
           names: await namesOf(c, [actor.id]),
           previousLevel: previous?.final_level ?? null,
@@ -186,11 +188,11 @@ export function createRiskService(pool: pg.Pool, io: KorgonIo) {
         out.previousLevel === null ||
         levelRank(out.m, record.finalLevel) > levelRank(out.m, out.previousLevel);
       if (ALERT_LEVELS.has(record.finalLevel) && rose) {
-        io.to(rooms.role('supervisor')).emit('alert:risk', alert(consultationId, record.finalLevel, actor));
+        io.to(rooms.role('supervisor')).emit('alert:risk', alert(out.k, record.finalLevel, actor));
       }
       if (record.override?.status === 'pending_sign_off') {
         io.to(rooms.role('supervisor')).emit('risk:sign-off-requested', {
-          ...alert(consultationId, record.computedLevel, actor),
+          ...alert(out.k, record.computedLevel, actor),
           assessmentId: record.id,
           requestedLevel: record.override.level,
           reason: record.override.reason,
@@ -201,13 +203,15 @@ export function createRiskService(pool: pg.Pool, io: KorgonIo) {
 
     /** Lowered levels waiting for a supervisor (so a board opened later still sees them). */
     async pendingSignOffs() {
-      const { rows } = await pool.query<RiskRow & { operator_name: string }>(
-        `SELECT r.*, u.display_name AS operator_name FROM risk_assessments r JOIN users u ON u.id = r.created_by
+      const { rows } = await pool.query<RiskRow & { operator_name: string; consultation_reference: string }>(
+        `SELECT r.*, u.display_name AS operator_name, k.reference AS consultation_reference
+           FROM risk_assessments r JOIN users u ON u.id = r.created_by JOIN consultations k ON k.id = r.consultation_id
           WHERE r.override->>'status' = 'pending_sign_off' ORDER BY r.created_at`,
       );
       return rows.map((r) => ({
         assessmentId: r.id,
         consultationId: r.consultation_id,
+        consultationReference: r.consultation_reference,
         operator: { id: r.created_by, displayName: r.operator_name },
         computedLevel: r.computed_level,
         requestedLevel: r.override?.level ?? r.computed_level,
@@ -252,11 +256,20 @@ export function createRiskService(pool: pg.Pool, io: KorgonIo) {
           targetId: row.consultation_id,
           details: { assessmentId, approved: approve, level: override.level },
         });
-        return { row: updated.rows[0] as RiskRow, names: await namesOf(c, [override.byId, supervisor.id]) };
+        const ref = await c.query<{ reference: string }>(
+          'SELECT reference FROM consultations WHERE id = $1',
+          [row.consultation_id],
+        );
+        return {
+          row: updated.rows[0] as RiskRow,
+          reference: ref.rows[0]?.reference ?? '',
+          names: await namesOf(c, [override.byId, supervisor.id]),
+        };
       });
       const record = toRiskRecord(out.row, out.names);
       const event = {
         consultationId: out.row.consultation_id,
+        consultationReference: out.reference,
         assessmentId,
         approved: approve,
         finalLevel: record.finalLevel,

@@ -1,4 +1,6 @@
 import {
+  ActiveCallsBody,
+  ActiveCallsResult,
   ErrorBody,
   MAX_EVENTS_PER_POST,
   SIGNATURE_HEADER,
@@ -8,6 +10,7 @@ import {
   TelephonyResult,
   TIMESTAMP_HEADER,
 } from '@korgon/domain';
+import type { CallLimits } from '@korgon/queue';
 import { checkTimestamp, verify } from '@korgon/signing';
 import type { FastifyRequest } from 'fastify';
 import rawBody from 'fastify-raw-body';
@@ -21,6 +24,7 @@ export interface TelephonyOptions {
   telephonySecret: string;
   callerHmacKey: string;
   wrapUpSeconds: number;
+  callLimits: CallLimits;
 }
 
 const unauthorised = (reason: string) =>
@@ -59,27 +63,31 @@ const telephony: FastifyPluginAsyncZod<TelephonyOptions> = async (app, opts) => 
     return Array.isArray(v) ? v[0] : v;
   };
 
+  /** Both PBX routes are signed alike: headers first, then the HMAC of the raw body, before anything else. */
+  const signed = {
+    config: { signed: true, rawBody: true },
+    bodyLimit: 2 * 1024 * 1024,
+    onRequest: async (req: FastifyRequest) => {
+      const ts = checkTimestamp(header(req, TIMESTAMP_HEADER));
+      if (!ts.ok) throw unauthorised(ts.reason);
+      if (!header(req, SIGNATURE_HEADER)) throw unauthorised(`the ${SIGNATURE_HEADER} header is missing`);
+    },
+    preValidation: async (req: FastifyRequest) => {
+      const raw = req.rawBody ?? '';
+      const v = verify(
+        opts.telephonySecret,
+        header(req, TIMESTAMP_HEADER),
+        header(req, SIGNATURE_HEADER),
+        raw,
+      );
+      if (!v.ok) throw unauthorised(v.reason);
+    },
+  };
+
   app.post(
     '/api/telephony/events',
     {
-      config: { signed: true, rawBody: true },
-      bodyLimit: 2 * 1024 * 1024,
-      // The signature is checked before anything else: headers first, then the HMAC of the raw body.
-      onRequest: async (req) => {
-        const ts = checkTimestamp(header(req, TIMESTAMP_HEADER));
-        if (!ts.ok) throw unauthorised(ts.reason);
-        if (!header(req, SIGNATURE_HEADER)) throw unauthorised(`the ${SIGNATURE_HEADER} header is missing`);
-      },
-      preValidation: async (req) => {
-        const raw = req.rawBody ?? '';
-        const v = verify(
-          opts.telephonySecret,
-          header(req, TIMESTAMP_HEADER),
-          header(req, SIGNATURE_HEADER),
-          raw,
-        );
-        if (!v.ok) throw unauthorised(v.reason);
-      },
+      ...signed,
       validatorCompiler:
         ({ httpPart }) =>
         (data: unknown) =>
@@ -95,6 +103,41 @@ const telephony: FastifyPluginAsyncZod<TelephonyOptions> = async (app, opts) => 
       },
     },
     async (req) => service.ingest(req.body as TelephonyEvent[]),
+  );
+
+  app.post(
+    '/api/telephony/active-calls',
+    {
+      ...signed,
+      validatorCompiler:
+        ({ httpPart }) =>
+        (data: unknown) => {
+          if (httpPart !== 'body') return { value: data };
+          const parsed = ActiveCallsBody.safeParse(data);
+          if (parsed.success) return { value: parsed.data };
+          const issues = issuesOf(parsed.error, false);
+          const first = issues[0];
+          return {
+            error: new AppError(
+              400,
+              'invalid_request',
+              `The list of active calls is not valid: ${first?.path}: ${first?.message} No call was closed.`,
+              { issues },
+            ),
+          };
+        },
+      schema: {
+        tags: ['telephony'],
+        summary:
+          'Post the calls the PBX says are on the line (signed like the events); every other open call is closed as lost',
+        description:
+          'Signed exactly like POST /api/telephony/events. The bridge sends it on every (re)connect to the PBX. Calls Korgon holds as waiting or answered whose callId is not in the list, and that it heard of before `at`, are closed as lost. See docs/telephony.md.',
+        security: [],
+        body: ActiveCallsBody,
+        response: { 200: ActiveCallsResult, 400: ErrorBody, 401: ErrorBody, 413: ErrorBody },
+      },
+    },
+    async (req) => service.activeCalls(req.body as ActiveCallsBody),
   );
 };
 export default telephony;

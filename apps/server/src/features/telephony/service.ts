@@ -1,5 +1,21 @@
-import { deriveCall, REPEAT_CALLER_DAYS, type TelephonyEvent, type TelephonyResult } from '@korgon/domain';
-import { type LiveSink, type PendingChanges, setOperatorStatus, withQueueTransaction } from '@korgon/queue';
+import {
+  type ActiveCallsBody,
+  type ActiveCallsResult,
+  deriveCall,
+  REPEAT_CALLER_DAYS,
+  type TelephonyEvent,
+  type TelephonyResult,
+} from '@korgon/domain';
+import {
+  type CallLimits,
+  closeLostCalls,
+  type LiveSink,
+  openCallConsultation,
+  type PendingChanges,
+  renewLostDeadlines,
+  setOperatorStatus,
+  withQueueTransaction,
+} from '@korgon/queue';
 import type pg from 'pg';
 import { hmacHex } from '../../lib/crypto';
 
@@ -29,6 +45,7 @@ const ms = (d: Date | null) => (d ? d.getTime() : null);
 export interface TelephonySettings {
   callerHmacKey: string;
   wrapUpSeconds: number;
+  callLimits: CallLimits;
 }
 
 /**
@@ -82,12 +99,40 @@ export function createTelephonyService(pool: pg.Pool, sink: LiveSink, settings: 
           ],
         );
         const touched = [...new Set(stored.rows.map((r) => r.call_id))];
-        if (touched.length > 0) await rederive(client, touched, pending);
+        if (touched.length > 0) {
+          await rederive(client, touched, pending);
+          // Heard from: each call still on the line counts as lost only after a new silence.
+          await renewLostDeadlines(client, pending, touched, settings.callLimits);
+        }
         return {
           received: events.length,
           stored: stored.rowCount ?? 0,
           duplicates: events.length - (stored.rowCount ?? 0),
         };
+      });
+    },
+
+    /**
+     * The PBX's list of the calls on the line: every other call Korgon holds as waiting or answered is closed
+     * as lost. Calls first heard of after `at` are kept (their events may have overtaken the list).
+     */
+    async activeCalls(body: ActiveCallsBody): Promise<ActiveCallsResult> {
+      const active = [...new Set(body.callIds)];
+      return withQueueTransaction(pool, sink, async (client, pending) => {
+        const stale = await client.query<{ id: string }>(
+          `SELECT id FROM calls
+            WHERE state IN ('waiting', 'answered') AND NOT (external_id = ANY($1::text[]))
+              AND ($2::timestamptz IS NULL OR created_at <= $2::timestamptz)
+            ORDER BY id`,
+          [active, body.at ?? null],
+        );
+        const closed = await closeLostCalls(
+          client,
+          pending,
+          stale.rows.map((r) => r.id),
+          { wrapUpSeconds: settings.wrapUpSeconds },
+        );
+        return { active: active.length, closed: closed.length };
       });
     },
   };
@@ -105,6 +150,7 @@ export function createTelephonyService(pool: pg.Pool, sink: LiveSink, settings: 
       ),
     ]);
     const effects: { userId: string; callId: string; status: 'on_call' | 'wrap_up' }[] = [];
+    const drafts: { callId: string; operatorId: string }[] = [];
     const counted: string[] = [];
     const byCall = new Map<string, StoredEvent[]>();
     for (const e of evs.rows) byCall.set(e.call_id, [...(byCall.get(e.call_id) ?? []), e]);
@@ -117,6 +163,8 @@ export function createTelephonyService(pool: pg.Pool, sink: LiveSink, settings: 
           extension: e.extension,
           callerHash: e.caller_hash,
         })),
+        // Lost stands until a real end arrives (see deriveCall).
+        { lost: call.state === 'lost' },
       );
       const same =
         d.state === call.state &&
@@ -131,11 +179,16 @@ export function createTelephonyService(pool: pg.Pool, sink: LiveSink, settings: 
       // (An answer and its end may arrive in one batch: the call is then ended already, but was answered.)
       let operatorId = call.operator_id;
       const answeredNow = d.answeredAt !== null && call.answered_at === null;
-      if (!operatorId && d.extension && answeredNow) {
+      // (Not for a call closed as lost: a late answer does not reopen it, nor put anyone on call.)
+      const lost = d.state === 'lost';
+      if (!operatorId && d.extension && answeredNow && !lost) {
         const u = await client.query<{ id: string }>('SELECT id FROM users WHERE extension = $1 AND active', [
           d.extension,
         ]);
         operatorId = u.rows[0]?.id ?? null;
+        // Answered at her phone: her consultation draft is opened now, in this transaction, so every console
+        // sees it at once (and the one the console may open later is this same one).
+        if (operatorId) drafts.push({ callId: call.id, operatorId });
       }
       if (d.callerHash !== null && (call.caller_hash === null || d.offeredAt !== ms(call.offered_at)))
         counted.push(call.id);
@@ -156,13 +209,15 @@ export function createTelephonyService(pool: pg.Pool, sink: LiveSink, settings: 
         ],
       );
       pending.calls.add(call.id);
-      if (operatorId && answeredNow) {
+      if (operatorId && answeredNow && !lost) {
         effects.push({ userId: operatorId, callId: call.id, status: 'on_call' });
       }
       const over = d.state === 'ended' || d.state === 'abandoned' || d.state === 'transferred';
-      if (operatorId && over && call.state !== d.state)
+      // A lost call's operator has moved on already; its late end changes the call, not her.
+      if (operatorId && over && call.state !== d.state && call.state !== 'lost')
         effects.push({ userId: operatorId, callId: call.id, status: 'wrap_up' });
     }
+    for (const draft of drafts) await openCallConsultation(client, draft.callId, draft.operatorId);
     // Repeat contacts, counted once every call of the batch has its number's hash and its time, so the order
     // the calls were processed in does not matter.
     if (counted.length > 0) {

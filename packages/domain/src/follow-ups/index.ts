@@ -1,0 +1,3 @@
+export * from './plan';
+export * from './schemas';
+export * from './time';

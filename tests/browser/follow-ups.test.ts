@@ -1,0 +1,177 @@
+import {
+  createTestApp,
+  launchBrowser,
+  type ShiftedClock,
+  shiftedClock,
+  startTestWorker,
+  TEST_PASSWORD,
+  type TestApp,
+} from '@korgon/dev/testing';
+import type { WorkerHandle } from '@korgon/worker';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * A follow-up on a controlled clock: the server and the worker share a clock the test moves 25 days on, and the
+ * browser's clock (playwright's page.clock) moves with it. A temporary protection order recorded today makes a
+ * check-in follow-up that appears on the operator's worklist at its time (pushed live); doing it opens a call-back
+ * consultation linked to the earlier one, and finalizing that turns the item done.
+ */
+let t: TestApp;
+let worker: WorkerHandle;
+let browser: Browser;
+let clock: ShiftedClock;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  clock = shiftedClock();
+  t = await createTestApp({ listen: true, label: 'follow-ups-browser', clock });
+  worker = await startTestWorker(t.databaseUrl, t.env, { clock });
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => undefined);
+  await browser?.close();
+  await worker?.stop();
+  await t?.close();
+});
+
+const KY = {
+  desk: 'Оператордун иш столу',
+  start: 'Кайра чалуу',
+  checkin: 'Коргоо ордеринин мөөнөтү бүтөөр алдында чалуу',
+  confirmTitle: 'Бул консультацияны аяктайсызбы?',
+  confirmYes: 'Ооба, аяктоо',
+  finalize: 'Консультацияны аяктоо',
+  linked: 'Байланышкан кайрылуулар: чалуучунун иши',
+  done: 'Аткарылды',
+};
+
+async function apiAs(cookie: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${t.baseUrl}${path}`, {
+    method,
+    headers: {
+      origin: t.baseUrl,
+      cookie,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, json: (await res.json().catch(() => null)) as Record<string, unknown> };
+}
+
+async function cookieOf(username: string) {
+  const res = await fetch(`${t.baseUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: t.baseUrl },
+    body: JSON.stringify({ username, password: TEST_PASSWORD }),
+  });
+  expect(res.status).toBe(200);
+  return (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+}
+
+describe('follow-ups in the browser', () => {
+  it('a temporary order recorded today comes back as a check-in on the worklist at its time, and is done by a linked call-back', async () => {
+    // operator2 recorded a consultation today with a temporary protection order issued today (Bishkek's date).
+    const today = new Date(clock.now().getTime() + 6 * 3_600_000).toISOString().slice(0, 10);
+    const op2 = await cookieOf('operator2');
+    const earlier = crypto.randomUUID();
+    const saved = await apiAs(op2, 'PUT', `/api/consultations/${earlier}`, {
+      baseRevision: 0,
+      channel: 'call',
+      data: {
+        contactKind: 'about_self',
+        callerRole: 'survivor',
+        survivor: { gender: 'female', ageBand: '26-40', region: 'KG-GB' },
+        violenceForms: ['physical'],
+        servicesGiven: ['crisis_counselling'],
+        consent: { statistics: 'yes', referral: 'yes' },
+        safetyPlan: { exit_room: true },
+        protectionOrder: { has: 'yes', kind: 'temporary', issuedOn: today },
+      },
+      secret: { notes: '', codeWord: '', ifCallDrops: '' },
+    });
+    expect(saved.status).toBe(201);
+    expect((await apiAs(op2, 'POST', `/api/consultations/${earlier}/finalize`, { revision: 1 })).status).toBe(
+      200,
+    );
+    const { rows } = await t.db.pool.query<{ id: string; raise_at: Date }>(
+      "SELECT id, raise_at FROM follow_ups WHERE consultation_id = $1 AND kind = 'order_checkin'",
+      [earlier],
+    );
+    const checkin = rows[0];
+    expect(checkin).toBeDefined();
+    const fid = checkin?.id as string;
+
+    // operator1's desk today: the check-in is not on the worklist yet, only counted as coming later.
+    const context = await browser.newContext({
+      locale: 'ky-KG',
+      timezoneId: 'Asia/Bishkek',
+      viewport: { width: 1280, height: 900 },
+    });
+    contexts.push(context);
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.clock.install({ time: clock.now() });
+    await page.goto(t.baseUrl);
+    await page.getByLabel('Колдонуучунун аты', { exact: true }).fill('operator1');
+    await page.getByLabel('Сырсөз', { exact: true }).fill(TEST_PASSWORD);
+    await page.getByRole('button', { name: 'Кирүү' }).click();
+    await page.getByRole('heading', { level: 1, name: KY.desk }).waitFor();
+    const panel = page.getByTestId('follow-ups-desk');
+    await panel.getByTestId('follow-ups-upcoming').waitFor();
+    const item = panel.locator(`[data-testid="follow-up"][data-follow-up-id="${fid}"]`);
+    expect(await item.count()).toBe(0);
+
+    // 25 days later, a minute after its time: the worker raises it and the desk shows it, pushed live.
+    const at = new Date((checkin?.raise_at.getTime() ?? 0) + 60_000);
+    clock.set(at);
+    await page.clock.setSystemTime(at);
+    await worker.reconcileNow();
+    await item.waitFor({ timeout: 15_000 });
+    expect(await item.getAttribute('data-phase')).toBe('due');
+    expect(await item.getByText(KY.checkin).count()).toBe(1);
+    expect(await page.getByTestId('follow-ups-shift').locator(`[data-follow-up-id="${fid}"]`).count()).toBe(
+      1,
+    );
+
+    // Doing it opens a call-back consultation linked to the earlier one.
+    await item.getByRole('button', { name: KY.start }).click();
+    await page.getByTestId('consultation-page').waitFor();
+    const linked = page.getByTestId('linked-contacts');
+    await linked.getByRole('heading', { name: KY.linked }).waitFor();
+    await linked.locator(`[data-testid="chain-entry"][data-consultation-id="${earlier}"]`).waitFor();
+    expect(await linked.getByTestId('chain-entry').count()).toBe(2);
+    const newId = (await page.getByTestId('consultation-page').getAttribute('data-consultation-id')) ?? '';
+    const { rows: k } = await t.db.pool.query<{ previous_id: string; follow_up_id: string; channel: string }>(
+      'SELECT previous_id, follow_up_id, channel FROM consultations WHERE id = $1',
+      [newId],
+    );
+    expect(k[0]).toEqual({ previous_id: earlier, follow_up_id: fid, channel: 'call_back' });
+
+    // She records the call (information only) and finalizes it: the follow-up turns done.
+    await page.locator('#cf-contactKind--information').check();
+    await page.getByTestId('save-bar').getByRole('button', { name: KY.finalize }).click();
+    await page
+      .getByRole('dialog', { name: KY.confirmTitle })
+      .getByRole('button', { name: KY.confirmYes })
+      .click();
+    await page.getByTestId('consultation-final').waitFor();
+    await expect
+      .poll(
+        async () =>
+          (await t.db.pool.query('SELECT state FROM follow_ups WHERE id = $1', [fid])).rows[0]?.state,
+      )
+      .toBe('done');
+
+    // Back on the desk, the item is listed as done.
+    await page.goBack();
+    await page.getByRole('heading', { level: 1, name: KY.desk }).waitFor();
+    const doneItem = page.getByTestId('follow-ups-mine').locator(`[data-follow-up-id="${fid}"]`);
+    await doneItem.waitFor();
+    await expect.poll(() => doneItem.getAttribute('data-state')).toBe('done');
+    expect(await doneItem.getByTestId('follow-up-phase').textContent()).toBe(KY.done);
+    expect(errors).toEqual([]);
+  });
+});

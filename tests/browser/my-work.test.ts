@@ -1,0 +1,141 @@
+import { createTestApp, launchBrowser, TEST_PASSWORD, type TestApp } from '@korgon/dev/testing';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+let t: TestApp;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  t = await createTestApp({ listen: true, label: 'my-work-browser' });
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => undefined);
+  await browser?.close();
+  await t?.close();
+});
+
+const SOON = { timeout: 15_000, interval: 100 };
+const KY = {
+  desk: 'Оператордун иш столу',
+  newConsultation: 'Консультацияны баштоо',
+  notes: 'Сүйлөшүү боюнча эскертмелер',
+  saved: 'Сакталды',
+  myWork: 'Менин ишим',
+  myDrafts: 'Менин долбоорлорум',
+  onlyHere: 'Ушул түзмөктө гана, азырынча сакталган жок',
+  myShift: 'Менин кезметим',
+  myReferrals: 'Менин жолдомолорум',
+};
+const text = async (l: Locator) => ((await l.textContent()) ?? '').trim();
+
+/** A browser of its own (its own localStorage: another device), signed in through the form. */
+async function device(username: string): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser.newContext({ locale: 'ru-RU', viewport: { width: 1280, height: 900 } });
+  contexts.push(context);
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) errors.push(m.text());
+  });
+  await page.goto(t.baseUrl);
+  await page.getByLabel('Колдонуучунун аты', { exact: true }).fill(username);
+  await page.getByLabel('Сырсөз', { exact: true }).fill(TEST_PASSWORD);
+  await page.getByRole('button', { name: 'Кирүү' }).click();
+  await page.getByRole('heading', { level: 1, name: KY.desk }).waitFor();
+  return { page, errors };
+}
+
+const draftsOf = (page: Page) => page.getByTestId('my-drafts').getByTestId('my-draft');
+const draftWith = (page: Page, reference: string) =>
+  page.getByTestId('my-drafts').locator(`[data-testid="my-draft"][data-reference="${reference}"]`);
+
+describe('my work, on every device', () => {
+  it('two browsers signed in as the same operator see the same drafts, and open them', async () => {
+    const a = await device('operator1');
+    const b = await device('operator1');
+    for (const { page } of [a, b]) {
+      expect(await page.getByRole('heading', { level: 2, name: KY.myWork }).isVisible()).toBe(true);
+      expect(await page.getByRole('heading', { level: 3, name: KY.myDrafts }).isVisible()).toBe(true);
+      expect(await page.getByRole('heading', { level: 3, name: KY.myShift }).isVisible()).toBe(true);
+      expect(await page.getByRole('heading', { level: 3, name: KY.myReferrals }).isVisible()).toBe(true);
+    }
+
+    // In A: a new consultation, typed into, saved to the server; its header shows its reference.
+    await a.page.getByRole('button', { name: KY.newConsultation }).click();
+    await a.page.getByTestId('consultation-form').waitFor();
+    const id = (await a.page.getByTestId('consultation-page').getAttribute('data-consultation-id')) ?? '';
+    await a.page.getByLabel(KY.notes, { exact: true }).fill('Кечинде чалууга болот');
+    await expect.poll(() => a.page.getByText(KY.saved, { exact: true }).first().isVisible(), SOON).toBe(true);
+    const reference = await text(a.page.getByTestId('consultation-reference'));
+    expect(reference).toMatch(/^K-\d{4}-\d{6}$/);
+    const stored = await t.db.pool.query('SELECT reference FROM consultations WHERE id = $1', [id]);
+    expect(stored.rows[0]?.reference).toBe(reference);
+
+    // In B, another device with nothing of it in its storage: the draft is in My work, by its reference.
+    await b.page.reload();
+    await b.page.getByRole('heading', { level: 1, name: KY.desk }).waitFor();
+    const inB = draftWith(b.page, reference);
+    await inB.waitFor(SOON);
+    expect(await inB.getAttribute('data-consultation-id')).toBe(id);
+    expect(await inB.getByText(KY.onlyHere).count()).toBe(0);
+    expect(
+      await b.page.evaluate((key) => window.localStorage.getItem(key), `korgon.consultation.${id}`),
+    ).toBeNull();
+    // … and opens there, with what A typed.
+    await inB.getByRole('link').click();
+    await b.page.getByTestId('consultation-form').waitFor();
+    expect(await b.page.getByTestId('consultation-page').getAttribute('data-consultation-id')).toBe(id);
+    expect(await text(b.page.getByTestId('consultation-reference'))).toBe(reference);
+    await expect
+      .poll(() => b.page.getByLabel(KY.notes, { exact: true }).inputValue(), SOON)
+      .toBe('Кечинде чалууга болот');
+
+    // A copy kept on B alone (as when the server could not be reached): B lists it as "only on this device",
+    // A does not.
+    const localId = crypto.randomUUID();
+    const me = (await t.db.pool.query("SELECT id FROM users WHERE username = 'operator1'")).rows[0].id;
+    await b.page.evaluate(
+      ([key, entry]) => window.localStorage.setItem(key as string, entry as string),
+      [
+        `korgon.consultation.${localId}`,
+        JSON.stringify({
+          v: 1,
+          id: localId,
+          userId: me,
+          channel: 'walk_in',
+          callId: null,
+          baseRevision: 0,
+          taxonomyVersion: null,
+          data: {},
+          secret: {},
+          dirty: true,
+          risk: null,
+          keptAt: new Date().toISOString(),
+        }),
+      ],
+    );
+    await b.page.goto(`${t.baseUrl}/#/desk`);
+    const localRow = b.page.getByTestId('my-drafts').locator(`[data-consultation-id="${localId}"]`);
+    await localRow.waitFor(SOON);
+    expect(await text(localRow.locator('.badge'))).toBe(KY.onlyHere);
+    expect(await localRow.getAttribute('data-reference')).toBe('');
+    // Still listed in B: the one from A, by its reference.
+    await draftWith(b.page, reference).waitFor(SOON);
+
+    await a.page.goto(`${t.baseUrl}/#/desk`);
+    await draftWith(a.page, reference).waitFor(SOON);
+    const aIds = await draftsOf(a.page).evaluateAll((els) =>
+      els.map((e) => e.getAttribute('data-consultation-id')),
+    );
+    expect(aIds).toContain(id);
+    expect(aIds).not.toContain(localId);
+
+    // The shift summary counts the draft A made.
+    await expect.poll(() => text(a.page.getByTestId('shift-consultations')), SOON).toBe('1');
+    expect(a.errors).toEqual([]);
+    expect(b.errors).toEqual([]);
+  });
+});
