@@ -160,6 +160,9 @@ export const ConsultationSaved = z
     revision: z.number().int(),
     updatedAt: iso,
   })
+  // Strict, so that a full record never passes for one (answers are matched against it first: it is the
+  // common answer, and the cheap one to check).
+  .strict()
   .meta({ id: 'ConsultationSaved' });
 export type ConsultationSaved = z.infer<typeof ConsultationSaved>;
 

@@ -21,7 +21,7 @@ export const consultationApi = {
     request(opts.full ? `${path(id)}?view=full` : path(id), {
       method: 'PUT',
       body,
-      parse: z.union([Consultation, ConsultationSaved]),
+      parse: z.union([ConsultationSaved, Consultation]),
       timeoutMs: SAVE_TIMEOUT_MS,
     }),
   finalize: (id: string, revision: number) =>

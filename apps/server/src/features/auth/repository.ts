@@ -26,6 +26,22 @@ const userColumns = {
 };
 
 export function createAuthRepository(db: DbOrTx) {
+  // Every authenticated request runs this: built once and prepared by name on each connection, so a request
+  // pays neither the query building nor PostgreSQL's parse and plan.
+  const liveSession = db
+    .select({ ...userColumns, sessionId: sessions.id, lastSeenAt: sessions.lastSeenAt })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(
+      and(
+        eq(sessions.id, sql.placeholder('id')),
+        isNull(sessions.endedAt),
+        gt(sessions.expiresAt, sql`now()`),
+        gt(sessions.lastSeenAt, sql`now() - make_interval(mins => ${sql.placeholder('idleMinutes')}::int)`),
+        eq(users.active, true),
+      ),
+    )
+    .prepare('korgon_live_session');
   return {
     async findUserForLogin(username: string) {
       const [row] = await db
@@ -41,19 +57,7 @@ export function createAuthRepository(db: DbOrTx) {
 
     /** The live session and its user, or nothing: ended, expired, idle too long, or the user deactivated. */
     async findLiveSession(id: string, idleMinutes: number) {
-      const [row] = await db
-        .select({ ...userColumns, sessionId: sessions.id, lastSeenAt: sessions.lastSeenAt })
-        .from(sessions)
-        .innerJoin(users, eq(users.id, sessions.userId))
-        .where(
-          and(
-            eq(sessions.id, id),
-            isNull(sessions.endedAt),
-            gt(sessions.expiresAt, sql`now()`),
-            gt(sessions.lastSeenAt, sql`now() - make_interval(mins => ${idleMinutes})`),
-            eq(users.active, true),
-          ),
-        );
+      const [row] = await liveSession.execute({ id, idleMinutes });
       if (!row) return undefined;
       const { sessionId, lastSeenAt, ...user } = row;
       return {

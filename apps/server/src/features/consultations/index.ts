@@ -47,8 +47,8 @@ const consultations: FastifyPluginAsyncZod<{ notesKey: string; notesKeyVersion: 
         querystring: SaveConsultationQuery,
         body: SaveConsultationBody,
         response: {
-          200: z.union([Consultation, ConsultationSaved]),
-          201: z.union([Consultation, ConsultationSaved]),
+          200: z.union([ConsultationSaved, Consultation]),
+          201: z.union([ConsultationSaved, Consultation]),
           400: ErrorBody,
           409: ConsultationConflict,
           ...guarded,

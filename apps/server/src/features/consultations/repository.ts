@@ -105,13 +105,15 @@ export function createConsultationsRepository(q: Queryable) {
         keyVersion: number;
       },
     ): Promise<{ id: string; status: 'draft'; revision: number; updatedAt: string } | undefined> {
-      const { rows } = await q.query<{ revision: number; updated_at: Date }>(
-        `UPDATE consultations SET channel = $4, data = $5, notes_ciphertext = $6, notes_key_version = $7,
-                revision = revision + 1, updated_at = now()
-          WHERE id = $1 AND operator_id = $2 AND revision = $3 AND status = 'draft'
-          RETURNING revision, updated_at`,
-        [id, r.operatorId, r.baseRevision, r.channel, JSON.stringify(r.data), r.sealed, r.keyVersion],
-      );
+      const { rows } = await q.query<{ revision: number; updated_at: Date }>({
+        // Prepared by name on each connection: the statement is parsed and planned once, not per save.
+        name: 'korgon_autosave',
+        text: `UPDATE consultations SET channel = $4, data = $5, notes_ciphertext = $6, notes_key_version = $7,
+                      revision = revision + 1, updated_at = now()
+                WHERE id = $1 AND operator_id = $2 AND revision = $3 AND status = 'draft'
+                RETURNING revision, updated_at`,
+        values: [id, r.operatorId, r.baseRevision, r.channel, JSON.stringify(r.data), r.sealed, r.keyVersion],
+      });
       const row = rows[0];
       return row
         ? { id, status: 'draft', revision: row.revision, updatedAt: row.updated_at.toISOString() }
