@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import pg from 'pg';
 import { type BenchContext, type BenchResult, signIn } from './lib/context';
@@ -131,6 +132,8 @@ async function drive(
   const total = (seconds + AUTOSAVE.warmupSeconds) * AUTOSAVE.ratePerSecond;
   const warmup = AUTOSAVE.warmupSeconds * AUTOSAVE.ratePerSecond;
   const latencies: number[] = [];
+  /** [send time (ms since the start), latency] of every counted save, for BENCH_AUTOSAVE_TRACE. */
+  const trace: [number, number][] = [];
   let errors = 0;
   let conflicts = 0;
   let skipped = 0;
@@ -157,7 +160,10 @@ async function drive(
     inFlight.push(
       save(target, i).then(
         (r) => {
-          if (i >= warmup) latencies.push(now() - t0);
+          if (i >= warmup) {
+            latencies.push(now() - t0);
+            trace.push([Math.round(t0 - start), now() - t0]);
+          }
           if (r.revision !== undefined) target.revision = r.revision;
           if (r.conflict) conflicts++;
           else if (!r.ok) errors++;
@@ -171,7 +177,7 @@ async function drive(
     );
   }
   await Promise.all(inFlight);
-  return { latencies, errors, conflicts, skipped };
+  return { latencies, trace, errors, conflicts, skipped };
 }
 
 export async function autosave(ctx: BenchContext): Promise<BenchResult> {
@@ -280,6 +286,12 @@ export async function autosave(ctx: BenchContext): Promise<BenchResult> {
     await pool.end();
   }
 
+  // A knob for working on the bench: every save's send time and latency, live and baseline, as JSON.
+  if (process.env.BENCH_AUTOSAVE_TRACE)
+    writeFileSync(
+      process.env.BENCH_AUTOSAVE_TRACE,
+      JSON.stringify({ live: live.trace, baseline: base.trace }),
+    );
   const lat = percentiles(live.latencies);
   const b = percentiles(base.latencies);
   const r = ratio(lat.p99_ms, b.p99_ms);

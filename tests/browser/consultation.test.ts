@@ -178,8 +178,12 @@ async function takeAndOpen(page: Page, callId: string): Promise<string> {
   const reference = await text(mine.getByTestId('consultation-draft'));
   expect(reference).toMatch(/^K-\d{4}-\d{6}$/);
   await open.focus();
+  // The desk scrolled down (as after reading My work): the form still opens at its top.
+  await page.evaluate(() => window.scrollTo(0, 300));
+  expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(0);
   await page.keyboard.press('Enter');
   await page.getByTestId('consultation-form').waitFor();
+  await expect.poll(() => page.evaluate(() => window.scrollY)).toBe(0);
   const consultationId =
     (await page.getByTestId('consultation-page').getAttribute('data-consultation-id')) ?? '';
   const { rows } = await t.db.pool.query('SELECT reference FROM consultations WHERE id = $1', [
@@ -375,6 +379,7 @@ describe('the consultation form', () => {
     const confirm = page.getByRole('dialog', { name: KY.confirmTitle });
     await confirm.waitFor();
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe(KY.confirmYes);
+    await page.screenshot({ path: SHOTS ? `${SHOTS}/finalize-confirm.png` : undefined });
     await page.keyboard.press('Escape');
     await confirm.waitFor({ state: 'hidden' });
     expect(await page.getByTestId('finalize-issues').count()).toBe(0);
@@ -543,6 +548,8 @@ describe('the consultation form', () => {
       .waitFor();
     const id = await takeAndOpen(page, callId);
     expect(await focusedId(page)).toBe('cf-contactKind--about_self');
+    // Focus went to the first field without scrolling the form away from its top.
+    expect(await page.evaluate(() => window.scrollY)).toBe(0);
 
     await page.keyboard.press('4'); // silent
     await page.keyboard.press('Enter');

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import {
   createTestApp,
   launchBrowser,
@@ -8,7 +9,7 @@ import {
   type TestApp,
 } from '@korgon/dev/testing';
 import type { WorkerHandle } from '@korgon/worker';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -17,6 +18,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * check-in follow-up that appears on the operator's worklist at its time (pushed live); doing it opens a call-back
  * consultation linked to the earlier one, and finalizing that turns the item done.
  */
+/** Screenshots for people to look at, when KORGON_SHOTS names a directory (nothing is asserted on them). */
+const SHOTS = process.env.KORGON_SHOTS ?? '';
+if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+async function shot(page: Page, name: string, target: Locator) {
+  if (!SHOTS) return;
+  await target.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${SHOTS}/follow-ups-${name}.png` });
+}
+
 let t: TestApp;
 let worker: WorkerHandle;
 let browser: Browser;
@@ -45,7 +55,32 @@ const KY = {
   finalize: 'Консультацияны аяктоо',
   linked: 'Байланышкан кайрылуулар: чалуучунун иши',
   done: 'Аткарылды',
+  later: 'Кийинчерээк',
 };
+
+/**
+ * Signs in through the form (the console then speaks the person's own language), on the browser's own clock.
+ * Selectors after it do not depend on the language.
+ */
+async function signedIn(username: string) {
+  const context = await browser.newContext({
+    locale: 'ky-KG',
+    timezoneId: 'Asia/Bishkek',
+    viewport: { width: 1280, height: 900 },
+  });
+  contexts.push(context);
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(t.baseUrl);
+  await page.getByLabel('Колдонуучунун аты', { exact: true }).fill(username);
+  await page.getByLabel('Сырсөз', { exact: true }).fill(TEST_PASSWORD);
+  await page.getByRole('button', { name: 'Кирүү' }).click();
+  // Signed in once the console has gone to the person's home (the sign-in page has a heading too).
+  await page.waitForFunction(() => /^#\/(desk|board)$/.test(window.location.hash));
+  await page.getByRole('heading', { level: 1 }).waitFor();
+  return { page, errors };
+}
 
 async function apiAs(cookie: string, method: string, path: string, body?: unknown) {
   const res = await fetch(`${t.baseUrl}${path}`, {
@@ -103,7 +138,14 @@ describe('follow-ups in the browser', () => {
     expect(checkin).toBeDefined();
     const fid = checkin?.id as string;
 
-    // operator1's desk today: the check-in is not on the worklist yet, only counted as coming later.
+    const { rows: refs } = await t.db.pool.query<{ reference: string }>(
+      'SELECT reference FROM consultations WHERE id = $1',
+      [earlier],
+    );
+    const reference = refs[0]?.reference as string;
+
+    // operator1's desk today: the check-in is not due yet; it is listed as coming later, with its kind, its time
+    // and the consultation's reference, under its own heading and with its own word.
     const context = await browser.newContext({
       locale: 'ky-KG',
       timezoneId: 'Asia/Bishkek',
@@ -122,15 +164,30 @@ describe('follow-ups in the browser', () => {
     const panel = page.getByTestId('follow-ups-desk');
     await panel.getByTestId('follow-ups-upcoming').waitFor();
     const item = panel.locator(`[data-testid="follow-up"][data-follow-up-id="${fid}"]`);
-    expect(await item.count()).toBe(0);
+    const later = panel
+      .getByTestId('follow-up-group-upcoming')
+      .locator(`[data-testid="follow-up"][data-follow-up-id="${fid}"]`);
+    await later.waitFor();
+    expect(await later.getAttribute('data-phase')).toBe('upcoming');
+    expect(await later.getByTestId('follow-up-phase').textContent()).toBe(KY.later);
+    expect(await later.getByText(KY.checkin).count()).toBe(1);
+    expect(await later.textContent()).toContain(reference);
+    expect(await later.textContent()).toContain('Мөөнөтү:');
+    // Not before its time: nobody calls outside the caller's safe window.
+    expect(await later.getByRole('button', { name: KY.start }).count()).toBe(0);
+    await shot(page, 'desk-upcoming', panel);
 
     // 25 days later, a minute after its time: the worker raises it and the desk shows it, pushed live.
     const at = new Date((checkin?.raise_at.getTime() ?? 0) + 60_000);
     clock.set(at);
     await page.clock.setSystemTime(at);
     await worker.reconcileNow();
-    await item.waitFor({ timeout: 15_000 });
+    await panel
+      .getByTestId('follow-up-group-due')
+      .locator(`[data-follow-up-id="${fid}"]`)
+      .waitFor({ timeout: 15_000 });
     expect(await item.getAttribute('data-phase')).toBe('due');
+    await shot(page, 'desk-due', panel);
     expect(await item.getByText(KY.checkin).count()).toBe(1);
     expect(await page.getByTestId('follow-ups-shift').locator(`[data-follow-up-id="${fid}"]`).count()).toBe(
       1,
@@ -142,6 +199,7 @@ describe('follow-ups in the browser', () => {
     const linked = page.getByTestId('linked-contacts');
     await linked.getByRole('heading', { name: KY.linked }).waitFor();
     await linked.locator(`[data-testid="chain-entry"][data-consultation-id="${earlier}"]`).waitFor();
+    await shot(page, 'linked-contacts', linked);
     expect(await linked.getByTestId('chain-entry').count()).toBe(2);
     const newId = (await page.getByTestId('consultation-page').getAttribute('data-consultation-id')) ?? '';
     const { rows: k } = await t.db.pool.query<{ previous_id: string; follow_up_id: string; channel: string }>(
@@ -173,5 +231,97 @@ describe('follow-ups in the browser', () => {
     await expect.poll(() => doneItem.getAttribute('data-state')).toBe('done');
     expect(await doneItem.getByTestId('follow-up-phase').textContent()).toBe(KY.done);
     expect(errors).toEqual([]);
+
+    // operator2 opens her earlier consultation: it shows the chain too, with the later call-back (operator1's,
+    // read through the chain: audited).
+    const author = await signedIn('operator2');
+    await author.page.goto(`${t.baseUrl}/#/consultations/${earlier}`);
+    await author.page.getByTestId('consultation-final').waitFor();
+    const chain = author.page.getByTestId('linked-contacts');
+    await chain.getByRole('heading', { level: 2 }).waitFor();
+    await chain.locator(`[data-testid="chain-entry"][data-consultation-id="${newId}"]`).waitFor();
+    expect(await chain.getByTestId('chain-entry').count()).toBe(2);
+    expect(
+      await chain
+        .locator(`[data-testid="chain-entry"][data-consultation-id="${earlier}"]`)
+        .getAttribute('aria-current'),
+    ).toBe('true');
+    const { rows: reads } = await t.db.pool.query(
+      `SELECT details FROM audit_log a JOIN users u ON u.id = a.actor_id
+        WHERE a.action = 'consultation.read' AND a.target_id = $1 AND u.username = 'operator2'`,
+      [newId],
+    );
+    expect(reads.map((r) => r.details)).toContainEqual({ via: 'chain', from: earlier });
+    expect(author.errors).toEqual([]);
+  });
+
+  it('a supervisor hands a follow-up to another operator from the board, and it moves to her desk live', async () => {
+    const op1 = await cookieOf('operator1');
+    const id = crypto.randomUUID();
+    expect(
+      (
+        await apiAs(op1, 'PUT', `/api/consultations/${id}`, {
+          baseRevision: 0,
+          channel: 'call',
+          data: {
+            contactKind: 'about_self',
+            callerRole: 'survivor',
+            survivor: { gender: 'female', ageBand: '26-40', region: 'KG-GB' },
+            violenceForms: ['physical'],
+            servicesGiven: ['crisis_counselling'],
+            consent: { statistics: 'yes', referral: 'yes' },
+            safetyPlan: { exit_room: true },
+            followUp: { agreed: true, due: new Date(clock.now().getTime() + 2 * 86_400_000).toISOString() },
+          },
+          secret: { notes: '', codeWord: '', ifCallDrops: '' },
+        })
+      ).status,
+    ).toBe(201);
+    expect((await apiAs(op1, 'POST', `/api/consultations/${id}/finalize`, { revision: 1 })).status).toBe(200);
+    const { rows } = await t.db.pool.query<{ id: string }>(
+      "SELECT id FROM follow_ups WHERE consultation_id = $1 AND kind = 'callback'",
+      [id],
+    );
+    const fid = rows[0]?.id as string;
+    const { rows: names } = await t.db.pool.query<{ username: string; id: string; display_name: string }>(
+      "SELECT username, id, display_name FROM users WHERE username IN ('operator1', 'operator2')",
+    );
+    const op1Name = names.find((n) => n.username === 'operator1')?.display_name as string;
+    const op2User = names.find((n) => n.username === 'operator2');
+
+    // operator2's desk is open: the call-back is not hers.
+    const operator2 = await signedIn('operator2');
+    await operator2.page.goto(`${t.baseUrl}/#/desk`);
+    const hers = operator2.page.getByTestId('follow-ups-mine').locator(`[data-follow-up-id="${fid}"]`);
+    await operator2.page.getByTestId('follow-ups-desk').getByTestId('follow-ups-mine').waitFor();
+    expect(await hers.count()).toBe(0);
+
+    // On the board, the supervisor sees it coming later, operator1's, and hands it to operator2.
+    const board = await signedIn('supervisor');
+    await board.page.goto(`${t.baseUrl}/#/board`);
+    const item = board.page
+      .getByTestId('follow-ups-board')
+      .locator(`[data-testid="follow-up"][data-follow-up-id="${fid}"]`);
+    await item.waitFor();
+    expect(await item.getAttribute('data-phase')).toBe('upcoming');
+    expect(await item.getByTestId('follow-up-assignee').textContent()).toBe(op1Name);
+    await shot(board.page, 'board', item);
+    const handOver = item.locator('form.follow-up-hand-over');
+    await handOver.getByRole('combobox').selectOption({ label: op2User?.display_name as string });
+    await handOver.locator('button[type="submit"]').click();
+    await expect.poll(() => item.getAttribute('data-assignee-id')).toBe(op2User?.id);
+    expect(await item.getByTestId('follow-up-assignee').textContent()).toBe(op2User?.display_name);
+    const { rows: now } = await t.db.pool.query('SELECT assignee_id FROM follow_ups WHERE id = $1', [fid]);
+    expect(now[0]?.assignee_id).toBe(op2User?.id);
+    // Pushed: it is on operator2's own list without a reload.
+    await hers.waitFor({ timeout: 15_000 });
+
+    // And back to the shift.
+    await handOver.getByRole('combobox').selectOption({ index: 1 });
+    await handOver.locator('button[type="submit"]').click();
+    await expect.poll(() => item.getAttribute('data-assignee-id')).toBe('');
+    await expect.poll(() => hers.count(), { timeout: 15_000 }).toBe(0);
+    expect(board.errors).toEqual([]);
+    expect(operator2.errors).toEqual([]);
   });
 });

@@ -138,4 +138,57 @@ describe('my work, on every device', () => {
     expect(a.errors).toEqual([]);
     expect(b.errors).toEqual([]);
   });
+
+  it('a draft created or finalized on one device shows on her other device at once, without its 30 s reload', async () => {
+    const a = await device('operator1');
+    const b = await device('operator1');
+    // B's timers stand still from here: its 30-second reload never comes, so only the push can move its list.
+    await b.page.clock.install();
+    await b.page.reload();
+    await b.page.getByRole('heading', { level: 1, name: KY.desk }).waitFor();
+    await b.page.getByTestId('my-drafts').getByRole('heading', { name: KY.myDrafts }).waitFor();
+    await b.page.clock.pauseAt(new Date(Date.now() + 1_000));
+    const reloads: string[] = [];
+    b.page.on('request', (r) => {
+      if (r.url().includes('/api/me/consultations?status=draft')) reloads.push(r.url());
+    });
+
+    // A opens a new consultation: its first save creates the draft on the server.
+    await a.page.getByRole('button', { name: KY.newConsultation }).click();
+    await a.page.getByTestId('consultation-form').waitFor();
+    await a.page.getByLabel(KY.notes, { exact: true }).fill('Эртең эртең менен');
+    await expect.poll(() => a.page.getByText(KY.saved, { exact: true }).first().isVisible(), SOON).toBe(true);
+    const reference = await text(a.page.getByTestId('consultation-reference'));
+    const id = (await a.page.getByTestId('consultation-page').getAttribute('data-consultation-id')) ?? '';
+
+    // B lists it, read again because of the push.
+    await draftWith(b.page, reference).waitFor(SOON);
+    expect(reloads.length).toBeGreaterThanOrEqual(1);
+
+    // Finalized (here through the API, as from a third device): B drops it from its drafts.
+    const cookie = (await a.page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+    const saved = await t.db.pool.query<{ revision: number; channel: string }>(
+      'SELECT revision, channel FROM consultations WHERE id = $1',
+      [id],
+    );
+    const put = await fetch(`${t.baseUrl}/api/consultations/${id}`, {
+      method: 'PUT',
+      headers: { origin: t.baseUrl, cookie, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        baseRevision: saved.rows[0]?.revision,
+        channel: saved.rows[0]?.channel,
+        data: { contactKind: 'information' },
+        secret: { notes: 'Эртең эртең менен', codeWord: '', ifCallDrops: '' },
+      }),
+    });
+    expect(put.status).toBe(200);
+    const fin = await fetch(`${t.baseUrl}/api/consultations/${id}/finalize`, {
+      method: 'POST',
+      headers: { origin: t.baseUrl, cookie, 'content-type': 'application/json' },
+      body: JSON.stringify({ revision: (saved.rows[0]?.revision ?? 0) + 1 }),
+    });
+    expect(fin.status).toBe(200);
+    await expect.poll(() => draftWith(b.page, reference).count(), SOON).toBe(0);
+    expect(b.errors).toEqual([]);
+  });
 });

@@ -553,3 +553,69 @@ describe('drafts and retries', () => {
     supSocket.close();
   });
 });
+
+describe('the autosave checks its session in its own statement', () => {
+  const setUser = (username: string, set: string) =>
+    t.db.pool.query(`UPDATE users SET ${set} WHERE username = $1`, [username]);
+  const revisionOf = async (id: string) =>
+    (await t.db.pool.query('SELECT revision FROM consultations WHERE id = $1', [id])).rows[0].revision;
+
+  it('saves for a live session; a refused session, role or one-time password answers as the guard does, and nothing is saved', async () => {
+    const op3 = await signIn(t.app, 'operator3');
+    const id = crypto.randomUUID();
+    expect((await save(op3, id, 0, { contactKind: 'about_self' })).statusCode).toBe(201);
+    const next = await save(op3, id, 1, { contactKind: 'about_self', childrenAffected: 'yes' });
+    expect(next.statusCode).toBe(200);
+    expect(next.json()).toEqual({ id, status: 'draft', revision: 2, updatedAt: expect.any(String) });
+
+    // A one-time password to change first: 403 password_change_required, as on every other route.
+    await setUser('operator3', 'must_change_password = true');
+    const mustChange = await save(op3, id, 2, { contactKind: 'about_self' });
+    await setUser('operator3', 'must_change_password = false');
+    expect(mustChange.statusCode).toBe(403);
+    expect(mustChange.json().code).toBe('password_change_required');
+
+    // A role without consultation:write: the guard's 403 naming the permission.
+    const manager = await signIn(t.app, 'manager');
+    const byManager = await save(manager, id, 2, { contactKind: 'about_self' });
+    expect(byManager.statusCode).toBe(403);
+    expect(byManager.json().message).toContain('consultation:write');
+
+    // Deactivated: 401 at once.
+    await setUser('operator3', 'active = false');
+    const inactive = await save(op3, id, 2, { contactKind: 'about_self' });
+    await setUser('operator3', 'active = true');
+    expect(inactive.statusCode).toBe(401);
+
+    // Signed out: the very next autosave is refused, and a 401 comes before a 400 for a bad body or a NUL.
+    expect((await api(op3, 'POST', '/api/auth/logout')).statusCode).toBeLessThan(300);
+    const after = await save(op3, id, 2, { contactKind: 'about_self' });
+    expect(after.statusCode).toBe(401);
+    expect(after.json().code).toBe('unauthenticated');
+    expect((await save(op3, id, -1, { contactKind: 'about_self' })).statusCode).toBe(401);
+    expect((await save(op3, id, 2, { contactKind: 'about_self' }, 'a\u0000b')).statusCode).toBe(401);
+    expect(
+      (
+        await t.app.inject({
+          method: 'PUT',
+          url: `/api/consultations/${id}`,
+          headers: { cookie: op3, origin: t.baseUrl, 'content-type': 'application/json' },
+          payload: '{"baseRevision": 2,',
+        })
+      ).statusCode,
+    ).toBe(401);
+    // Idle too long: 401.
+    const idle = await signIn(t.app, 'operator3');
+    await t.db.pool.query(
+      "UPDATE sessions SET last_seen_at = now() - interval '2 days' WHERE user_id = (SELECT id FROM users WHERE username = 'operator3')",
+    );
+    expect((await save(idle, id, 2, { contactKind: 'about_self' })).statusCode).toBe(401);
+    expect(await revisionOf(id)).toBe(2);
+
+    // With a live session the same mistakes are the 400s they always were.
+    const again = await signIn(t.app, 'operator3');
+    expect((await save(again, id, -1, { contactKind: 'about_self' })).statusCode).toBe(400);
+    expect((await save(again, id, 2, { contactKind: 'about_self' }, 'a\u0000b')).statusCode).toBe(400);
+    expect((await save(again, id, 2, { contactKind: 'about_self' })).json().revision).toBe(3);
+  });
+});

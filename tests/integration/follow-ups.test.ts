@@ -185,10 +185,22 @@ describe('follow-ups', () => {
     expect(checkin?.kind).toBe('order_checkin');
     const fid = checkin?.id as string;
 
-    // Not on the shift's worklist before its time.
+    // Not due on the shift's worklist before its time: listed as coming later, with its kind, time and reference.
     const before = (await api('operator2', 'GET', '/api/follow-ups?scope=shift')).json() as FollowUpList;
     expect(before.items.map((i) => i.id)).not.toContain(fid);
     expect(before.upcoming).toBeGreaterThanOrEqual(1);
+    const { rows: ref } = await t.db.pool.query('SELECT reference FROM consultations WHERE id = $1', [id]);
+    expect(before.upcomingItems.find((i) => i.id === fid)).toMatchObject({
+      kind: 'order_checkin',
+      phase: 'upcoming',
+      reference: ref[0]?.reference,
+      raiseAt: checkin?.raise_at.toISOString(),
+    });
+    const raiseTimes = before.upcomingItems.map((i) => i.raiseAt);
+    expect(raiseTimes).toEqual([...raiseTimes].sort());
+    // operator1's own list holds none of the shift's.
+    const op1Before = (await api('operator1', 'GET', '/api/follow-ups?scope=mine')).json() as FollowUpList;
+    expect(op1Before.upcomingItems.map((i) => i.id)).not.toContain(fid);
 
     // 25 days later (the clock moves; the job in Redis still waits for the real time): the reconciler finds it
     // due and runs its job now; the worker raises it once.
@@ -324,6 +336,97 @@ describe('follow-ups', () => {
     const bad = await api('operator1', 'POST', '/api/follow-ups/not-a-uuid/take');
     expect(bad.statusCode).toBe(400);
     expect(bad.json().message).toMatch(/UUID/);
+  });
+
+  it('a supervisor hands one to another operator or back to the shift: audited, pushed to both and the board', async () => {
+    const [op1, op2, sup] = [
+      await userId('operator1'),
+      await userId('operator2'),
+      await userId('supervisor'),
+    ];
+    const id = await finalized('operator1', {
+      followUp: { agreed: true, due: new Date(clock.now().getTime() + 2 * DAY).toISOString() },
+    });
+    const callback = (await followUpsOf(id)).find((r) => r.kind === 'callback');
+    expect(callback?.assignee_id).toBe(op1);
+    const fid = callback?.id as string;
+    const op1Live = await listen('operator1');
+    const op2Live = await listen('operator2');
+    const boardLive = await listen('supervisor');
+
+    // Operators cannot hand over, not even their own.
+    const refused = await api('operator1', 'POST', `/api/follow-ups/${fid}/assign`, { assigneeId: op2 });
+    expect(refused.statusCode).toBe(403);
+
+    // To operator2: the one who had it, the one who has it and the board all hear of it.
+    const handed = await api('supervisor', 'POST', `/api/follow-ups/${fid}/assign`, { assigneeId: op2 });
+    expect(handed.statusCode, handed.body).toBe(200);
+    expect(handed.json()).toMatchObject({ id: fid, assignee: { id: op2 }, state: 'due' });
+    for (const live of [op1Live, op2Live, boardLive])
+      await vi.waitFor(() =>
+        expect(live.changed.find((f) => f.id === fid && f.assignee?.id === op2)).toBeDefined(),
+      );
+    const { rows: audits } = await t.db.pool.query<{ actor_id: string; details: unknown }>(
+      "SELECT actor_id, details FROM audit_log WHERE action = 'follow_up.assigned' AND target_id = $1",
+      [fid],
+    );
+    expect(audits).toEqual([{ actor_id: sup, details: { from: op1, to: op2 } }]);
+    expect((await api('operator2', 'GET', '/api/follow-ups?scope=mine')).json().upcomingItems).toContainEqual(
+      expect.objectContaining({ id: fid }),
+    );
+    expect(
+      (
+        (await api('operator1', 'GET', '/api/follow-ups?scope=mine')).json() as FollowUpList
+      ).upcomingItems.map((i) => i.id),
+    ).not.toContain(fid);
+
+    // Back to the shift: operator2 (who had it) and every operator hear of it.
+    const back = await api('supervisor', 'POST', `/api/follow-ups/${fid}/assign`, { assigneeId: null });
+    expect(back.json()).toMatchObject({ assignee: null });
+    for (const live of [op1Live, op2Live, boardLive])
+      await vi.waitFor(() =>
+        expect(live.changed.find((f) => f.id === fid && f.assignee === null)).toBeDefined(),
+      );
+    expect(await auditCount('follow_up.assigned', fid)).toBe(2);
+    // The same again changes nothing and writes no audit entry.
+    expect(
+      (await api('supervisor', 'POST', `/api/follow-ups/${fid}/assign`, { assigneeId: null })).statusCode,
+    ).toBe(200);
+    expect(await auditCount('follow_up.assigned', fid)).toBe(2);
+
+    // Bad input gets answers a person can act on.
+    const partner = (
+      await t.db.pool.query<{ id: string }>("SELECT id FROM users WHERE role = 'partner' LIMIT 1")
+    ).rows[0]?.id;
+    const notWorker = await api('supervisor', 'POST', `/api/follow-ups/${fid}/assign`, {
+      assigneeId: partner,
+    });
+    expect(notWorker.statusCode).toBe(400);
+    expect(notWorker.json().message).toMatch(/does not work follow-ups/);
+    const nobody = await api('supervisor', 'POST', `/api/follow-ups/${fid}/assign`, {
+      assigneeId: crypto.randomUUID(),
+    });
+    expect(nobody.statusCode).toBe(400);
+    expect(nobody.json().message).toMatch(/does not exist/);
+    const garbled = await api('supervisor', 'POST', `/api/follow-ups/${fid}/assign`, { assigneeId: 'op2' });
+    expect(garbled.statusCode).toBe(400);
+    expect(garbled.json().message).toMatch(/UUID/);
+    expect(
+      (await api('supervisor', 'POST', `/api/follow-ups/${crypto.randomUUID()}/assign`, { assigneeId: op2 }))
+        .statusCode,
+    ).toBe(404);
+
+    // Once a call-back is open, it stays with the one calling until that draft is finalized.
+    expect(
+      (
+        await api('operator2', 'POST', `/api/follow-ups/${fid}/start`, {
+          consultationId: crypto.randomUUID(),
+        })
+      ).statusCode,
+    ).toBe(201);
+    const busy = await api('supervisor', 'POST', `/api/follow-ups/${fid}/assign`, { assigneeId: op1 });
+    expect(busy.statusCode).toBe(409);
+    expect(busy.json().message).toMatch(/calling back already/);
   });
 
   it('the reconciler gives a follow-up whose job Redis lost its job again, and raises one overdue after downtime', async () => {

@@ -1,7 +1,13 @@
-import { createTestApp, signIn, type TestApp } from '@korgon/dev/testing';
-import { bishkekDayStart, type MyConsultationsPage, type Referral, type ShiftSummary } from '@korgon/domain';
+import { type ConsoleSocket, connectConsole, createTestApp, signIn, type TestApp } from '@korgon/dev/testing';
+import {
+  bishkekDayStart,
+  type MyConsultationsPage,
+  type MyWorkChanged,
+  type Referral,
+  type ShiftSummary,
+} from '@korgon/domain';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 let t: TestApp;
 let op1: string;
@@ -17,7 +23,11 @@ beforeAll(async () => {
   ];
   op1Id = (await t.db.pool.query("SELECT id FROM users WHERE username = 'operator1'")).rows[0].id;
 });
-afterAll(async () => t?.close());
+const sockets: ConsoleSocket[] = [];
+afterAll(async () => {
+  for (const s of sockets) s.disconnect();
+  await t?.close();
+});
 
 const api = (cookie: string, method: string, path: string, body?: unknown) =>
   t.app.inject({
@@ -288,6 +298,63 @@ describe('my referrals', () => {
     ).toEqual([k.id]);
     const { numbers, last } = await numbersOf('referrals', 'R');
     expect(numbers).toEqual(consecutive(last));
+  });
+
+  it('is pushed live to every device of its author (my-work:changed) when a draft is created or finalized, not at autosaves', async () => {
+    // operator1 signed in on two devices, operator2 on one.
+    const devices = [op1, await signIn(t.app, 'operator1'), op2];
+    const heard: MyWorkChanged[][] = [];
+    for (const cookie of devices) {
+      const s = await connectConsole(t.baseUrl, cookie, t.baseUrl);
+      sockets.push(s);
+      const got: MyWorkChanged[] = [];
+      s.on('my-work:changed', (e) => got.push(e));
+      heard.push(got);
+    }
+    const [deviceA, deviceB, other] = heard as [MyWorkChanged[], MyWorkChanged[], MyWorkChanged[]];
+    const data = { contactKind: 'information' };
+    const id = crypto.randomUUID();
+    const body = (baseRevision: number) => ({ baseRevision, channel: 'call', data, secret: { notes: '' } });
+    expect((await api(op1, 'PUT', `/api/consultations/${id}`, body(0))).statusCode).toBe(201);
+    for (const got of [deviceA, deviceB])
+      await vi.waitFor(() => expect(got).toContainEqual({ consultationId: id, change: 'created' }));
+
+    // An autosave (the fast path) pushes nothing; the finalize does.
+    expect((await api(op1, 'PUT', `/api/consultations/${id}`, body(1))).statusCode).toBe(200);
+    const fin = await api(op1, 'POST', `/api/consultations/${id}/finalize`, { revision: 2 });
+    expect(fin.statusCode, fin.body).toBe(200);
+    for (const got of [deviceA, deviceB])
+      await vi.waitFor(() => expect(got).toContainEqual({ consultationId: id, change: 'finalized' }));
+    // Pushes from one process arrive in the order emitted: had the autosave pushed, it would be here by now.
+    expect(deviceA.filter((e) => e.consultationId === id).map((e) => e.change)).toEqual([
+      'created',
+      'finalized',
+    ]);
+    // Only to her own room: another operator hears nothing of it.
+    expect(other.filter((e) => e.consultationId === id)).toEqual([]);
+  });
+
+  it('the shift summary counts calls through an index on the operator and the call time', async () => {
+    const { rows } = await t.db.pool.query<{ indexdef: string }>(
+      "SELECT indexdef FROM pg_indexes WHERE tablename = 'calls' AND indexname = 'calls_operator_at_idx'",
+    );
+    expect(rows[0]?.indexdef).toMatch(/\(operator_id, COALESCE\(taken_at, answered_at, offered_at\)\)/);
+    // The planner can answer the summary's count from it (sequential scans off: with a table this small it
+    // would otherwise read the table whole).
+    const c = await t.db.pool.connect();
+    try {
+      await c.query('BEGIN');
+      await c.query('SET LOCAL enable_seqscan = off');
+      const plan = await c.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN SELECT count(*)::int FROM calls c
+          WHERE c.operator_id = $1 AND coalesce(c.taken_at, c.answered_at, c.offered_at) >= $2`,
+        [op1Id, bishkekDayStart(new Date())],
+      );
+      expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toContain('calls_operator_at_idx');
+      await c.query('ROLLBACK');
+    } finally {
+      c.release();
+    }
   });
 
   it('partners cannot read my work', async () => {

@@ -15,6 +15,12 @@ export interface DbHandle {
 
 export interface CreateDbOptions {
   max?: number;
+  /**
+   * Connections kept open while idle (default 0: every idle connection closes after 10 s). A server keeps a
+   * few, so that a burst after a quiet spell does not wait for new connections (TCP, authentication, and each
+   * prepared statement parsed again).
+   */
+  min?: number;
   applicationName?: string;
   /** Called for errors on idle clients (e.g. PostgreSQL restarted); the pool replaces them. */
   onIdleError?: (err: Error) => void;
@@ -27,6 +33,7 @@ export function createDb(url: string, opts: CreateDbOptions = {}): DbHandle {
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.max ?? 10,
+    min: Math.min(opts.min ?? 0, opts.max ?? 10),
     application_name: opts.applicationName ?? 'korgon',
     connectionTimeoutMillis: 10_000,
   });

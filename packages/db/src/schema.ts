@@ -187,6 +187,10 @@ export const calls = pgTable(
     index('calls_active_idx').on(t.offeredAt).where(sql`${t.state} in ('waiting', 'answered')`),
     index('calls_caller_hash_idx').on(t.callerHash, t.offeredAt),
     index('calls_lost_at_idx').on(t.lostAt).where(sql`${t.state} in ('waiting', 'answered')`),
+    /** The shift summary's call count: an operator's calls since a time (GET /api/me/shift). */
+    index('calls_operator_at_idx')
+      .on(t.operatorId, sql`coalesce(${t.takenAt}, ${t.answeredAt}, ${t.offeredAt})`)
+      .where(sql`${t.operatorId} IS NOT NULL`),
   ],
 );
 

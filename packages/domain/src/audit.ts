@@ -34,6 +34,7 @@ export const AUDIT_ACTIONS = [
   'follow_up.created',
   'follow_up.raised',
   'follow_up.taken',
+  'follow_up.assigned',
   'follow_up.started',
   'follow_up.done',
   'follow_up.missed',

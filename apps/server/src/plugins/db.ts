@@ -20,6 +20,8 @@ export default fp<DbPluginOptions>(
   async (app: FastifyInstance, opts) => {
     const handle = createDb(opts.databaseUrl, {
       max: opts.poolSize ?? 20,
+      // Kept open when idle: requests after a quiet spell do not pay for new connections.
+      min: 5,
       applicationName: 'korgon-server',
       onIdleError: (err) => app.log.warn({ err: { message: err.message } }, 'idle database connection lost'),
     });

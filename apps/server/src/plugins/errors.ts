@@ -3,6 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { AppError, pgErrorCode } from '../errors';
+import { settleAuth } from './auth';
 
 const WHERE: Record<string, string> = {
   body: 'request body',
@@ -66,7 +67,17 @@ export function validationBody(err: FastifyError & { validationContext?: string 
  * request id and answered generically, never with a stack.
  */
 export default fp(async (app: FastifyInstance) => {
-  app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+  app.setErrorHandler(async (error: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+    let err = error;
+    // A route that checks its session itself may fail (bad JSON, a 400) before it did: the guard answers first.
+    // (Undefined in an app without the auth plugin.)
+    if (req.uncheckedSessionId) {
+      try {
+        await settleAuth(req);
+      } catch (authErr) {
+        err = authErr as FastifyError;
+      }
+    }
     if (err instanceof AppError) {
       return sendError(reply, err.statusCode, { code: err.code, message: err.message, ...err.extra });
     }

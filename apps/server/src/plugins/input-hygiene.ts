@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { settleAuth } from './auth';
 import { sendError } from './errors';
 
 /** Deeper than any request Korgon takes; deeper input is refused rather than walked. */
@@ -35,12 +36,14 @@ export default fp(
         ['body', req.body],
       ] as const) {
         const at = nulPath(value, where);
-        if (at)
-          return sendError(reply, 400, {
-            code: 'invalid_request',
-            message: `${at} contains a NUL character (\\u0000), which Korgon does not accept. Remove it and send again.`,
-            issues: [{ path: at, message: 'must not contain NUL characters (\\u0000)' }],
-          });
+        if (!at) continue;
+        // A route that checks its session itself has not yet: the guard's answer (401, 403) comes first.
+        await settleAuth(req);
+        return sendError(reply, 400, {
+          code: 'invalid_request',
+          message: `${at} contains a NUL character (\\u0000), which Korgon does not accept. Remove it and send again.`,
+          issues: [{ path: at, message: 'must not contain NUL characters (\\u0000)' }],
+        });
       }
     });
   },

@@ -7,7 +7,7 @@ import { sendError } from './errors';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** A route's own @fastify/helmet settings (the plugin reads them from the route's config). */
+    /** A route's own helmet settings, over the app's (plugins/security.ts reads them from the route's config). */
     helmet?: { contentSecurityPolicy: typeof DASHBOARD_CSP };
   }
 }
@@ -50,7 +50,7 @@ export default async function queueDashboard(app: FastifyInstance) {
     options: { uiConfig: { boardTitle: 'Korgon jobs' } },
   });
   await app.register(async (scope) => {
-    // @fastify/helmet takes a route's own settings from its config: the dashboard's CSP.
+    // The security plugin takes a route's own helmet settings from its config: the dashboard's CSP.
     scope.addHook('onRoute', (route) => {
       route.config = { ...(route.config ?? {}), helmet: { contentSecurityPolicy: DASHBOARD_CSP } };
     });

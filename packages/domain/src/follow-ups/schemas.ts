@@ -62,8 +62,10 @@ export const FollowUpList = z
   .object({
     /** Raised and not closed (due and overdue first), then the ones closed in the last 24 hours. */
     items: z.array(FollowUp),
-    /** Not yet raised, in this list's scope. */
+    /** Not yet raised, in this list's scope: how many. */
     upcoming: z.number().int(),
+    /** The next of them (at most 100), soonest first: kind, due time, safe window, the consultation's reference. */
+    upcomingItems: z.array(FollowUp),
     /** The server's time (its clock), which "due" and "overdue" were computed with. */
     at: iso,
   })
@@ -86,6 +88,13 @@ export const FollowUpReasonBody = z
       .trim()
       .min(3, 'Say why, in a few words (at least 3 characters).')
       .max(1000, 'The reason has at most 1,000 characters.'),
+  })
+  .strict();
+
+export const AssignFollowUpBody = z
+  .object({
+    /** The operator (or supervisor) who takes it over; null hands it back to the shift. */
+    assigneeId: z.uuid('The assignee id must be a UUID, or null to hand it back to the shift.').nullable(),
   })
   .strict();
 

@@ -39,6 +39,16 @@ export interface ServerToClientEvents {
   'follow-up:raised': (f: FollowUp) => void;
   /** A follow-up was taken, started, done, missed or cancelled (to the same people). */
   'follow-up:changed': (f: FollowUp) => void;
+  /**
+   * One of the user's own consultations was created (a draft) or finalized, on any of her devices (to
+   * `user:<id>`): her other consoles read "My work" again. Ids only.
+   */
+  'my-work:changed': (e: MyWorkChanged) => void;
+}
+
+export interface MyWorkChanged {
+  consultationId: string;
+  change: 'created' | 'finalized';
 }
 
 export interface ReferralAlert {

@@ -69,10 +69,10 @@ export function ConsultationPage({ id }: { id: string }) {
       !notMine &&
       !s.conflict &&
       !s.draft.data.contactKind &&
-      focusField('contactKind')
+      focusField('contactKind', { scroll: 'nearest' })
     )
       return;
-    document.getElementById('consultation-h1')?.focus();
+    document.getElementById('consultation-h1')?.focus({ preventScroll: true });
   }, [c, phase, taxonomy, final, notMine]);
 
   const finalize = useCallback(async () => {
@@ -177,7 +177,11 @@ export function ConsultationPage({ id }: { id: string }) {
             </p>
           )}
           {record && record.repeatContacts > 0 && <RepeatHistory id={id} count={record.repeatContacts} />}
-          {record?.previousId && <LinkedContacts id={id} taxonomy={taxonomy} />}
+          {record && (record.previousId || final) && (
+            // The earlier contact of a chain has no previousId: a final one is asked for its later contacts too
+            // (the panel shows only when there are some).
+            <LinkedContacts id={id} taxonomy={taxonomy} linked={record.previousId !== null} />
+          )}
           {conflict && !final && <MergeView c={c} taxonomy={taxonomy} />}
           {taxonomyError !== null && !taxonomy && (
             <div className="alert alert-error" role="alert">

@@ -152,15 +152,19 @@ export function fieldDomId(path: FieldPath): string {
 }
 
 /** Moves focus to a field: into a group, to its checked option or its first one. */
-export function focusField(path: FieldPath): boolean {
+/**
+ * Focuses a field: brought to the middle of the screen (going to a named problem), or by `nearest` only as far
+ * as needed to show it (arriving on a form that opened at its top).
+ */
+export function focusField(path: FieldPath, opts: { scroll?: 'center' | 'nearest' } = {}): boolean {
   const el = document.getElementById(fieldDomId(path));
   if (!el) return false;
   const target =
     el instanceof HTMLFieldSetElement
       ? (el.querySelector<HTMLInputElement>('input:checked') ?? el.querySelector<HTMLInputElement>('input'))
       : el;
-  target?.focus();
-  target?.scrollIntoView({ block: 'center' });
+  target?.focus({ preventScroll: true });
+  target?.scrollIntoView({ block: opts.scroll ?? 'center' });
   return Boolean(target);
 }
 

@@ -15,7 +15,16 @@ import { optionLabel } from './fields';
  * call-backs), with dates, risk levels, referrals and follow-ups. No identity and no free text; reading others'
  * contacts here is audited by the server like opening them.
  */
-export function LinkedContacts({ id, taxonomy }: { id: string; taxonomy: Taxonomy | null }) {
+export function LinkedContacts({
+  id,
+  taxonomy,
+  linked,
+}: {
+  id: string;
+  taxonomy: Taxonomy | null;
+  /** Known to be linked (it follows an earlier contact); otherwise shown only once later contacts are found. */
+  linked: boolean;
+}) {
   const { t } = useTranslation();
   const locale = useCurrentLocale();
   const [entries, setEntries] = useState<ChainEntry[] | null>(null);
@@ -38,6 +47,9 @@ export function LinkedContacts({ id, taxonomy }: { id: string; taxonomy: Taxonom
       live = false;
     };
   }, [id, attempt]);
+
+  // Not known to be linked: nothing on screen until the chain is read and holds another contact.
+  if (!linked && (entries === null || entries.length < 2)) return null;
 
   return (
     <section className="panel linked-contacts" aria-labelledby={headingId} data-testid="linked-contacts">

@@ -1,17 +1,22 @@
 import { can, type FollowUp } from '@korgon/domain';
-import { type FormEvent, useEffect, useId, useMemo, useState } from 'react';
+import { type FormEvent, type ReactNode, useEffect, useId, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useCurrentLocale } from '../../i18n/language';
 import { describeError } from '../../lib/describe-error';
 import { formatDateTime } from '../../lib/format';
 import { selectMe, useAuthStore } from '../auth/auth-store';
+import { useOperators } from '../queue/queue-hooks';
 import { levelClass, levelName } from '../risk/levels';
 import { consultationHref, openConsultation } from '../shell/route';
 import { followUpsApi } from './follow-ups-api';
 import { phaseAt, type ShownPhase, useFollowUpsStore } from './follow-ups-store';
 
 const DAY_MS = 24 * 3_600_000;
+const PHASES = ['overdue', 'due', 'upcoming', 'closed'] as const satisfies readonly ShownPhase[];
 const ORDER: Record<ShownPhase, number> = { overdue: 0, due: 1, upcoming: 2, closed: 3 };
+/** A shape beside the words, so that a phase never reads by colour alone (hidden from screen readers). */
+const MARK: Record<ShownPhase, string> = { overdue: '⚠', due: '●', upcoming: '○', closed: '✓' };
+const CLOSED_MARK: Record<FollowUp['state'], string> = { due: '●', done: '✓', missed: '✕', cancelled: '✕' };
 
 /** The console's clock, moved on every 30 s so that "due" turns "overdue" on screen. */
 function useNow(): number {
@@ -49,7 +54,7 @@ export function FollowUpsPanel({ area }: { area: 'desk' | 'board' }) {
     Promise.all(scopes.map((s) => followUpsApi.list(s))).then(
       (lists) => {
         if (!live) return;
-        for (const l of lists) useFollowUpsStore.getState().upsertMany(l.items);
+        for (const l of lists) useFollowUpsStore.getState().upsertMany([...l.items, ...l.upcomingItems]);
         setUpcoming(lists.reduce((n, l) => n + l.upcoming, 0));
         setStatus('ready');
       },
@@ -67,10 +72,7 @@ export function FollowUpsPanel({ area }: { area: 'desk' | 'board' }) {
   const shown = useMemo(() => {
     const list = Object.values(byId)
       .map((f) => ({ f, phase: phaseAt(f, now) }))
-      .filter(
-        ({ f, phase }) =>
-          phase !== 'upcoming' && (phase !== 'closed' || now - Date.parse(f.closedAt ?? '') < DAY_MS),
-      )
+      .filter(({ f, phase }) => phase !== 'closed' || now - Date.parse(f.closedAt ?? '') < DAY_MS)
       .sort(
         (a, b) =>
           ORDER[a.phase] - ORDER[b.phase] ||
@@ -111,13 +113,17 @@ export function FollowUpsPanel({ area }: { area: 'desk' | 'board' }) {
         <div key={l.id} className="follow-up-list" data-testid={`follow-ups-${l.id}`}>
           {l.title && <h3>{l.title}</h3>}
           {status === 'ready' && l.items.length === 0 && <p className="muted">{l.empty}</p>}
-          {l.items.length > 0 && (
-            <ul className="follow-up-items">
-              {l.items.map(({ f, phase }) => (
-                <FollowUpItem key={f.id} f={f} phase={phase} showAssignee={area === 'board'} />
-              ))}
-            </ul>
-          )}
+          {PHASES.map((phase) => {
+            const items = l.items.filter((i) => i.phase === phase);
+            if (items.length === 0) return null;
+            return (
+              <PhaseGroup key={phase} phase={phase} count={items.length}>
+                {items.map(({ f, phase }) => (
+                  <FollowUpItem key={f.id} f={f} phase={phase} area={area} />
+                ))}
+              </PhaseGroup>
+            );
+          })}
         </div>
       ))}
       {status === 'ready' && upcoming > 0 && (
@@ -129,7 +135,29 @@ export function FollowUpsPanel({ area }: { area: 'desk' | 'board' }) {
   );
 }
 
-function FollowUpItem({ f, phase, showAssignee }: { f: FollowUp; phase: ShownPhase; showAssignee: boolean }) {
+/** One phase of a list (overdue, due now, coming later, closed), under a heading that names it and counts it. */
+function PhaseGroup({ phase, count, children }: { phase: ShownPhase; count: number; children: ReactNode }) {
+  const { t } = useTranslation();
+  const headingId = useId();
+  return (
+    <section
+      className={`follow-up-group follow-up-group-${phase}`}
+      aria-labelledby={headingId}
+      data-testid={`follow-up-group-${phase}`}
+    >
+      <h4 id={headingId}>
+        <span aria-hidden="true" className="follow-up-mark">
+          {MARK[phase]}
+        </span>{' '}
+        {t(`followUps.groups.${phase}`, { count })}
+      </h4>
+      <ul className="follow-up-items">{children}</ul>
+    </section>
+  );
+}
+
+function FollowUpItem({ f, phase, area }: { f: FollowUp; phase: ShownPhase; area: 'desk' | 'board' }) {
+  const showAssignee = area === 'board';
   const { t } = useTranslation();
   const locale = useCurrentLocale();
   const me = useAuthStore(selectMe);
@@ -169,13 +197,19 @@ function FollowUpItem({ f, phase, showAssignee }: { f: FollowUp; phase: ShownPha
       data-follow-up-id={f.id}
       data-phase={phase}
       data-state={f.state}
+      data-assignee-id={f.assignee?.id ?? ''}
       aria-labelledby={titleId}
     >
       <p className="follow-up-head">
         <strong id={titleId}>{t(`followUps.kinds.${f.kind}`)}</strong>
         {f.reference && <span className="muted"> · {f.reference}</span>}{' '}
-        <span className={`badge follow-up-phase-${phase}`} data-testid="follow-up-phase">
-          {phase === 'closed' ? t(`followUps.states.${f.state}`) : t(`followUps.phases.${phase}`)}
+        <span className={`badge follow-up-phase follow-up-phase-${phase}`}>
+          <span aria-hidden="true" className="follow-up-mark">
+            {phase === 'closed' ? CLOSED_MARK[f.state] : MARK[phase]}
+          </span>{' '}
+          <span data-testid="follow-up-phase">
+            {phase === 'closed' ? t(`followUps.states.${f.state}`) : t(`followUps.phases.${phase}`)}
+          </span>
         </span>
         {f.riskLevel && (
           <>
@@ -189,8 +223,20 @@ function FollowUpItem({ f, phase, showAssignee }: { f: FollowUp; phase: ShownPha
       <p className="follow-up-when">
         {t('followUps.dueAt', { date: formatDateTime(f.raiseAt, locale) })}
         {f.window && ` · ${t('followUps.window', { from: f.window.from, to: f.window.to })}`}
-        {showAssignee && ` · ${f.assignee ? f.assignee.displayName : t('followUps.shiftOwner')}`}
+        {showAssignee && (
+          <>
+            {' · '}
+            <span data-testid="follow-up-assignee">
+              {f.assignee ? f.assignee.displayName : t('followUps.shiftOwner')}
+            </span>
+          </>
+        )}
       </p>
+      {phase === 'overdue' && (
+        <p className="follow-up-overdue-since">
+          {t('followUps.overdueSince', { date: formatDateTime(f.overdueAt, locale) })}
+        </p>
+      )}
       {f.state === 'missed' || f.state === 'cancelled'
         ? f.reason && <p className="muted">{t('followUps.reasonWas', { reason: f.reason })}</p>
         : null}
@@ -208,7 +254,8 @@ function FollowUpItem({ f, phase, showAssignee }: { f: FollowUp; phase: ShownPha
             >
               {t('followUps.continue')}
             </a>
-          ) : (
+          ) : phase === 'upcoming' ? null : (
+            // Not before its time: it is raised inside the caller's safe window.
             <button
               type="button"
               className="button button-primary button-small"
@@ -228,13 +275,18 @@ function FollowUpItem({ f, phase, showAssignee }: { f: FollowUp; phase: ShownPha
               {t('followUps.take')}
             </button>
           )}
-          <button type="button" className="button button-small" onClick={() => setClosing('missed')}>
-            {t('followUps.markMissed')}
-          </button>
+          {phase !== 'upcoming' && (
+            <button type="button" className="button button-small" onClick={() => setClosing('missed')}>
+              {t('followUps.markMissed')}
+            </button>
+          )}
           <button type="button" className="button button-small" onClick={() => setClosing('cancel')}>
             {t('followUps.cancel')}
           </button>
         </div>
+      )}
+      {area === 'board' && manages && f.state === 'due' && closing === null && (
+        <HandOver f={f} onDone={(f2) => useFollowUpsStore.getState().upsert(f2)} />
       )}
       {mayAct && closing !== null && (
         <ReasonForm
@@ -254,6 +306,62 @@ function FollowUpItem({ f, phase, showAssignee }: { f: FollowUp; phase: ShownPha
         </p>
       )}
     </li>
+  );
+}
+
+const TO_SHIFT = 'shift';
+
+/**
+ * A supervisor hands a follow-up to another operator, or back to the shift. The server audits it and pushes it to
+ * the one who had it, the one who has it now, and the board.
+ */
+function HandOver({ f, onDone }: { f: FollowUp; onDone(f: FollowUp): void }) {
+  const { t } = useTranslation();
+  const operators = useOperators();
+  const [to, setTo] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const selectId = useId();
+  const choices = operators.filter((op) => op.id !== f.assignee?.id);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (busy || !to) return;
+    setBusy(true);
+    setError(null);
+    try {
+      onDone(await followUpsApi.assign(f.id, to === TO_SHIFT ? null : to));
+      setTo('');
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="inline-form follow-up-hand-over" onSubmit={(e) => void submit(e)}>
+      <div className="field">
+        <label htmlFor={selectId}>{t('followUps.handOverLabel')}</label>
+        <select id={selectId} value={to} onChange={(e) => setTo(e.target.value)}>
+          <option value="">{t('followUps.handOverChoose')}</option>
+          {f.assignee !== null && <option value={TO_SHIFT}>{t('followUps.handOverShift')}</option>}
+          {choices.map((op) => (
+            <option key={op.id} value={op.id}>
+              {op.displayName}
+            </option>
+          ))}
+        </select>
+      </div>
+      <button type="submit" className="button button-small" disabled={!to || busy}>
+        {t('followUps.handOver')}
+      </button>
+      {error !== null && (
+        <p className="inline-error" role="alert">
+          {t('followUps.handOverFailed')} {describeError(error, t)}
+        </p>
+      )}
+    </form>
   );
 }
 

@@ -19,13 +19,24 @@ import { useReferralsStore } from '../referrals/referrals-store';
 import { levelClass, levelName } from '../risk/levels';
 import { consultationHref } from '../shell/route';
 import { type ConsultationSearch, myWorkApi } from './my-work-api';
+import { useMyWorkLive } from './my-work-live';
 
 /** How often the lists are read again while the desk is open (other devices' drafts, the shift's figures). */
 const REFRESH_MS = 30_000;
 const RISK_LEVELS = ['low', 'medium', 'high', 'critical'] as const;
 
-/** Reads again every REFRESH_MS and whenever the page comes back into view. */
+/**
+ * Reads again every REFRESH_MS, whenever the page comes back into view, and at once when one of my
+ * consultations is created or finalized on any of my devices (the `my-work:changed` push).
+ */
 function useRefresh(load: () => void) {
+  useEffect(
+    () =>
+      useMyWorkLive.subscribe((s, before) => {
+        if (s.epoch !== before.epoch) load();
+      }),
+    [load],
+  );
   useEffect(() => {
     load();
     const timer = window.setInterval(load, REFRESH_MS);

@@ -4,6 +4,7 @@ import { openSocket } from '../../lib/socket';
 import { authApi } from '../auth/auth-api';
 import { useAuthStore } from '../auth/auth-store';
 import { followFollowUps } from '../follow-ups/follow-ups-live';
+import { followMyWork } from '../my-work/my-work-live';
 import { followQueue } from '../queue/queue-live';
 import { followReferrals } from '../referrals/referrals-live';
 import { followRisk } from '../risk/risk-live';
@@ -21,6 +22,7 @@ export function useRealtime(role: Role): void {
     const unfollowRisk = followRisk(socket, signsOff);
     const unfollowReferrals = followReferrals(socket);
     const unfollowFollowUps = followFollowUps(socket);
+    const unfollowMyWork = followMyWork(socket);
 
     socket.on('session:ended', () => useAuthStore.getState().endSession());
     socket.on('me:updated', ({ locale }) => useAuthStore.getState().localeChangedElsewhere(locale));
@@ -42,6 +44,7 @@ export function useRealtime(role: Role): void {
       unfollowRisk();
       unfollowReferrals();
       unfollowFollowUps();
+      unfollowMyWork();
       socket.removeAllListeners();
       socket.disconnect();
     };

@@ -44,6 +44,16 @@ export function createAuthService(repo: AuthRepository, db: Db, settings: AuthSe
   const sessionIdOf = (token: string) => hmacHex(settings.sessionSecret, `session:${token}`);
   const ipHashOf = (ip: string) => hmacHex(settings.sessionSecret, `ip:${ip}`).slice(0, 32);
 
+  const seen = (id: string, lastSeenAt: Date) => {
+    if (Date.now() - lastSeenAt.getTime() > 60_000) void repo.touchSession(id).catch(() => undefined);
+  };
+  const authenticateSession = async (id: string) => {
+    const found = await repo.findLiveSession(id, settings.idleMinutes);
+    if (!found) return undefined;
+    seen(id, found.lastSeenAt);
+    return { sessionId: id, user: found.user };
+  };
+
   return {
     sessionIdOf,
     ipHashOf,
@@ -112,14 +122,22 @@ export function createAuthService(repo: AuthRepository, db: Db, settings: AuthSe
       return { token, sessionId, expiresAt, me: toMe(sessionUser) };
     },
 
-    /** Resolves a cookie token to its live session; refreshes last-seen at most once a minute. */
-    async authenticate(token: string) {
-      const id = sessionIdOf(token);
-      const found = await repo.findLiveSession(id, settings.idleMinutes);
-      if (!found) return undefined;
-      if (Date.now() - found.lastSeenAt.getTime() > 60_000) await repo.touchSession(id);
-      return { sessionId: id, user: found.user };
-    },
+    /**
+     * Resolves a cookie token to its live session (read from PostgreSQL on every call: a session ended or a
+     * user deactivated stops working at once); refreshes last-seen at most once a minute. The refresh is not
+     * waited for: it only moves the idle limit on, so the request need not wait for its commit (a refresh
+     * that fails is tried again at the next request).
+     */
+    authenticate: (token: string) => authenticateSession(sessionIdOf(token)),
+
+    /** `authenticate` for a session id (the hash of its token). */
+    authenticateSession,
+
+    /** A request of this live session was let through: refreshes last-seen if it is a minute old (not waited for). */
+    seen,
+
+    /** Minutes without a request after which a session has ended. */
+    idleMinutes: settings.idleMinutes,
 
     /** Which of these sessions are still live (not ended, expired or idle, user active); touches none. */
     liveSessions: (ids: readonly string[]) => repo.liveSessionIds(ids, settings.idleMinutes),

@@ -17,7 +17,8 @@ import {
 import { sealKeyFrom } from '@korgon/signing';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { authOf } from '../../plugins/auth';
+import { authOf, sessionCheck, sessionChecked, settleAuth } from '../../plugins/auth';
+import { pushMyWork } from '../my-work/live';
 import { publishCalls } from '../queue/publisher';
 import { createConsultationsService } from './service';
 
@@ -32,13 +33,14 @@ const consultations: FastifyPluginAsyncZod<{ notesKey: string; notesKeyVersion: 
 ) => {
   const service = createConsultationsService(app.pool, sealKeyFrom(opts.notesKey, opts.notesKeyVersion), {
     finalized: app.followUps.finalized,
+    changed: pushMyWork(app.io),
   });
   const risk = app.risk;
 
   app.put(
     '/api/consultations/:id',
     {
-      config: { permission: 'consultation:write' },
+      config: { permission: 'consultation:write', checksSessionItself: true },
       schema: {
         tags,
         summary:
@@ -56,6 +58,16 @@ const consultations: FastifyPluginAsyncZod<{ notesKey: string; notesKeyVersion: 
       },
     },
     async (req, reply) => {
+      // The next autosave of one's own draft: the session is checked in the same statement (one round trip).
+      const check = req.query.view === 'full' ? null : sessionCheck(req);
+      if (check) {
+        const fast = await service.autosaveInSession(req.params.id, req.body, check);
+        if (fast) {
+          sessionChecked(req, fast.user, fast.lastSeenAt);
+          return reply.code(200).send(fast.saved);
+        }
+      }
+      await settleAuth(req);
       const { created, saved, consultation } = await service.save(req.params.id, req.body, authOf(req).user, {
         view: req.query.view === 'full',
       });

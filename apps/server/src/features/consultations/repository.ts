@@ -56,6 +56,17 @@ export interface AddendumRow {
   signature: string;
 }
 
+/** The session's user as the autosave's statement returns it (see updateIfCurrentInSession). */
+export interface SessionUserRow {
+  user_id: string;
+  username: string;
+  display_name: string;
+  role: string;
+  locale: string;
+  partner_org_id: string | null;
+  must_change_password: boolean;
+}
+
 const SELECT = `SELECT k.*, u.display_name AS operator_name FROM consultations k JOIN users u ON u.id = k.operator_id`;
 
 export function createConsultationsRepository(q: Queryable) {
@@ -118,6 +129,67 @@ export function createConsultationsRepository(q: Queryable) {
       return row
         ? { id, status: 'draft', revision: row.revision, updatedAt: row.updated_at.toISOString() }
         : undefined;
+    },
+
+    /**
+     * `updateIfCurrent` with the session checked in the same statement (one round trip): the guard's checks
+     * (live: not ended, expired or idle; the user active, of a role in `roles`, with no one-time password to
+     * change) and hers, the author's, draft. Nothing back means "look closer" (settleAuth, then `save`).
+     */
+    async updateIfCurrentInSession(
+      id: string,
+      session: { sessionId: string; idleMinutes: number; roles: readonly string[] },
+      r: {
+        baseRevision: number;
+        channel: string;
+        data: ConsultationData;
+        sealed: Buffer;
+        keyVersion: number;
+      },
+    ): Promise<
+      | {
+          saved: { id: string; status: 'draft'; revision: number; updatedAt: string };
+          user: SessionUserRow;
+          lastSeenAt: Date;
+        }
+      | undefined
+    > {
+      const { rows } = await q.query<
+        { revision: number; updated_at: Date } & SessionUserRow & { last_seen_at: Date }
+      >({
+        name: 'korgon_autosave_in_session',
+        text: `WITH s AS (
+                 SELECT u.id AS user_id, u.username, u.display_name, u.role, u.locale, u.partner_org_id,
+                        u.must_change_password, s.last_seen_at
+                   FROM sessions s JOIN users u ON u.id = s.user_id
+                  WHERE s.id = $6 AND s.ended_at IS NULL AND s.expires_at > now()
+                    AND s.last_seen_at > now() - make_interval(mins => $7::int)
+                    AND u.active AND NOT u.must_change_password AND u.role::text = ANY($8::text[]))
+               UPDATE consultations k SET channel = $3, data = $4, notes_ciphertext = $5, notes_key_version = $9,
+                      revision = k.revision + 1, updated_at = now()
+                 FROM s
+                WHERE k.id = $1 AND k.operator_id = s.user_id AND k.revision = $2 AND k.status = 'draft'
+                RETURNING k.revision, k.updated_at, s.*`,
+        values: [
+          id,
+          r.baseRevision,
+          r.channel,
+          JSON.stringify(r.data),
+          r.sealed,
+          session.sessionId,
+          session.idleMinutes,
+          session.roles,
+          r.keyVersion,
+        ],
+      });
+      const row = rows[0];
+      if (!row) return undefined;
+      const { revision, updated_at, last_seen_at, ...user } = row;
+      return {
+        saved: { id, status: 'draft', revision, updatedAt: updated_at.toISOString() },
+        user,
+        lastSeenAt: last_seen_at,
+      };
     },
 
     async update(

@@ -81,6 +81,8 @@ export interface ConsultationHooks {
     row: ConsultationRow,
     actor: SessionUser,
   ) => Promise<(() => Promise<void>) | undefined>;
+  /** After the commit of a new draft or a finalize (never an autosave): "My work" on the author's devices. */
+  changed?: (e: { id: string; operatorId: string; change: 'created' | 'finalized' }) => void;
 }
 
 /**
@@ -212,6 +214,41 @@ export function createConsultationsService(pool: pg.Pool, key: SealKey, hooks: C
     },
 
     /**
+     * The autosave with the session checked in its one statement (plugins/auth.ts `sessionCheck`): the
+     * author's next save on the revision she has, by a live session allowed to write. Undefined: anything
+     * else (settle the session as the guard does, then `save`).
+     */
+    async autosaveInSession(
+      id: string,
+      body: SaveConsultationBody,
+      session: { sessionId: string; idleMinutes: number; roles: readonly string[] },
+    ): Promise<{ saved: ConsultationSaved; user: SessionUser; lastSeenAt: Date } | undefined> {
+      if (body.baseRevision === 0) return undefined;
+      const done = await createConsultationsRepository(pool).updateIfCurrentInSession(id, session, {
+        baseRevision: body.baseRevision,
+        channel: body.channel,
+        data: body.data,
+        sealed: sealSecret(id, body.secret),
+        keyVersion: key.version,
+      });
+      if (!done) return undefined;
+      const u = done.user;
+      return {
+        saved: done.saved,
+        user: {
+          id: u.user_id,
+          username: u.username,
+          displayName: u.display_name,
+          role: u.role as SessionUser['role'],
+          locale: u.locale as SessionUser['locale'],
+          partnerOrgId: u.partner_org_id,
+          mustChangePassword: u.must_change_password,
+        },
+        lastSeenAt: done.lastSeenAt,
+      };
+    },
+
+    /**
      * Saves a draft. The common case, the author's next autosave on the revision she has, is one conditional
      * UPDATE that answers with the new revision; everything else (the first save, a retry whose answer was
      * lost, a conflict, a refusal) takes the careful path under the row's lock. The full record is read only
@@ -245,7 +282,7 @@ export function createConsultationsService(pool: pg.Pool, key: SealKey, hooks: C
         },
         ...(opts.view ? { consultation: await view(c, row) } : {}),
       });
-      return inTransaction(pool, async (c) => {
+      const result = await inTransaction(pool, async (c) => {
         const repo = createConsultationsRepository(c);
         let row = await repo.find(id, { forUpdate: true });
         if (!row) {
@@ -318,6 +355,8 @@ export function createConsultationsService(pool: pg.Pool, key: SealKey, hooks: C
         if (!updated) throw new NotFoundError('That consultation');
         return answer(c, updated, false);
       });
+      if (result.created) hooks.changed?.({ id, operatorId: actor.id, change: 'created' });
+      return result;
     },
 
     async finalize(id: string, revision: number, actor: SessionUser): Promise<Consultation> {
@@ -354,6 +393,7 @@ export function createConsultationsService(pool: pg.Pool, key: SealKey, hooks: C
         return view(c, done);
       });
       await afterCommit?.();
+      hooks.changed?.({ id, operatorId: actor.id, change: 'finalized' });
       return finalized;
     },
 

@@ -1,4 +1,5 @@
 import {
+  AssignFollowUpBody,
   ChainEntry,
   type Clock,
   ConsultationIdParams,
@@ -75,6 +76,22 @@ const followUps: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => service.take(req.params.id, authOf(req).user),
+  );
+
+  app.post(
+    '/api/follow-ups/:id/assign',
+    {
+      config: { permission: 'follow-up:manage' },
+      schema: {
+        tags,
+        summary:
+          'Hand a follow-up to another operator, or back to the shift (assigneeId null): supervisors only; audited, pushed to the one who had it, the one who has it now, and the board',
+        params,
+        body: AssignFollowUpBody,
+        response: { 200: FollowUp, 400: ErrorBody, 409: ErrorBody, ...guarded },
+      },
+    },
+    async (req) => service.assign(req.params.id, req.body.assigneeId, authOf(req).user),
   );
 
   app.post(

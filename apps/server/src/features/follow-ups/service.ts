@@ -19,12 +19,13 @@ import {
   type LocalizedText,
   MethodologyAction,
   planFollowUps,
+  rooms,
 } from '@korgon/domain';
 import type { SafeJobs } from '@korgon/jobs';
 import { open, type SealKey, seal } from '@korgon/signing';
 import type pg from 'pg';
 import { z } from 'zod';
-import { ConflictError, ForbiddenError, NotFoundError } from '../../errors';
+import { AppError, ConflictError, ForbiddenError, NotFoundError } from '../../errors';
 import type { KorgonIo } from '../../plugins/socket';
 import type { SessionUser } from '../auth/repository';
 
@@ -57,9 +58,10 @@ export function createFollowUpsService(d: FollowUpsDeps) {
       : null;
   const viewOf = (r: FollowUpRow) => followUpView(r, clock.now(), openReason);
 
-  async function publish(ids: readonly string[]): Promise<FollowUp[]> {
+  /** Pushes the follow-ups to their people; `alsoTo`: rooms that must hear too (a previous assignee). */
+  async function publish(ids: readonly string[], alsoTo: readonly string[] = []): Promise<FollowUp[]> {
     const views = (await followUpRows(pool, ids)).map(viewOf);
-    for (const v of views) d.io.to(followUpRooms(v)).emit('follow-up:changed', v);
+    for (const v of views) d.io.to([...followUpRooms(v), ...alsoTo]).emit('follow-up:changed', v);
     return views;
   }
 
@@ -206,7 +208,7 @@ export function createFollowUpsService(d: FollowUpsDeps) {
       // $1 is now; $2 the person, for "mine".
       const who = scope === 'mine' ? 'f.assignee_id = $2' : everyone ? 'true' : 'f.assignee_id IS NULL';
       const params = scope === 'mine' ? [now, actor.id] : [now];
-      const [items, upcoming] = await Promise.all([
+      const [items, upcoming, next] = await Promise.all([
         pool.query<FollowUpRow>(
           `${FOLLOW_UP_SELECT}
             WHERE ${who}
@@ -221,10 +223,17 @@ export function createFollowUpsService(d: FollowUpsDeps) {
             WHERE ${who} AND f.state = 'due' AND f.raised_at IS NULL AND f.raise_at > $1`,
           params,
         ),
+        pool.query<FollowUpRow>(
+          `${FOLLOW_UP_SELECT}
+            WHERE ${who} AND f.state = 'due' AND f.raised_at IS NULL AND f.raise_at > $1
+            ORDER BY f.raise_at, f.id LIMIT 100`,
+          params,
+        ),
       ]);
       return {
         items: items.rows.map((r) => followUpView(r, now, openReason)),
         upcoming: upcoming.rows[0]?.n ?? 0,
+        upcomingItems: next.rows.map((r) => followUpView(r, now, openReason)),
         at: now.toISOString(),
       };
     },
@@ -243,6 +252,63 @@ export function createFollowUpsService(d: FollowUpsDeps) {
         await audit(c, actor, 'follow_up.taken', id);
       });
       const [view] = await publish([id]);
+      if (!view) throw new NotFoundError('That follow-up');
+      return view;
+    },
+
+    /**
+     * A supervisor hands a follow-up to another operator (or supervisor), or back to the shift (null). Audited
+     * with who had it and who has it now; pushed to both and to the board. A call-back already opened by the
+     * one who had it must be finished or handed back first: its draft is hers.
+     */
+    async assign(id: string, assigneeId: string | null, actor: SessionUser): Promise<FollowUp> {
+      if (!can(actor.role, 'follow-up:manage'))
+        throw new ForbiddenError('Only a supervisor hands a follow-up to someone else.');
+      let previous: string | null = null;
+      const changed = await inTransaction(pool, async (c) => {
+        const f = await lockedForActor(c, id, actor);
+        if (f.assignee_id === assigneeId) return false;
+        if (assigneeId) {
+          const { rows } = await c.query<{ role: string; active: boolean; display_name: string }>(
+            'SELECT role, active, display_name FROM users WHERE id = $1',
+            [assigneeId],
+          );
+          const to = rows[0];
+          if (!to) throw new AppError(400, 'invalid_request', 'That person does not exist; choose another.');
+          if (!to.active)
+            throw new AppError(
+              400,
+              'invalid_request',
+              `${to.display_name}'s account is deactivated; choose another.`,
+            );
+          if (!can(to.role as SessionUser['role'], 'follow-up:work'))
+            throw new AppError(
+              400,
+              'invalid_request',
+              `${to.display_name} does not work follow-ups; choose an operator or a supervisor.`,
+            );
+        }
+        const { rows: open } = await c.query<{ display_name: string }>(
+          `SELECT u.display_name FROM consultations k JOIN users u ON u.id = k.operator_id
+            WHERE k.follow_up_id = $1 AND k.status = 'draft' LIMIT 1`,
+          [id],
+        );
+        if (open[0])
+          throw new ConflictError(
+            `${open[0].display_name} is calling back already (a draft is open); it can be handed over once that draft is finalized.`,
+          );
+        previous = f.assignee_id;
+        await c.query('UPDATE follow_ups SET assignee_id = $2, updated_at = now() WHERE id = $1', [
+          id,
+          assigneeId,
+        ]);
+        await audit(c, actor, 'follow_up.assigned', id, { from: f.assignee_id, to: assigneeId });
+        return true;
+      });
+      const was = previous as string | null;
+      const [view] = changed
+        ? await publish([id], [was ? rooms.user(was) : rooms.role('operator')])
+        : (await followUpRows(pool, [id])).map(viewOf);
       if (!view) throw new NotFoundError('That follow-up');
       return view;
     },
@@ -291,6 +357,8 @@ export function createFollowUpsService(d: FollowUpsDeps) {
       });
       const [view] = await publish([id]);
       if (!view) throw new NotFoundError('That follow-up');
+      // The call-back's draft is hers: her other consoles list it in "My work".
+      d.io.to(rooms.user(actor.id)).emit('my-work:changed', { consultationId: opened, change: 'created' });
       return { consultationId: opened, followUp: view };
     },
 

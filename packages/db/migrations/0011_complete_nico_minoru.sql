@@ -1,0 +1,1 @@
+CREATE INDEX "calls_operator_at_idx" ON "calls" USING btree ("operator_id",coalesce("taken_at", "answered_at", "offered_at")) WHERE "calls"."operator_id" IS NOT NULL;
