@@ -1,6 +1,7 @@
 import {
   connectConsole,
   createTestApp,
+  dumpDatabaseText,
   signIn,
   startSmtp,
   startTestWorker,
@@ -10,7 +11,8 @@ import {
 } from '@korgon/dev/testing';
 import { jobIds, type PartnerReferral, type Referral, type ReferralAlert } from '@korgon/domain';
 import type { JobQueues } from '@korgon/jobs';
-import { signedHeaders, signedRequestHeaders } from '@korgon/signing';
+import { sealLegacyRejectionReasons } from '@korgon/referrals';
+import { sealKeyFrom, signedHeaders, signedRequestHeaders } from '@korgon/signing';
 import type { WorkerHandle } from '@korgon/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -345,6 +347,51 @@ describe('sending a referral', () => {
         })
       ).status,
     ).toBe(404);
+  });
+
+  it('seals a partner’s rejection reason at rest; staff and partner read it; one stored in clear earlier is sealed once', async () => {
+    const partner = await signIn(t.app, 'partner-police-bishkek');
+    const REASON = 'Жабырлануучу Токтогул көчөсүндө жашайт, биздин аймак эмес';
+    const res = await refer(await consultation(), ids.portal as string);
+    const id = res.json.id as string;
+    await until('portal delivery', async () => (await statusOf(id)) === 'delivered');
+    const rejected = await api(partner, 'POST', `/api/partner/referrals/${id}/status`, {
+      status: 'rejected',
+      reason: REASON,
+    });
+    expect(rejected.status).toBe(200);
+    expect(rejected.json.rejectionReason).toBe(REASON);
+    const staff = (await api(op, 'GET', `/api/referrals/${id}`)).json as Referral;
+    expect(staff.rejectionReason).toBe(REASON);
+    expect(staff.events.at(-1)).toMatchObject({
+      status: 'rejected',
+      note: 'reason given (sealed with the referral)',
+    });
+    const stored = await t.db.pool.query(
+      'SELECT rejection_reason, rejection_reason_sealed FROM referrals WHERE id = $1',
+      [id],
+    );
+    expect(stored.rows[0].rejection_reason).toBeNull();
+    expect(stored.rows[0].rejection_reason_sealed.toString('utf8')).not.toContain('Токтогул');
+    expect((await dumpDatabaseText(t.databaseUrl)).text).not.toContain('Токтогул көчөсүндө');
+
+    // A rejection stored in clear before sealing existed (the referral and its event): sealed at the worker's start.
+    const OLD = 'Эски себеп: Ош шаарында, Ленин көчөсү';
+    const old = (await refer(await consultation(), ids.portal as string)).json.id as string;
+    await until('portal delivery', async () => (await statusOf(old)) === 'delivered');
+    await t.db.pool.query(`UPDATE referrals SET status = 'rejected', rejection_reason = $2 WHERE id = $1`, [
+      old,
+      OLD,
+    ]);
+    await t.db.pool.query(
+      `INSERT INTO referral_events (referral_id, status, actor, details) VALUES ($1, 'rejected', 'portal', $2)`,
+      [old, JSON.stringify({ note: OLD })],
+    );
+    const key = sealKeyFrom(t.env.NOTES_ENCRYPTION_KEY, Number(t.env.NOTES_KEY_VERSION ?? 1));
+    expect(await sealLegacyRejectionReasons(t.db.pool, key)).toBe(1);
+    expect(await sealLegacyRejectionReasons(t.db.pool, key)).toBe(0);
+    expect(((await api(op, 'GET', `/api/referrals/${old}`)).json as Referral).rejectionReason).toBe(OLD);
+    expect((await dumpDatabaseText(t.databaseUrl)).text).not.toContain('Ленин көчөсү');
   });
 
   it('under a consent exception: needs a reason, alerts the supervisors, and is audited', async () => {

@@ -13,7 +13,12 @@ import {
 } from '@korgon/domain';
 import { bullPrefix, JobQueues, type RedisSettings, redisConnection, socketKey } from '@korgon/jobs';
 import type { LiveSink } from '@korgon/queue';
-import { guardedLookup, STRICT_WEBHOOKS, type WebhookPolicy } from '@korgon/referrals';
+import {
+  guardedLookup,
+  STRICT_WEBHOOKS,
+  sealLegacyRejectionReasons,
+  type WebhookPolicy,
+} from '@korgon/referrals';
 import { sealKeyFrom } from '@korgon/signing';
 import { Emitter } from '@socket.io/redis-emitter';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
@@ -215,6 +220,12 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     );
   };
   await beat();
+  // Rejection reasons from before they were sealed are sealed now (idempotent; a failure is retried next start).
+  await sealLegacyRejectionReasons(pool, key)
+    .then((n) =>
+      n > 0 ? opts.log.info({ sealed: n }, 'sealed rejection reasons stored in clear') : undefined,
+    )
+    .catch((err: Error) => opts.log.warn({ err: { message: err.message } }, 'rejection reasons not sealed'));
   const timer = setInterval(() => void beat(), Math.min(WORKER_HEARTBEAT_MS, RECONCILE_EVERY_MS * 2));
   // After Redis comes back (a restart, a flush) the schedules are checked at once.
   jobs.connection.on('ready', () => {

@@ -432,7 +432,10 @@ export const referrals = pgTable(
     messageSealed: bytea('message_sealed'),
     outcomeSealed: bytea('outcome_sealed'),
     keyVersion: integer('key_version'),
+    /** Before sealing existed: clear text, sealed into rejection_reason_sealed by the worker at start, never written. */
     rejectionReason: text('rejection_reason'),
+    /** The partner's reason for rejecting: free text, sealed like the outcome. */
+    rejectionReasonSealed: bytea('rejection_reason_sealed'),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
     /** sha256 of the one-time acknowledgement link's token (e-mail partners). */

@@ -1,4 +1,5 @@
 export * from './jobs';
+export * from './sealing';
 export * from './suggest';
 export * from './transitions';
 export * from './types';

@@ -27,6 +27,7 @@ export interface ReferralRow {
   outcome_sealed: Buffer | null;
   key_version: number | null;
   rejection_reason: string | null;
+  rejection_reason_sealed: Buffer | null;
   attempts: number;
   last_error: string | null;
   created_by: string;

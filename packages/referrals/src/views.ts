@@ -40,6 +40,10 @@ export async function deliveryRow(q: Queryable, id: string): Promise<DeliveryRow
 const unseal = (key: SealKey, id: string, sealed: Buffer | null, version: number | null, label: string) =>
   sealed && version !== null ? open(key, `${id}:${label}`, sealed, version) : null;
 
+/** The partner's rejection reason: sealed; a row from before sealing may still hold it in clear. */
+const rejectionReasonOf = (key: SealKey, r: ReferralRow) =>
+  unseal(key, r.id, r.rejection_reason_sealed, r.key_version, 'rejection') ?? r.rejection_reason;
+
 export async function referralRows(q: Queryable, ids: string[]): Promise<ReferralViewRow[]> {
   const { rows } = await q.query<ReferralViewRow>(`${SELECT} WHERE r.id = ANY($1::uuid[])`, [ids]);
   return rows;
@@ -96,7 +100,7 @@ export function staffViewOf(key: SealKey, r: StaffViewRow): Referral {
     attempts: r.attempts,
     lastError: r.last_error,
     outcome: unseal(key, r.id, r.outcome_sealed, r.key_version, 'outcome'),
-    rejectionReason: r.rejection_reason,
+    rejectionReason: rejectionReasonOf(key, r),
     createdBy: { id: r.created_by, displayName: r.creator_name },
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
@@ -126,6 +130,6 @@ export function partnerView(key: SealKey, r: ReferralRow): PartnerReferral {
     createdAt: r.created_at.toISOString(),
     content,
     outcome: unseal(key, r.id, r.outcome_sealed, r.key_version, 'outcome'),
-    rejectionReason: r.rejection_reason,
+    rejectionReason: rejectionReasonOf(key, r),
   };
 }

@@ -17,6 +17,7 @@ import type { SafeJobs } from '@korgon/jobs';
 import {
   escalationDeadline,
   partnerView,
+  REJECTION_NOTE,
   type ReferralPush,
   type ReferralRow,
   referralRows,
@@ -403,7 +404,9 @@ export function createReferralsService(
       );
       await inTransaction(pool, async (c) => {
         const set: Record<string, unknown> = {};
-        if (action === 'rejected') set.rejection_reason = o.reason ?? null;
+        // Free text is sealed (docs/domain.md, privacy); the event records only that a reason was given.
+        if (action === 'rejected' && o.reason)
+          set.rejection_reason_sealed = seal(key, `${id}:rejection`, o.reason);
         if (o.outcome) set.outcome_sealed = seal(key, `${id}:outcome`, o.outcome);
         if (action === 'acknowledged' || action === 'accepted' || action === 'rejected')
           set.ack_token_hash = null;
@@ -411,7 +414,7 @@ export function createReferralsService(
           from,
           actorId: o.actorId ?? null,
           actor: o.actor ?? null,
-          note: o.reason ?? null,
+          note: o.reason ? REJECTION_NOTE : null,
           set,
         });
         if (!moved) throw new ConflictError(`A ${r.status} referral cannot become ${action}.`);

@@ -1,0 +1,1 @@
+ALTER TABLE "referrals" ADD COLUMN "rejection_reason_sealed" "bytea";
