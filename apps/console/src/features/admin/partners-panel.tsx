@@ -9,6 +9,7 @@ import {
 import type { TFunction } from 'i18next';
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { ShownOnce } from '../../components/shown-once';
 import { useCurrentLocale } from '../../i18n/language';
 import { describeError } from '../../lib/describe-error';
 import { partnerTypeName } from '../referrals/referral-bits';
@@ -223,63 +224,23 @@ function PartnerRow({ p, onEdit, onSecret }: { p: Partner; onEdit(): void; onSec
 /** The new secret, once: copy it now; it is kept encrypted on the server and cannot be shown again. */
 function SecretShownOnce({ name, secret, onClose }: { name: string; secret: string; onClose(): void }) {
   const { t } = useTranslation();
-  const id = useId();
-  const [copied, setCopied] = useState<'yes' | 'no' | null>(null);
-
-  useEffect(() => {
-    document.getElementById(`${id}-h`)?.focus();
-  }, [id]);
-
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(secret);
-      setCopied('yes');
-    } catch {
-      // No clipboard (an insecure page, or refused): the text is selected for Ctrl+C instead.
-      const input = document.getElementById(`${id}-secret`) as HTMLInputElement | null;
-      input?.focus();
-      input?.select();
-      setCopied('no');
-    }
-  }
-
   return (
-    <section
-      className="alert alert-warning secret-once"
-      aria-labelledby={`${id}-h`}
-      data-testid="webhook-secret"
-    >
-      <h3 id={`${id}-h`} tabIndex={-1}>
-        {t('partners.secretTitle', { name })}
-      </h3>
-      <p>
-        <strong>{t('partners.secretOnce')}</strong> {t('partners.secretHowTo')}
-      </p>
-      <div className="field">
-        <label htmlFor={`${id}-secret`}>{t('partners.secret')}</label>
-        <input
-          id={`${id}-secret`}
-          className="mono secret-value"
-          readOnly
-          value={secret}
-          spellCheck={false}
-          autoComplete="off"
-          data-testid="webhook-secret-value"
-          onFocus={(e) => e.target.select()}
-        />
-      </div>
-      <div className="form-actions">
-        <button type="button" className="button button-primary" onClick={() => void copy()}>
-          {t('partners.copy')}
-        </button>
-        <button type="button" className="button" onClick={onClose}>
-          {t('partners.secretDone')}
-        </button>
-        <p className="form-status" role="status">
-          {copied === 'yes' ? t('partners.copied') : copied === 'no' ? t('partners.copyManually') : ''}
-        </p>
-      </div>
-    </section>
+    <ShownOnce
+      value={secret}
+      heading="h3"
+      testId="webhook-secret"
+      onClose={onClose}
+      text={{
+        title: t('partners.secretTitle', { name }),
+        once: t('partners.secretOnce'),
+        howTo: t('partners.secretHowTo'),
+        label: t('partners.secret'),
+        copy: t('partners.copy'),
+        done: t('partners.secretDone'),
+        copied: t('partners.copied'),
+        copyManually: t('partners.copyManually'),
+      }}
+    />
   );
 }
 

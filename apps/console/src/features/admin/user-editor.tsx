@@ -4,6 +4,7 @@ import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { z } from 'zod';
 import { TextField } from '../../components/field';
+import { ShownOnce } from '../../components/shown-once';
 import { ApiError } from '../../lib/api';
 import { describeError, serverFieldIssues } from '../../lib/describe-error';
 import { fieldErrorsOf } from '../../lib/validation';
@@ -239,62 +240,22 @@ function OneTimePasswordShownOnce({
   onClose(): void;
 }) {
   const { t } = useTranslation();
-  const id = useId();
-  const [copied, setCopied] = useState<'yes' | 'no' | null>(null);
-
-  useEffect(() => {
-    document.getElementById(`${id}-h`)?.focus();
-  }, [id]);
-
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(password);
-      setCopied('yes');
-    } catch {
-      // No clipboard (an insecure page, or refused): the text is selected for Ctrl+C instead.
-      const input = document.getElementById(`${id}-value`) as HTMLInputElement | null;
-      input?.focus();
-      input?.select();
-      setCopied('no');
-    }
-  }
-
   return (
-    <section
-      className="alert alert-warning secret-once"
-      aria-labelledby={`${id}-h`}
-      data-testid="one-time-password"
-    >
-      <h5 id={`${id}-h`} tabIndex={-1}>
-        {t('admin.oneTimeTitle', { name })}
-      </h5>
-      <p>
-        <strong>{t('admin.oneTimeOnce')}</strong> {t('admin.oneTimeHowTo')}
-      </p>
-      <div className="field">
-        <label htmlFor={`${id}-value`}>{t('admin.oneTimeLabel')}</label>
-        <input
-          id={`${id}-value`}
-          className="mono secret-value"
-          readOnly
-          value={password}
-          spellCheck={false}
-          autoComplete="off"
-          data-testid="one-time-password-value"
-          onFocus={(e) => e.target.select()}
-        />
-      </div>
-      <div className="form-actions">
-        <button type="button" className="button button-primary" onClick={() => void copy()}>
-          {t('admin.copy')}
-        </button>
-        <button type="button" className="button" onClick={onClose}>
-          {t('admin.oneTimeDone')}
-        </button>
-        <p className="form-status" role="status">
-          {copied === 'yes' ? t('admin.copied') : copied === 'no' ? t('admin.copyManually') : ''}
-        </p>
-      </div>
-    </section>
+    <ShownOnce
+      value={password}
+      heading="h5"
+      testId="one-time-password"
+      onClose={onClose}
+      text={{
+        title: t('admin.oneTimeTitle', { name }),
+        once: t('admin.oneTimeOnce'),
+        howTo: t('admin.oneTimeHowTo'),
+        label: t('admin.oneTimeLabel'),
+        copy: t('admin.copy'),
+        done: t('admin.oneTimeDone'),
+        copied: t('admin.copied'),
+        copyManually: t('admin.copyManually'),
+      }}
+    />
   );
 }

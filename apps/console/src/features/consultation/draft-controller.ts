@@ -365,18 +365,17 @@ export class DraftController {
       .then(
         (answer) =>
           this.saved(
-            'data' in answer
-              ? answer
-              : known
-                ? {
-                    ...known,
-                    channel: s.channel,
-                    data: sent.data,
-                    secret: sent.secret,
-                    revision: answer.revision,
-                    updatedAt: answer.updatedAt,
-                  }
-                : null,
+            // The revision alone answers a page that has the record: it is what was sent, one revision on.
+            'data' in answer || !known
+              ? (answer as Consultation)
+              : {
+                  ...known,
+                  channel: s.channel,
+                  data: sent.data,
+                  secret: sent.secret,
+                  revision: answer.revision,
+                  updatedAt: answer.updatedAt,
+                },
             seq,
           ),
         (error: unknown) => this.failed(error, seq, sent),
@@ -392,15 +391,7 @@ export class DraftController {
     return this.inFlight;
   }
 
-  private saved(record: Consultation | null, seq: number): void {
-    if (record === null) {
-      // Cannot happen (a page without a record asks for it); load it rather than guess.
-      void consultationApi.get(this.id).then(
-        (r) => this.saved(r, seq),
-        (e: unknown) => this.failed(e, seq, this.s.draft),
-      );
-      return;
-    }
+  private saved(record: Consultation, seq: number): void {
     this.retryDelay = 0;
     const clean = this.editSeq === seq;
     this.set({
