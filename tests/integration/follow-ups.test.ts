@@ -157,8 +157,12 @@ describe('follow-ups', () => {
       expect(Math.abs((job?.timestamp ?? 0) + (job?.delay ?? 0) - r.raise_at.getTime())).toBeLessThan(2000);
     }
     // The order's check-in is 25 days after it was issued (5 before its 30 days run out).
+    // It is due at 10:00 Bishkek time on that day, whatever time of day the test runs.
     const checkin = rows.find((r) => r.kind === 'order_checkin');
-    expect(Math.round(((checkin?.due_at.getTime() ?? 0) - clock.now().getTime()) / DAY)).toBe(25);
+    const [y, m, d] = bishkekToday().split('-').map(Number);
+    expect(checkin?.due_at.toISOString()).toBe(
+      new Date(Date.UTC(y ?? 0, (m ?? 1) - 1, (d ?? 1) + 25, 10 - 6)).toISOString(),
+    );
 
     // Idempotent: finalizing's plan run again for the same consultation makes nothing new.
     const { rows: k } = await t.db.pool.query('SELECT * FROM consultations WHERE id = $1', [id]);
