@@ -1,4 +1,6 @@
 import {
+  ALERT_KINDS,
+  ALERT_STATES,
   CALL_STATES,
   DELIVERY_CHANNELS,
   FOLLOW_UP_KINDS,
@@ -229,6 +231,11 @@ export const operatorStates = pgTable(
     callId: uuid('call_id').references(() => calls.id),
     /** When the current wrap-up ends (the worker's delayed job fires then; the reconciler reads it). */
     wrapUpEndsAt: tstz('wrap_up_ends_at'),
+    /**
+     * A short break offered to the operator after a call assessed critical (operator wellbeing, docs/board.md):
+     * set when the critical level is saved, cleared when she takes a break or declines. The board shows it.
+     */
+    breakOfferedAt: tstz('break_offered_at'),
   },
   (t) => [index('operator_states_status_idx').on(t.status)],
 );
@@ -503,6 +510,85 @@ export const auditLog = pgTable(
     index('audit_log_action_idx').on(t.action, t.at),
   ],
 );
+
+// ── the supervisor's board ──────────────────────────────────────────────────────────────────────────────
+export const alertKindEnum = pgEnum('alert_kind', ALERT_KINDS);
+export const alertStateEnum = pgEnum('alert_state', ALERT_STATES);
+
+/**
+ * Alerts that stay until a person handles them (docs/board.md). Raised when their cause is found (a change,
+ * or the worker's periodic sweep), acknowledged by a supervisor (audited), resolved when the cause ends.
+ * No personal data: ids of what they are about, and when.
+ */
+export const alerts = pgTable(
+  'alerts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    kind: alertKindEnum('kind').notNull(),
+    /** `<kind>:<subject id>`: one alert per cause, ever, so two processes finding it raise it once. */
+    causeKey: text('cause_key').notNull(),
+    state: alertStateEnum('state').notNull().default('open'),
+    callId: uuid('call_id').references(() => calls.id),
+    consultationId: uuid('consultation_id').references(() => consultations.id),
+    assessmentId: uuid('assessment_id').references(() => riskAssessments.id),
+    referralId: uuid('referral_id').references(() => referrals.id),
+    followUpId: uuid('follow_up_id').references(() => followUps.id),
+    /** The operator it concerns (wrap-up, the one who assessed or referred), when there is one. */
+    operatorId: uuid('operator_id').references(() => users.id),
+    /** When the cause began: the call offered, the assessment saved, the wrap-up started, the follow-up overdue. */
+    causeAt: tstz('cause_at').notNull(),
+    raisedAt: tstz('raised_at').notNull().defaultNow(),
+    acknowledgedAt: tstz('acknowledged_at'),
+    acknowledgedBy: uuid('acknowledged_by').references(() => users.id),
+    resolvedAt: tstz('resolved_at'),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('alerts_cause_idx').on(t.causeKey),
+    index('alerts_unresolved_idx').on(t.raisedAt).where(sql`${t.state} <> 'resolved'`),
+    index('alerts_raised_idx').on(t.raisedAt),
+  ],
+);
+
+/**
+ * The shift hand-over note: written by the outgoing supervisor, shown to the incoming ones until one of them
+ * marks it read. Free text, sealed like every note.
+ */
+export const handoverNotes = pgTable(
+  'handover_notes',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    authorId: uuid('author_id')
+      .notNull()
+      .references(() => users.id),
+    bodySealed: bytea('body_sealed').notNull(),
+    keyVersion: integer('key_version').notNull(),
+    createdAt: createdAt(),
+    readAt: tstz('read_at'),
+    readBy: uuid('read_by').references(() => users.id),
+  },
+  (t) => [index('handover_notes_unread_idx').on(t.createdAt).where(sql`${t.readAt} IS NULL`)],
+);
+
+/**
+ * A wall display in the call room: a read-only account (role `wall`) paired to one screen by a one-time
+ * code; an admin revokes it by ending its session or deactivating it.
+ */
+export const wallDisplays = pgTable('wall_displays', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  userId: uuid('user_id')
+    .notNull()
+    .unique()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  name: text('name').notNull(),
+  /** sha256 of the one-time pairing code; cleared once used. */
+  pairingCodeHash: text('pairing_code_hash').unique(),
+  pairingExpiresAt: tstz('pairing_expires_at'),
+  createdBy: uuid('created_by')
+    .notNull()
+    .references(() => users.id),
+  createdAt: createdAt(),
+});
 
 // ── Socket.IO postgres adapter: large packets are passed through this table ─────────────────────────────
 export const socketIoAttachments = pgTable('socket_io_attachments', {

@@ -2,6 +2,7 @@ export * from './admin/schemas';
 export * from './audit';
 export * from './auth/roles';
 export * from './auth/schemas';
+export * from './board/alerts';
 export * from './clock';
 export * from './consultation/finalize';
 export * from './consultation/schemas';

@@ -18,6 +18,7 @@ describe('the permission table', () => {
       manager: 'statistics',
       admin: 'admin',
       partner: 'inbox',
+      wall: 'wall',
     });
   });
 

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 
-/** The five roles of docs/domain.md §3. */
-export const ROLES = ['operator', 'supervisor', 'manager', 'admin', 'partner'] as const;
+/**
+ * The five roles of docs/domain.md §3, and `wall`: a read-only wall display in the call room (figures, no
+ * personal data), paired to its screen by an admin (docs/board.md).
+ */
+export const ROLES = ['operator', 'supervisor', 'manager', 'admin', 'partner', 'wall'] as const;
 export const Role = z.enum(ROLES);
 export type Role = z.infer<typeof Role>;
 
@@ -26,6 +29,8 @@ export const PERMISSIONS = {
   'consultation:read-any': ['supervisor'],
   'risk:assess': STAFF_ROLES,
   'board:use': ['supervisor'],
+  /** The wall display's figures (no personal data). */
+  'board:wall': ['wall'],
   'risk:sign-off': ['supervisor'],
   'statistics:read': ['manager', 'supervisor', 'admin'],
   'statistics:publish': ['manager'],
@@ -64,6 +69,7 @@ export function permissionsOf(role: Role): Permission[] {
  */
 export const AREAS = [
   { id: 'board', permission: 'board:use' },
+  { id: 'wall', permission: 'board:wall' },
   { id: 'desk', permission: 'desk:use' },
   { id: 'admin', permission: 'users:manage' },
   { id: 'statistics', permission: 'statistics:read' },
