@@ -3,6 +3,7 @@ export * from './audit';
 export * from './auth/roles';
 export * from './auth/schemas';
 export * from './board/alerts';
+export * from './board/figures';
 export * from './clock';
 export * from './consultation/finalize';
 export * from './consultation/schemas';

@@ -1,3 +1,4 @@
+import type { BoardFigures } from '../board/figures';
 import type { FollowUp } from '../follow-ups/schemas';
 import type { Locale } from '../i18n/locales';
 import type { QueueChange } from '../queue/schemas';
@@ -44,6 +45,8 @@ export interface ServerToClientEvents {
    * `user:<id>`): her other consoles read "My work" again. Ids only.
    */
   'my-work:changed': (e: MyWorkChanged) => void;
+  /** The board's figures, recomputed after a change (debounced): to supervisors and wall displays. */
+  'board:figures': (f: BoardFigures) => void;
 }
 
 export interface MyWorkChanged {

@@ -1,0 +1,5 @@
+/**
+ * The supervisor's board, shared by the server and the worker: service figures (metrics.ts, figures.ts) and
+ * the alerts that stay until a person handles them (alerts.ts). See docs/board.md.
+ */
+export {};
