@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { OPERATOR_STATUSES } from '../queue/schemas';
+import type { OperatorStatus } from '../queue/schemas';
 
 const iso = z.iso.datetime({ offset: true });
 
@@ -12,7 +12,10 @@ export const MetricsQuery = z
     from: iso.meta({ description: 'start of the window (inclusive), ISO 8601 with offset' }),
     to: iso.meta({ description: 'end of the window (exclusive), ISO 8601 with offset' }),
   })
-  .refine((q) => Date.parse(q.from) < Date.parse(q.to), { message: '`from` must be before `to`.', path: ['to'] })
+  .refine((q) => Date.parse(q.from) < Date.parse(q.to), {
+    message: '`from` must be before `to`.',
+    path: ['to'],
+  })
   .refine((q) => Date.parse(q.to) - Date.parse(q.from) <= 400 * 86_400_000, {
     message: 'The window may be at most 400 days long.',
     path: ['to'],
@@ -63,9 +66,13 @@ export const BoardFigures = z
       /** When the call waiting longest was offered (the console ticks the wait from it); null: nobody waits. */
       longestWaitSince: iso.nullable(),
       /** Operators (role operator only) by state. */
-      operators: z.object(Object.fromEntries(OPERATOR_STATUSES.map((s) => [s, z.number().int()])) as {
-        [K in (typeof OPERATOR_STATUSES)[number]]: z.ZodNumber;
-      }),
+      operators: z.object({
+        available: z.number().int(),
+        on_call: z.number().int(),
+        wrap_up: z.number().int(),
+        break: z.number().int(),
+        offline: z.number().int(),
+      } satisfies Record<OperatorStatus, z.ZodNumber>),
       /** Supervisors with a console open, shown apart: they are not operators. */
       supervisorsOnline: z.number().int(),
     }),
