@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { createDb, migrate } from '@korgon/db';
 import { hashPassword, seedDemo } from '@korgon/server';
 import { autosave } from './autosave';
+import { boardMetricsMonth, boardRecompute, boardUpdate } from './board';
 import { claimRace } from './claim-race';
 import { followUpRaised } from './follow-ups';
 import { ingestThroughput } from './ingest';
@@ -35,8 +36,11 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = {
   'referral-delivery': referralDelivery,
   autosave,
   'follow-up-raised': followUpRaised,
+  'board-update': boardUpdate,
+  'board-recompute': boardRecompute,
+  'board-metrics-month': boardMetricsMonth,
 };
-const DEADLINE_MS = 8 * 60_000;
+const DEADLINE_MS = 12 * 60_000;
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 for (const w of wanted) {

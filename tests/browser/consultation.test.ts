@@ -197,7 +197,7 @@ async function takeAndOpen(page: Page, callId: string): Promise<string> {
 const status = (page: Page) => page.getByTestId('save-status');
 
 describe('the consultation form', () => {
-  it('is filled by keyboard, survives a reload with unsaved notes, alerts the supervisor on high risk, and finalizes read-only', async () => {
+  it('is filled by keyboard, survives a reload with unsaved notes, saves a high risk (no alert: critical is one), and finalizes read-only', async () => {
     // The same caller reached the line two days ago; operator 2 recorded that consultation.
     const number = '+996700321654';
     await post(
@@ -296,16 +296,11 @@ describe('the consultation form', () => {
     await expect.poll(() => text(page.getByTestId('risk-saved-level')), SOON).toBe(KY.high);
     expect(await text(page.getByTestId('risk-saved-methodology'))).toContain('kg-hotline-risk, 0.1-версия');
 
-    // The supervisor's board shows the alert live, announced politely (high, not critical).
-    const alert = sup.page.locator(`[data-testid="risk-alert"][data-consultation-id="${id}"]`);
-    await alert.waitFor();
-    expect(await alert.getAttribute('data-level')).toBe('high');
-    expect(await text(alert.getByTestId('risk-alert-operator'))).toBe(OPERATOR1);
-    expect(await text(sup.page.getByTestId('alerts-live-polite'))).toContain(
-      `Коркунуч боюнча эскертүү: Жогору, оператор ${OPERATOR1}`,
+    // High is no alert on the supervisor's board (critical is: see the sign-off test below).
+    expect(await sup.page.locator(`[data-testid="board-alert"][data-consultation-id="${id}"]`).count()).toBe(
+      0,
     );
     expect(await text(sup.page.getByTestId('alerts-live-assertive'))).toBe('');
-    await shot(sup.page, 'board-alerts');
 
     // The safety plan starts from the assessed level's recommended actions.
     const start = page.getByTestId('assessed-actions');
@@ -627,11 +622,15 @@ describe('the consultation form', () => {
       );
     expect(await text(page.getByTestId('risk-saved-level'))).toBe('Орточо');
 
-    // The supervisor gets the request live and approves it with a note, by keyboard.
+    // The supervisor gets the request live, as an alert, and approves it with a note, by keyboard.
     // The board names the consultation by its reference, not its UUID.
     const reference = (await consultation(id)).reference;
-    const request = sup.page.locator('[data-testid="sign-off-request"]').filter({ hasText: reference });
-    await request.waitFor();
+    const overrideAlert = sup.page
+      .locator('[data-testid="board-alert"][data-kind="override_pending"]')
+      .filter({ hasText: reference });
+    await overrideAlert.waitFor();
+    const request = overrideAlert.getByTestId('sign-off-request');
+    await expect.poll(() => text(request), SOON).toContain('Себеби: Жаракат кокустан болгон, текшерилди');
     expect(await text(request)).toContain(
       `${OPERATOR1} деңгээлди «Орточо» деңгээлинен «Төмөн» деңгээлине төмөндөтүүнү суранат.`,
     );
@@ -645,7 +644,8 @@ describe('the consultation form', () => {
     await expect
       .poll(() => text(request.getByTestId('sign-off-result')), SOON)
       .toBe('Ырасталды: Гүлнара Жумабаева.');
-    await sup.page.getByTestId('sign-off-decision').filter({ hasText: reference }).waitFor();
+    // Signed off, the alert is resolved by itself.
+    await expect.poll(() => overrideAlert.getAttribute('data-state'), SOON).toBe('resolved');
     await shot(sup.page, 'board-sign-off');
 
     // The operator sees it signed without reloading.
@@ -679,11 +679,14 @@ describe('the consultation form', () => {
     await tabTo(page, page.getByRole('button', { name: KY.riskSave }));
     await page.keyboard.press('Enter');
     await expect.poll(() => text(page.getByTestId('risk-saved-level')), SOON).toBe('Өтө кооптуу');
-    const alert = sup.page.locator(`[data-testid="risk-alert"][data-consultation-id="${id}"]`);
+    const alert = sup.page.locator(
+      `[data-testid="board-alert"][data-kind="critical_risk"][data-consultation-id="${id}"]`,
+    );
     await alert.waitFor();
     expect(await alert.getAttribute('data-level')).toBe('critical');
+    expect(await text(alert.getByTestId('board-alert-operator'))).toBe(`Оператор: ${OPERATOR1}`);
     expect(await text(sup.page.getByTestId('alerts-live-assertive'))).toContain(
-      `Коркунуч боюнча эскертүү: Өтө кооптуу, оператор ${OPERATOR1}`,
+      `Өтө кооптуу деңгээл. Консультация ${reference}. Оператор: ${OPERATOR1}.`,
     );
     expect(await text(sup.page.getByTestId('alerts-live-polite'))).not.toContain('Өтө кооптуу');
 

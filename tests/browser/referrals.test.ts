@@ -452,22 +452,22 @@ describe('referrals in the console', () => {
       'Негиз: макулдуксуз өзгөчө учур (өмүргө түздөн-түз коркунуч): He is outside the door with a knife right now',
     );
 
-    // The supervisor's board: the alert, in Kyrgyz, with the partner's Kyrgyz name, and the open referral.
+    // The supervisor's board: the alert, in Kyrgyz, with the partner's Kyrgyz name, and the open referral. The
+    // exception's kind is on it, never its reason (free text): that stays on the referral.
     const alert = sup.page.locator(
-      `[data-testid="referral-alert"][data-referral-id="${id}"][data-kind="consent_exception"]`,
+      `[data-testid="board-alert"][data-referral-id="${id}"][data-kind="consent_exception"]`,
     );
     await alert.waitFor({ timeout: 20_000 });
-    expect(await text(alert)).toContain('Макулдуксуз жөнөтүлдү');
-    expect(await text(alert.getByTestId('referral-alert-reason'))).toBe(
-      'Өзгөчө учур (өмүргө түздөн-түз коркунуч): He is outside the door with a knife right now',
-    );
+    expect(await text(alert.getByTestId('board-alert-kind'))).toBe('Макулдуксуз жөнөтүлдү');
+    expect(await text(alert)).toContain('Өзгөчө учур: өмүргө түздөн-түз коркунуч');
+    expect(await text(alert)).not.toContain('knife');
     expect(await alert.getByRole('link').getAttribute('href')).toBe(`#/consultations/${k}`);
-    expect(await text(sup.page.getByTestId('referral-alerts-polite'))).toContain('Макулдуксуз жөнөтүлдү');
+    expect(await text(sup.page.getByTestId('alerts-live-polite'))).toContain('Макулдуксуз жөнөтүлдү');
     const row = sup.page.locator(`[data-testid="open-referral"][data-referral-id="${id}"]`);
     await row.waitFor();
     expect(await text(row)).toContain('Макулдуксуз');
     await expect.poll(() => row.getAttribute('data-status'), SOON).toBe('delivered');
-    await expect.poll(() => text(alert.getByTestId('referral-alert-partner')), SOON).toBe(POLICE.ky);
+    await expect.poll(() => text(alert.getByTestId('board-alert-referral')), SOON).toContain(POLICE.ky);
     await shot(sup.page, 'board-referrals');
 
     // The operator revokes it; the board's open referrals drop it at once.
@@ -527,17 +527,20 @@ describe('referrals in the console', () => {
     await expect.poll(() => card.getAttribute('data-status'), SOON).toBe('failed');
 
     // The board: the failure, with the next suitable partner (the police portal in Bishkek) one click away.
-    const alert = sup.page
-      .locator(`[data-testid="referral-alert"][data-referral-id="${id}"][data-kind="failed"]`)
+    // (The first failure's alert was resolved by the retry; this failure is a new one.)
+    const open = sup.page
+      .locator(
+        `[data-testid="board-alert"][data-referral-id="${id}"][data-kind="referral_failed"][data-state="open"]`,
+      )
       .first();
-    await alert.waitFor({ timeout: 20_000 });
-    expect(await text(alert.getByTestId('referral-alert-reason'))).toBe(
-      'Себеби: the partner has no signing secret',
+    await open.waitFor({ timeout: 20_000 });
+    const alert = sup.page.locator(
+      `[data-testid="board-alert"][data-alert-id="${await open.getAttribute('data-alert-id')}"]`,
     );
-    expect(await text(alert.getByTestId('referral-alert-partner'))).toBe('Милиция (API)');
-    expect(await text(sup.page.getByTestId('referral-alerts-assertive'))).toContain('Жеткирилген жок');
+    expect(await text(alert.getByTestId('board-alert-referral'))).toContain('Милиция (API)');
+    expect(await text(sup.page.getByTestId('alerts-live-assertive'))).toContain('Жолдомо жеткирилген жок');
     const redirect = alert.getByTestId('referral-alert-redirect');
-    expect(await text(redirect)).toBe(`Жөнөтүү: ${POLICE.ky}`);
+    await expect.poll(() => text(redirect), SOON).toBe(`Жөнөтүү: ${POLICE.ky}`);
     await shot(sup.page, 'board-failed-alert', sup.page.getByTestId('alerts-panel'));
     await redirect.click();
     expect(await text(alert.getByTestId('referral-alert-redirected'))).toBe(`Жөнөтүлдү: ${POLICE.ky}.`);

@@ -7,7 +7,7 @@ import {
   signIn,
   type TestApp,
 } from '@korgon/dev/testing';
-import { type Consultation, KG_HOTLINE_RISK_0_1, type RiskAlert } from '@korgon/domain';
+import { type BoardAlert, type Consultation, KG_HOTLINE_RISK_0_1 } from '@korgon/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let t: TestApp;
@@ -259,10 +259,7 @@ describe('risk', () => {
     ).toBe(404);
   });
 
-  it('stores the assessment with the consultation and alerts the supervisors at once on high', async () => {
-    const supSocket = await connectConsole(t.baseUrl, sup);
-    const alerts: RiskAlert[] = [];
-    supSocket.on('alert:risk', (a) => alerts.push(a));
+  it('stores the assessment with the consultation', async () => {
     const id = crypto.randomUUID();
     await save(op1, id, 0, { contactKind: 'about_self' });
     const res = await api(op1, 'PUT', `/api/consultations/${id}/risk`, {
@@ -278,14 +275,6 @@ describe('risk', () => {
       override: null,
     });
     expect(res.json().result.actions.map((a: { id: string }) => a.id)).toContain('police_protection_order');
-    const until = Date.now() + 5000;
-    while (alerts.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-    expect(alerts[0]).toMatchObject({
-      consultationId: id,
-      level: 'high',
-      operator: { displayName: 'Айгүл Асанова' },
-    });
-    supSocket.close();
     const read = await api(op1, 'GET', `/api/consultations/${id}`);
     expect(read.json().risk.answers).toEqual({ threats_to_kill: 'yes', weapon: 'yes' });
   });
@@ -502,7 +491,7 @@ describe('drafts and retries', () => {
     ).not.toContain(id);
   });
 
-  it('lists the lowered levels waiting for a sign-off, for a board opened later; alerts once per rise', async () => {
+  it('lists the lowered levels waiting for a sign-off, for a board opened later; one critical alert per consultation', async () => {
     const id = crypto.randomUUID();
     await save(op1, id, 0, { contactKind: 'about_self' });
     const answers = {
@@ -531,8 +520,8 @@ describe('drafts and retries', () => {
     expect((await api(op1, 'GET', '/api/risk/sign-offs')).statusCode).toBe(403);
 
     const supSocket = await connectConsole(t.baseUrl, sup);
-    const alerts: RiskAlert[] = [];
-    supSocket.on('alert:risk', (a) => alerts.push(a));
+    const alerts: BoardAlert[] = [];
+    supSocket.on('alert:changed', (a) => alerts.push(a));
     const high = { methodologyId: 'kg-hotline-risk', version: '0.1', answers: { weapon: 'yes' } };
     await api(op1, 'PUT', `/api/consultations/${id}/risk`, high);
     await api(op1, 'PUT', `/api/consultations/${id}/risk`, {
@@ -543,13 +532,21 @@ describe('drafts and retries', () => {
       ...high,
       answers: { weapon: 'yes', present_danger_now: 'yes' },
     });
-    const until = Date.now() + 3000;
-    while (alerts.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    const critical = (a: BoardAlert) => a.kind === 'critical_risk' && a.consultation?.id === id;
+    const until = Date.now() + 5000;
+    while (!alerts.some(critical) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    await api(op1, 'PUT', `/api/consultations/${id}/risk`, {
+      ...high,
+      answers: { weapon: 'yes', present_danger_now: 'yes', isolated: 'yes' },
+    });
     await new Promise((r) => setTimeout(r, 300));
-    expect(alerts.filter((a) => a.consultationId === id).map((a) => a.level)).toEqual(['high', 'critical']);
+    // High raises no alert; critical raises one, once, by the supervisors' persistent alerts (docs/board.md).
+    expect(alerts.filter(critical).map((a) => [a.state, a.consultation?.level])).toEqual([
+      ['open', 'critical'],
+    ]);
     // The board shows the consultation's reference, not its UUID.
     const { rows } = await t.db.pool.query('SELECT reference FROM consultations WHERE id = $1', [id]);
-    expect(alerts.find((a) => a.consultationId === id)?.consultationReference).toBe(rows[0].reference);
+    expect(alerts.find(critical)?.consultation?.reference).toBe(rows[0].reference);
     supSocket.close();
   });
 });

@@ -9,7 +9,7 @@ import {
   type TestApp,
   testQueues,
 } from '@korgon/dev/testing';
-import { jobIds, type PartnerReferral, type Referral, type ReferralAlert } from '@korgon/domain';
+import { type BoardAlert, jobIds, type PartnerReferral, type Referral } from '@korgon/domain';
 import type { JobQueues } from '@korgon/jobs';
 import { sealLegacyRejectionReasons } from '@korgon/referrals';
 import { sealKeyFrom, signedHeaders, signedRequestHeaders } from '@korgon/signing';
@@ -396,8 +396,8 @@ describe('sending a referral', () => {
 
   it('under a consent exception: needs a reason, alerts the supervisors, and is audited', async () => {
     const supSocket = await connectConsole(t.baseUrl, sup);
-    const alerts: ReferralAlert[] = [];
-    supSocket.on('alert:referral', (a) => alerts.push(a));
+    const alerts: BoardAlert[] = [];
+    supSocket.on('alert:changed', (a) => alerts.push(a));
     const k = await consultation('no');
     const noReason = await refer(k, ids.portal as string, {
       consent: { exception: 'child_at_risk', reason: '' },
@@ -407,9 +407,12 @@ describe('sending a referral', () => {
       consent: { exception: 'child_at_risk', reason: 'The child was beaten today and is alone with him' },
     });
     expect(res.status).toBe(201);
-    await until('exception alert', async () =>
-      alerts.find((a) => a.referralId === res.json.id && a.kind === 'consent_exception'),
+    const alert = await until('exception alert', async () =>
+      alerts.find((a) => a.referral?.id === res.json.id && a.kind === 'consent_exception'),
     );
+    // The exception's kind, never its reason (free text).
+    expect(alert.referral?.consentException).toBe('child_at_risk');
+    expect(JSON.stringify(alert)).not.toContain('beaten');
     const audit = await t.db.pool.query(
       "SELECT count(*) FROM audit_log WHERE action = 'referral.consent_exception' AND target_id = $1",
       [res.json.id],
@@ -422,8 +425,8 @@ describe('sending a referral', () => {
 describe('when a partner does not answer', () => {
   it('a partner answering 500 is retried, then failed with the reason and the supervisors alerted; a retry delivers', async () => {
     const supSocket = await connectConsole(t.baseUrl, sup);
-    const alerts: ReferralAlert[] = [];
-    supSocket.on('alert:referral', (a) => alerts.push(a));
+    const alerts: BoardAlert[] = [];
+    supSocket.on('alert:changed', (a) => alerts.push(a));
     partnerSystem.setMode('error');
     const res = await refer(await consultation(), ids.webhook as string);
     const id = res.json.id as string;
@@ -435,16 +438,18 @@ describe('when a partner does not answer', () => {
       lastError: 'the partner answered 500',
     });
     const alert = await until('failure alert', async () =>
-      alerts.find((a) => a.referralId === id && a.kind === 'failed'),
+      alerts.find((a) => a.referral?.id === id && a.kind === 'referral_failed' && a.state === 'open'),
     );
-    expect(alert.reason).toBe('the partner answered 500');
     expect(alert).toMatchObject({
-      referralReference: res.json.reference,
-      consultationReference: res.json.consultationReference,
+      referral: { reference: res.json.reference },
+      consultation: { reference: res.json.consultationReference },
     });
     partnerSystem.setMode('ok');
     expect((await api(op, 'POST', `/api/referrals/${id}/retry`)).status).toBe(200);
     await until('redelivery', async () => (await statusOf(id)) === 'delivered');
+    await until('the failure alert resolved', async () =>
+      alerts.find((a) => a.id === alert.id && a.state === 'resolved'),
+    );
     supSocket.close();
   });
 
@@ -458,10 +463,10 @@ describe('when a partner does not answer', () => {
     partnerSystem.setMode('ok');
   });
 
-  it('an urgent referral not acknowledged in time is escalated with the next partner suggested; redirecting sends it there', async () => {
+  it('an urgent referral not acknowledged in time is escalated and alerts the supervisors; redirecting to a suggested partner sends it there', async () => {
     const supSocket = await connectConsole(t.baseUrl, sup);
-    const alerts: ReferralAlert[] = [];
-    supSocket.on('alert:referral', (a) => alerts.push(a));
+    const alerts: BoardAlert[] = [];
+    supSocket.on('alert:changed', (a) => alerts.push(a));
     const res = await refer(await consultation(), ids.portal as string);
     const id = res.json.id as string;
     await until('delivery', async () => (await statusOf(id)) === 'delivered');
@@ -469,17 +474,29 @@ describe('when a partner does not answer', () => {
     await (await jobs.queues.timers.getJob(jobIds.escalate(id)))?.promote();
     await until('escalation', async () => (await statusOf(id)) === 'escalated');
     const alert = await until('escalation alert', async () =>
-      alerts.find((a) => a.referralId === id && a.kind === 'escalated'),
+      alerts.find((a) => a.referral?.id === id && a.kind === 'referral_escalated'),
     );
-    expect(alert.suggestion).not.toBeNull();
-    expect(alert.referralReference).toBe(res.json.reference);
+    expect(alert.referral?.reference).toBe(res.json.reference);
+    // The board suggests the consultation's next suitable partner (as the consultation's referrals do).
+    const suggestions = await api(
+      sup,
+      'GET',
+      `/api/referrals/suggestions?consultationId=${alert.consultation?.id}`,
+    );
+    const next = (suggestions.json as { partnerId: string }[]).find(
+      (p) => p.partnerId !== alert.referral?.partner.id,
+    );
+    expect(next).toBeDefined();
     const redirected = await api(sup, 'POST', `/api/referrals/${id}/redirect`, {
-      partnerId: alert.suggestion?.partnerId,
+      partnerId: next?.partnerId,
       newId: crypto.randomUUID(),
     });
     expect(redirected.status).toBe(200);
-    expect(redirected.json.partner.id).toBe(alert.suggestion?.partnerId);
+    expect(redirected.json.partner.id).toBe(next?.partnerId);
     expect(await statusOf(id)).toBe('revoked');
+    await until('the escalation alert resolved', async () =>
+      alerts.find((a) => a.id === alert.id && a.state === 'resolved'),
+    );
     supSocket.close();
   });
 });

@@ -4,6 +4,9 @@ import { selectMe, selectStatus, useAuthStore } from './features/auth/auth-store
 import { ForcedPasswordChangePage } from './features/auth/forced-password-change-page';
 import { SignInPage } from './features/auth/sign-in-page';
 import { AppShell } from './features/shell/app-shell';
+import { useHash, wallPairingOf } from './features/shell/route';
+import { useWallScreen } from './features/wall/wall-device';
+import { WallPairPage } from './features/wall/wall-pair-page';
 
 function Loading() {
   const { t } = useTranslation();
@@ -17,6 +20,8 @@ function Loading() {
 export function App() {
   const status = useAuthStore(selectStatus);
   const me = useAuthStore(selectMe);
+  const pairing = wallPairingOf(useHash());
+  const wallScreen = useWallScreen();
 
   useEffect(() => {
     void useAuthStore.getState().restore();
@@ -26,5 +31,7 @@ export function App() {
   // Signed in with a one-time password: nothing else opens until the user has chosen their own.
   if (status === 'signed-in' && me?.mustChangePassword) return <ForcedPasswordChangePage me={me} />;
   if (status === 'signed-in' && me) return <AppShell me={me} />;
+  // A wall display's screen (its pairing link, or one paired before and now revoked) pairs with a code.
+  if (pairing || wallScreen) return <WallPairPage code={pairing?.code ?? ''} lang={pairing?.lang ?? null} />;
   return <SignInPage />;
 }

@@ -5,12 +5,17 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { LoggerOptions } from 'pino';
 import type { ServerConfig } from './config';
 import adminUsers from './features/admin-users/index';
+import alerts from './features/alerts/index';
 import auth from './features/auth/index';
+import boardAttention from './features/board/attention';
+import board, { boardServiceFor } from './features/board/index';
 import consultations from './features/consultations/index';
 import followUps, { followUpsServiceFor } from './features/follow-ups/index';
+import handover from './features/handover/index';
 import health from './features/health/index';
 import me from './features/me/index';
 import myWork from './features/my-work/index';
+import operators, { operatorsServiceFor } from './features/operators/index';
 import partnerPortal from './features/partner-portal/index';
 import partners from './features/partners/index';
 import queue from './features/queue/index';
@@ -18,6 +23,7 @@ import referrals, { referralsServiceFor } from './features/referrals/index';
 import risk from './features/risk/index';
 import { createRiskService } from './features/risk/service';
 import telephony from './features/telephony/index';
+import wallDisplays from './features/wall-displays/index';
 import { loggerOptions } from './logger';
 import authPlugin from './plugins/auth';
 import consolePlugin from './plugins/console';
@@ -96,10 +102,29 @@ export async function buildApp({
     sessionCheckSeconds: env.SOCKET_SESSION_CHECK_SECONDS,
   });
 
+  // Before every feature that changes what the board counts: each of them kicks its push.
+  app.decorate(
+    'board',
+    boardServiceFor(app, {
+      clock,
+      thresholdSeconds: env.BOARD_SERVICE_LEVEL_SECONDS,
+      shifts: env.BOARD_SHIFTS,
+    }),
+  );
+  // Also before the features whose commits may raise or end an alert: each kicks a sync.
+  await app.register(alerts, {
+    clock,
+    settings: { waitSeconds: env.ALERT_WAIT_SECONDS, wrapUpSeconds: env.ALERT_WRAP_UP_SECONDS },
+  });
   await app.register(health);
   await app.register(auth);
   await app.register(me);
   await app.register(adminUsers);
+  await app.register(wallDisplays, {
+    sessionSecret: env.SESSION_SECRET,
+    publicUrl: config.publicUrl,
+    sessionDays: env.WALL_SESSION_DAYS,
+  });
   const callLimits = {
     waitingMinutes: env.CALL_LOST_WAITING_MINUTES,
     answeredMinutes: env.CALL_LOST_ANSWERED_MINUTES,
@@ -110,8 +135,27 @@ export async function buildApp({
     wrapUpSeconds: env.WRAP_UP_SECONDS,
     callLimits,
   });
-  await app.register(queue, { offlineGraceSeconds: env.OFFLINE_GRACE_SECONDS, callLimits });
-  app.decorate('risk', createRiskService(app.pool, app.io));
+  await app.register(queue, {
+    offlineGraceSeconds: env.OFFLINE_GRACE_SECONDS,
+    callLimits,
+    breakOfferMinutes: env.BREAK_OFFER_MINUTES,
+  });
+  app.decorate('operators', operatorsServiceFor(app, { breakOfferMinutes: env.BREAK_OFFER_MINUTES }));
+  await app.register(operators);
+  app.decorate(
+    'risk',
+    createRiskService(app.pool, app.io, {
+      // After the assessment's commit: a failed offer is logged, never the assessment's failure.
+      becameCritical: (operatorId) =>
+        app.operators
+          .offerBreak(operatorId)
+          .catch((err: Error) => app.log.warn({ err: { message: err.message } }, 'break offer failed')),
+      changed: () => {
+        app.board.kick();
+        app.alerts.kick();
+      },
+    }),
+  );
   app.decorate(
     'followUps',
     followUpsServiceFor(app, {
@@ -139,6 +183,9 @@ export async function buildApp({
   await app.register(referrals);
   await app.register(partnerPortal, sealing);
   await app.register(myWork, sealing);
+  await app.register(handover, { ...sealing, clock });
+  await app.register(boardAttention, { clock, shifts: env.BOARD_SHIFTS });
+  await app.register(board);
   await app.register(queueDashboard);
 
   await app.register(consolePlugin, { root: env.CONSOLE_DIST ?? DEFAULT_CONSOLE_DIST });

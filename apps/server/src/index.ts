@@ -1,6 +1,7 @@
 export { buildApp, DEFAULT_CONSOLE_DIST } from './app';
 export { type ServerConfig, serverConfig } from './config';
 export { hashPassword } from './features/auth/passwords';
+export { type HistoryResult, seedDemoHistory } from './features/demo/history';
 export {
   DEMO_USERS,
   type DemoSeedResult,

@@ -24,6 +24,12 @@ async function main() {
     backoffMs: env.JOB_BACKOFF_MS,
     lockDurationMs: env.WORKER_LOCK_MS,
     wrapUpSeconds: env.WRAP_UP_SECONDS,
+    board: { thresholdSeconds: env.BOARD_SERVICE_LEVEL_SECONDS, shifts: env.BOARD_SHIFTS },
+    alerts: {
+      waitSeconds: env.ALERT_WAIT_SECONDS,
+      wrapUpSeconds: env.ALERT_WRAP_UP_SECONDS,
+      sweepSeconds: env.ALERT_SWEEP_SECONDS,
+    },
     webhookPolicy: {
       allowHttp: env.PARTNER_WEBHOOK_ALLOW_HTTP,
       allowPrivate: env.PARTNER_WEBHOOK_ALLOW_PRIVATE,

@@ -7,21 +7,32 @@ import type pg from 'pg';
 
 export type KorgonEmitter = Emitter<ServerToClientEvents>;
 
-/** Live queue changes from the worker (a wrap-up that ended), to the same rooms the servers push them to. */
-export function createWorkerPublish(emitter: KorgonEmitter): Publish {
+/**
+ * Live queue changes from the worker (a wrap-up that ended), to the same rooms the servers push them to;
+ * `changed` follows (the board's figures).
+ */
+export function createWorkerPublish(emitter: KorgonEmitter, changed: () => void = () => {}): Publish {
   return (changes: readonly QueueChange[]) => {
     for (const change of changes)
       emitter.to([rooms.role('operator'), rooms.role('supervisor')]).emit('queue:change', change);
+    changed();
   };
 }
 
-/** The worker's way to tell consoles and partner portals: through the servers' Redis adapter channel. */
-export function createWorkerReferralPush(emitter: KorgonEmitter): ReferralPush {
+/**
+ * The worker's way to tell consoles and partner portals: through the servers' Redis adapter channel;
+ * `changed` follows every referral change (the board's figures).
+ */
+export function createWorkerReferralPush(
+  emitter: KorgonEmitter,
+  changed: () => void = () => {},
+): ReferralPush {
   return {
-    staff: (r, createdBy) =>
-      emitter.to([rooms.user(createdBy), rooms.role('supervisor')]).emit('referral:changed', r),
+    staff: (r, createdBy) => {
+      emitter.to([rooms.user(createdBy), rooms.role('supervisor')]).emit('referral:changed', r);
+      changed();
+    },
     partner: (org, r) => emitter.to(rooms.partner(org)).emit('partner:referral', r),
-    alert: (a) => emitter.to(rooms.role('supervisor')).emit('alert:referral', a),
   };
 }
 

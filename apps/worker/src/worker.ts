@@ -1,5 +1,16 @@
 import { hostname } from 'node:os';
 import {
+  type AlertSettings,
+  BOARD_FIGURES_ROOMS,
+  type BoardSettings,
+  computeFigures,
+  createAlertSyncer,
+  createFiguresPush,
+  DEFAULT_BOARD_SETTINGS,
+  syncAlerts,
+} from '@korgon/board';
+import {
+  type BoardAlert,
   type Clock,
   JOBS,
   type JobData,
@@ -7,6 +18,7 @@ import {
   QUEUE_NAMES,
   type QueueName,
   RECONCILE_EVERY_MS,
+  rooms,
   type ServerToClientEvents,
   systemClock,
   WORKER_HEARTBEAT_MS,
@@ -42,6 +54,8 @@ export type Processors = { [N in JobName]: (data: JobData<N>, attempt: Attempt) 
 export const SCHEDULES = [
   { id: 'sessions-prune', name: 'sessions.prune', repeat: { pattern: '0 3 * * *', tz: 'Asia/Bishkek' } },
   { id: 'jobs-reconcile', name: 'jobs.reconcile', repeat: { every: RECONCILE_EVERY_MS } },
+  // Every ALERT_SWEEP_SECONDS (WorkerOptions.alerts; 5 s by default).
+  { id: 'alerts-sweep', name: 'alerts.sweep', repeat: { every: 5_000 } },
 ] as const satisfies readonly { id: string; name: JobName; repeat: object }[];
 
 export interface WorkerHandle {
@@ -75,6 +89,10 @@ export interface WorkerOptions {
   clock?: Clock;
   /** After-call work of an operator whose call was closed as lost (WRAP_UP_SECONDS). */
   wrapUpSeconds?: number;
+  /** The board's service level threshold and shifts (BOARD_SERVICE_LEVEL_SECONDS, BOARD_SHIFTS). */
+  board?: BoardSettings;
+  /** The supervisor's alerts: ALERT_WAIT_SECONDS, ALERT_WRAP_UP_SECONDS, and ALERT_SWEEP_SECONDS. */
+  alerts?: AlertSettings & { sweepSeconds: number };
 }
 
 /**
@@ -103,9 +121,36 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   const emitterClient = redisConnection(opts.redis.url, { name: 'korgon-worker-emitter' });
   emitterClient.on('error', redisLost);
   const emitter = new Emitter<ServerToClientEvents>(emitterClient, { key: socketKey(opts.redis.prefix) });
+  const clock = opts.clock ?? systemClock;
+  // The board's figures follow the worker's own changes too (a wrap-up ended, a call lost, a referral
+  // escalated, a follow-up raised); the servers push them every 30 s besides.
+  const figures = createFiguresPush({
+    compute: () => computeFigures(pool, clock, opts.board ?? DEFAULT_BOARD_SETTINGS),
+    emit: (f) => emitter.to(BOARD_FIGURES_ROOMS).emit('board:figures', f),
+    onError: (err) => opts.log.warn({ err: { message: err.message } }, 'board figures not pushed'),
+  });
+  // The supervisor's alerts (docs/board.md "Alerts"): synced by the sweep, and soon after the worker's own
+  // changes; every change pushed to the supervisors, and the figures (which count open alerts) follow.
+  const alertSettings = opts.alerts ?? { waitSeconds: 60, wrapUpSeconds: 300, sweepSeconds: 5 };
+  const pushAlerts = (changed: readonly BoardAlert[]) => {
+    for (const a of changed) emitter.to(rooms.role('supervisor')).emit('alert:changed', a);
+    if (changed.length > 0) figures.kick();
+  };
+  const alerts = createAlertSyncer({
+    pool,
+    clock,
+    settings: alertSettings,
+    changed: pushAlerts,
+    onError: (err) => opts.log.warn({ err: { message: err.message } }, 'alerts could not be synced'),
+  });
+  /** After the worker's own commits: the figures and the alerts follow. */
+  const changed = () => {
+    figures.kick();
+    alerts.kick();
+  };
 
   const key = sealKeyFrom(opts.notesKey, opts.notesKeyVersion);
-  const push = createWorkerReferralPush(emitter);
+  const push = createWorkerReferralPush(emitter, changed);
   const mailer = opts.smtpUrl ? nodemailer.createTransport(opts.smtpUrl) : null;
   const webhookPolicy = opts.webhookPolicy ?? STRICT_WEBHOOKS;
   // The connection's own address is checked too (a name could resolve elsewhere after the URL was checked).
@@ -114,9 +159,8 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     connect: { timeout: opts.webhookTimeoutMs ?? 10_000, lookup: guardedLookup(webhookPolicy) },
   });
   const maxAttempts = opts.maxAttempts ?? 6;
-  const clock = opts.clock ?? systemClock;
   const sink: LiveSink = {
-    publish: createWorkerPublish(emitter),
+    publish: createWorkerPublish(emitter, changed),
     enqueue: (reqs) =>
       jobs.add(reqs).catch((err: Error) => opts.log.warn({ err: { message: err.message } }, 'job not added')),
   };
@@ -139,10 +183,11 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     }),
     'referral.escalate': referralEscalate(pool, key, push),
     'operator.wrap-up-end': operatorWrapUpEnd(pool, sink),
-    'follow-up.raise': followUpRaise(pool, emitter, clock),
+    'follow-up.raise': followUpRaise(pool, emitter, clock, changed),
     'call.lost': callLost(pool, sink, opts.wrapUpSeconds ?? 120),
     'sessions.prune': sessionsPrune(pool, (msg) => opts.log.info(msg)),
     'jobs.reconcile': reconcileNow,
+    'alerts.sweep': async () => pushAlerts(await syncAlerts(pool, clock, alertSettings)),
   };
 
   const processJob = async (job: Job) => {
@@ -189,18 +234,27 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
 
   // The schedules live in Redis: put them back whenever they are missing (first start, a lost Redis), and
   // reconcile at once when they were, rather than waiting for the first scheduled run.
+  let sweepScheduled = false;
   const ensureSchedules = async () => {
     const maintenance = jobs.queues.maintenance;
     let restored = false;
     for (const s of SCHEDULES) {
-      if (await maintenance.getJobScheduler(s.id)) continue;
+      const sweep = s.name === 'alerts.sweep';
+      const exists = await maintenance.getJobScheduler(s.id);
+      // The sweep's interval is configuration: it is set again at every start, so a changed one applies.
+      if (exists && !(sweep && !sweepScheduled)) continue;
       // Each run leaves little behind: the last few runs stay visible in the dashboard.
-      await maintenance.upsertJobScheduler(s.id, s.repeat, {
-        name: s.name,
-        data: {},
-        opts: { removeOnComplete: { count: 20 }, removeOnFail: { count: 100 } },
-      });
-      restored = true;
+      await maintenance.upsertJobScheduler(
+        s.id,
+        sweep ? { every: alertSettings.sweepSeconds * 1000 } : s.repeat,
+        {
+          name: s.name,
+          data: {},
+          opts: { removeOnComplete: { count: 20 }, removeOnFail: { count: 100 } },
+        },
+      );
+      if (sweep) sweepScheduled = true;
+      if (!exists) restored = true;
     }
     if (restored) await reconcileNow();
     if (redisDown) opts.log.info('Redis answers again');
@@ -241,6 +295,8 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       stopping ??= (async () => {
         clearInterval(timer);
         await Promise.all(workers.map((w) => w.close()));
+        await figures.stop();
+        await alerts.stop();
         mailer?.close();
         await dispatcher.close().catch(() => undefined);
         await jobs.close();

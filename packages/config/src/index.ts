@@ -47,11 +47,33 @@ export const Env = z.object({
     .max(24 * 30)
     .default(12),
   SESSION_IDLE_MINUTES: z.coerce.number().positive().default(120),
+  /**
+   * A wall display's session (docs/board.md) ends this many days after its screen was paired, whatever the
+   * activity; it does not idle out while the screen reads its figures (every minute).
+   */
+  WALL_SESSION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   /** How often each server checks that its open sockets' sessions are still live (idle, expired, ended). */
   SOCKET_SESSION_CHECK_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   CONSOLE_DIST: z.string().optional(),
   /** How long an operator stays in after-call work before becoming available again. */
   WRAP_UP_SECONDS: z.coerce.number().int().min(0).max(3600).default(120),
+  /**
+   * The short break offered to an operator after a call assessed critical (operator wellbeing): its length, shown
+   * on her desk; when it is over her desk says so (her state does not change by itself).
+   */
+  BREAK_OFFER_MINUTES: z.coerce.number().int().min(1).max(120).default(10),
+  /** The supervisor's alerts (docs/board.md "Alerts"): a call waiting longer than this raises one. */
+  ALERT_WAIT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /**
+   * An operator in after-call work longer than this raises one. Wrap-up ends by itself after WRAP_UP_SECONDS
+   * unless the operator holds it, so this catches the held ones.
+   */
+  ALERT_WRAP_UP_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  /**
+   * How often the worker looks for alerts that time alone raises or ends (a wait passing its threshold). Changes
+   * raise and resolve them at once, without waiting for this.
+   */
+  ALERT_SWEEP_SECONDS: z.coerce.number().int().min(1).max(300).default(5),
   /**
    * A call with no event for this long is closed as lost (no end event seen): waiting (taken by nobody), and
    * answered or taken. Fractions are allowed (tests use seconds).
@@ -96,6 +118,20 @@ export const Env = z.object({
   KORGON_SIMULATOR: z.enum(['on', 'off']).default('on'),
   /** How long after its last console closes an operator turns offline. */
   OFFLINE_GRACE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** The board's service level: the share of calls answered within this many seconds (docs/board.md). */
+  BOARD_SERVICE_LEVEL_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
+  /**
+   * When shifts change, Asia/Bishkek time, comma-separated (docs/board.md): "08:00,20:00" is a day shift and a
+   * night shift. The board's shift figures are over the shift that contains now.
+   */
+  BOARD_SHIFTS: z
+    .string()
+    .regex(
+      /^\s*([01]\d|2[0-3]):[0-5]\d\s*(,\s*([01]\d|2[0-3]):[0-5]\d\s*)*$/,
+      'must be shift start times, HH:MM in Asia/Bishkek, comma-separated, e.g. 08:00,20:00',
+    )
+    .default('08:00,20:00')
+    .transform((v) => [...new Set(v.split(',').map((t) => t.trim()))].sort()),
   /** Days before a temporary protection order (30 days) expires that its check-in follow-up call is due. */
   FOLLOW_UP_ORDER_CHECKIN_DAYS: z.coerce.number().int().min(1).max(29).default(5),
   SESSION_SECRET: secret,

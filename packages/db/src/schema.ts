@@ -17,6 +17,7 @@ import {
   bigserial,
   boolean,
   customType,
+  date,
   doublePrecision,
   index,
   integer,
@@ -174,6 +175,11 @@ export const calls = pgTable(
     operatorId: uuid('operator_id').references(() => users.id),
     takenAt: tstz('taken_at'),
     /**
+     * The supervisor who gave this call to its operator (POST /api/queue/calls/{id}/assign); null when she took
+     * it herself or it was answered at her extension. Her desk says who gave it.
+     */
+    assignedBy: uuid('assigned_by').references(() => users.id),
+    /**
      * While the call is waiting or answered: when it counts as lost if nothing is heard of it before then (its
      * last event or claim plus CALL_LOST_*_MINUTES; the worker's delayed job fires then, the reconciler reads
      * it). Once lost: when it was closed as lost.
@@ -189,6 +195,11 @@ export const calls = pgTable(
     index('calls_active_idx').on(t.offeredAt).where(sql`${t.state} in ('waiting', 'answered')`),
     index('calls_caller_hash_idx').on(t.callerHash, t.offeredAt),
     index('calls_lost_at_idx').on(t.lostAt).where(sql`${t.state} in ('waiting', 'answered')`),
+    /**
+     * The board's service figures (packages/board metrics.ts): calls offered in a window, with every column the
+     * aggregate reads, so a month of calls is counted from the index alone (an index-only scan).
+     */
+    index('calls_offered_idx').on(t.offeredAt, t.state, t.answeredAt, t.endedAt, t.shortAbandoned),
     /** The shift summary's call count: an operator's calls since a time (GET /api/me/shift). */
     index('calls_operator_at_idx')
       .on(t.operatorId, sql`coalesce(${t.takenAt}, ${t.answeredAt}, ${t.offeredAt})`)
@@ -236,8 +247,45 @@ export const operatorStates = pgTable(
      * set when the critical level is saved, cleared when she takes a break or declines. The board shows it.
      */
     breakOfferedAt: tstz('break_offered_at'),
+    /**
+     * When the offered short break ends (BREAK_OFFER_MINUTES after it began): set when the break is taken while
+     * one is offered, cleared by any other state. Nothing changes then: her desk says the break is over.
+     */
+    breakEndsAt: tstz('break_ends_at'),
   },
   (t) => [index('operator_states_status_idx').on(t.status)],
+);
+
+/**
+ * The history of operator states: one row per period in a state, begun when it begins and closed (`ended_at`,
+ * set once) when the next begins. Rows are never deleted or changed otherwise. Written by triggers on
+ * operator_states (see migration 0015_hard_gressill) in the same transaction as every change of state, whoever makes it, so
+ * the history cannot disagree with the live state. The board reads wrap-up times and who was online from it.
+ */
+export const operatorStateLog = pgTable(
+  'operator_state_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    status: operatorStatusEnum('status').notNull(),
+    /** The call of an on-call or wrap-up period. */
+    callId: uuid('call_id'),
+    startedAt: tstz('started_at').notNull(),
+    /** Null while it lasts. */
+    endedAt: tstz('ended_at'),
+  },
+  (t) => [
+    uniqueIndex('operator_state_log_open_idx').on(t.userId).where(sql`${t.endedAt} IS NULL`),
+    index('operator_state_log_started_idx').on(t.startedAt, t.status),
+    index('operator_state_log_ended_idx').on(t.endedAt),
+    /**
+     * The board's mean wrap-up per window (packages/board metrics.ts): wrap-ups begun in a window, read from the
+     * index alone (an index-only scan over a third of the log instead of a heap fetch per period).
+     */
+    index('operator_state_log_wrap_up_idx').on(t.startedAt, t.endedAt).where(sql`${t.status} = 'wrap_up'`),
+  ],
 );
 
 // ── reference numbers ───────────────────────────────────────────────────────────────────────────────────
@@ -305,6 +353,9 @@ export const consultations = pgTable(
     uniqueIndex('consultations_call_idx').on(t.callId).where(sql`${t.callId} IS NOT NULL`),
     index('consultations_previous_idx').on(t.previousId).where(sql`${t.previousId} IS NOT NULL`),
     index('consultations_follow_up_idx').on(t.followUpId).where(sql`${t.followUpId} IS NOT NULL`),
+    /** The board's high-risk consultations: begun in the shift, or drafts worked on in it (packages/board). */
+    index('consultations_created_idx').on(t.createdAt),
+    index('consultations_draft_idx').on(t.updatedAt).where(sql`${t.status} = 'draft'`),
   ],
 );
 
@@ -588,6 +639,39 @@ export const wallDisplays = pgTable('wall_displays', {
     .notNull()
     .references(() => users.id),
   createdAt: createdAt(),
+});
+
+/**
+ * The queue's totals of one settled Bishkek day (the calls offered that day), per service-level threshold: a
+ * month of `GET /api/board/metrics` adds ~30 of these rows instead of ~300,000 calls. A row is valid only while
+ * its `version` equals the day's in call_day_versions, which a trigger on calls bumps whenever a call of a day
+ * that ended over an hour ago is written (a late end event, a correction), in the writer's transaction.
+ */
+export const callDayTotals = pgTable(
+  'call_day_totals',
+  {
+    day: date('day', { mode: 'string' }).notNull(),
+    thresholdSeconds: integer('threshold_seconds').notNull(),
+    version: bigint('version', { mode: 'number' }).notNull(),
+    offered: integer('offered').notNull(),
+    answered: integer('answered').notNull(),
+    abandoned: integer('abandoned').notNull(),
+    shortAbandoned: integer('short_abandoned').notNull(),
+    lost: integer('lost').notNull(),
+    within: integer('within').notNull(),
+    /** Sums, not means, so that days can be added up: seconds offered→answered, and answered→ended. */
+    asaSum: doublePrecision('asa_sum').notNull(),
+    ahtSum: doublePrecision('aht_sum').notNull(),
+    ahtCount: integer('aht_count').notNull(),
+    computedAt: tstz('computed_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.thresholdSeconds] })],
+);
+
+/** How often each past day's calls have changed (trigger calls_day_touch); see call_day_totals. */
+export const callDayVersions = pgTable('call_day_versions', {
+  day: date('day', { mode: 'string' }).primaryKey(),
+  version: bigint('version', { mode: 'number' }).notNull(),
 });
 
 // ── Socket.IO postgres adapter: large packets are passed through this table ─────────────────────────────

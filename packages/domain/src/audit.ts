@@ -39,5 +39,14 @@ export const AUDIT_ACTIONS = [
   'follow_up.done',
   'follow_up.missed',
   'follow_up.cancelled',
+  'alert.acknowledged',
+  'operator.status_set',
+  'handover.written',
+  'handover.read',
+  'wall_display.created',
+  'wall_display.code_issued',
+  'wall_display.paired',
+  'wall_display.pair_failed',
+  'wall_display.revoked',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

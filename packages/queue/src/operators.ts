@@ -5,6 +5,9 @@ import type { PendingChanges, Queryable } from './types';
  * Sets an operator's state; records the change only when something changed. Entering wrap-up stores when it
  * ends and asks for a delayed job at that time (added after the commit; a later wrap-up of the same operator
  * has another job id, and the end of an earlier one then finds nothing to end).
+ *
+ * A break, or going offline, answers a pending offer of a short break (it is cleared). A break taken while one
+ * is offered is that break: with `breakMinutes` it gets its end (break_ends_at), which any later state clears.
  */
 export async function setOperatorStatus(
   q: Queryable,
@@ -16,6 +19,8 @@ export async function setOperatorStatus(
     wrapUpSeconds?: number;
     onlyIf?: OperatorStatus[];
     onlyIfCall?: string;
+    /** The length of an offered break (BREAK_OFFER_MINUTES), given where a person chose the state. */
+    breakMinutes?: number;
   } = {},
 ): Promise<boolean> {
   const callId = status === 'on_call' || status === 'wrap_up' ? (opts.callId ?? null) : null;
@@ -25,12 +30,24 @@ export async function setOperatorStatus(
      VALUES ($1, $2, date_trunc('milliseconds', clock_timestamp()), $3,
              date_trunc('milliseconds', clock_timestamp()) + make_interval(secs => $6::double precision))
      ON CONFLICT (user_id) DO UPDATE SET status = EXCLUDED.status, since = EXCLUDED.since, call_id = EXCLUDED.call_id,
-                                         wrap_up_ends_at = EXCLUDED.wrap_up_ends_at
+                                         wrap_up_ends_at = EXCLUDED.wrap_up_ends_at,
+       break_offered_at = CASE WHEN EXCLUDED.status IN ('break', 'offline') THEN NULL
+                               ELSE operator_states.break_offered_at END,
+       break_ends_at = CASE WHEN EXCLUDED.status = 'break' AND operator_states.break_offered_at IS NOT NULL
+                            THEN EXCLUDED.since + make_interval(mins => $7::int) END
        WHERE (operator_states.status, operator_states.call_id) IS DISTINCT FROM (EXCLUDED.status, EXCLUDED.call_id)
          AND ($4::operator_status[] IS NULL OR operator_states.status = ANY($4::operator_status[]))
          AND ($5::uuid IS NULL OR operator_states.call_id = $5::uuid)
      RETURNING since, wrap_up_ends_at`,
-    [userId, status, callId, opts.onlyIf ?? null, opts.onlyIfCall ?? null, wrapUpSeconds],
+    [
+      userId,
+      status,
+      callId,
+      opts.onlyIf ?? null,
+      opts.onlyIfCall ?? null,
+      wrapUpSeconds,
+      opts.breakMinutes ?? null,
+    ],
   );
   const row = rows[0];
   if (!row) return false;
@@ -39,7 +56,10 @@ export async function setOperatorStatus(
   return true;
 }
 
-/** Ends a wrap-up that is still the same one (the job's payload names when it began). */
+/**
+ * Ends a wrap-up that is still the same one (the job's payload names when it began), unless she holds it
+ * (wrap_up_ends_at cleared): a held wrap-up ends only when she chooses another state.
+ */
 export async function endWrapUp(
   q: Queryable,
   pending: PendingChanges,
@@ -49,9 +69,48 @@ export async function endWrapUp(
   const { rowCount } = await q.query(
     `UPDATE operator_states SET status = 'available', since = date_trunc('milliseconds', clock_timestamp()), call_id = NULL,
                                 wrap_up_ends_at = NULL
-      WHERE user_id = $1 AND status = 'wrap_up' AND since = $2::timestamptz`,
+      WHERE user_id = $1 AND status = 'wrap_up' AND since = $2::timestamptz AND wrap_up_ends_at IS NOT NULL`,
     [userId, since],
   );
+  if (rowCount) pending.operators.add(userId);
+  return Boolean(rowCount);
+}
+
+/**
+ * "I need more time": her current wrap-up no longer ends by itself (its end is cleared, so its job and the
+ * reconciler leave it). Returns false when she is not in a wrap-up that would end.
+ */
+export async function holdWrapUp(q: Queryable, pending: PendingChanges, userId: string): Promise<boolean> {
+  const { rowCount } = await q.query(
+    `UPDATE operator_states SET wrap_up_ends_at = NULL
+      WHERE user_id = $1 AND status = 'wrap_up' AND wrap_up_ends_at IS NOT NULL`,
+    [userId],
+  );
+  if (rowCount) pending.operators.add(userId);
+  return Boolean(rowCount);
+}
+
+/**
+ * Offers her a short break (after a call assessed critical), or withdraws the offer (she declined). The time of
+ * the latest offer is kept; an operator with no state yet gets one (offline) to carry it.
+ */
+export async function setBreakOffer(
+  q: Queryable,
+  pending: PendingChanges,
+  userId: string,
+  offered: boolean,
+): Promise<boolean> {
+  const { rowCount } = offered
+    ? await q.query(
+        `INSERT INTO operator_states (user_id, break_offered_at)
+         VALUES ($1, date_trunc('milliseconds', clock_timestamp()))
+         ON CONFLICT (user_id) DO UPDATE SET break_offered_at = EXCLUDED.break_offered_at`,
+        [userId],
+      )
+    : await q.query(
+        'UPDATE operator_states SET break_offered_at = NULL WHERE user_id = $1 AND break_offered_at IS NOT NULL',
+        [userId],
+      );
   if (rowCount) pending.operators.add(userId);
   return Boolean(rowCount);
 }

@@ -19,13 +19,17 @@ interface CallRow {
   consultation_status: 'draft' | 'final' | null;
   consultation_reference: string | null;
   extension: string | null;
+  assigned_by: string | null;
+  assigned_by_name: string | null;
 }
 
 const CALL_SELECT = `
   SELECT c.id, c.line, c.state, c.offered_at, c.answered_at, c.ended_at, c.short_abandoned, c.prior_contacts,
          c.operator_id, u.display_name AS operator_name, c.taken_at, c.extension,
+         c.assigned_by, g.display_name AS assigned_by_name,
          k.id AS consultation_id, k.status AS consultation_status, k.reference AS consultation_reference
     FROM calls c LEFT JOIN users u ON u.id = c.operator_id
+    LEFT JOIN users g ON g.id = c.assigned_by
     LEFT JOIN consultations k ON k.call_id = c.id`;
 
 function toCall(r: CallRow): QueueCall {
@@ -45,6 +49,7 @@ function toCall(r: CallRow): QueueCall {
     consultationReference: r.consultation_reference,
     extension: r.extension,
     unknownExtension: r.state === 'answered' && r.operator_id === null && r.extension !== null,
+    assignedBy: r.assigned_by ? { id: r.assigned_by, displayName: r.assigned_by_name ?? '' } : null,
   };
 }
 
@@ -69,10 +74,14 @@ interface OperatorRow {
   status: OperatorView['status'] | null;
   since: Date | null;
   call_id: string | null;
+  wrap_up_ends_at: Date | null;
+  break_offered_at: Date | null;
+  break_ends_at: Date | null;
 }
 
 const OPERATOR_SELECT = `
-  SELECT u.id, u.display_name, u.role, s.status, s.since, s.call_id
+  SELECT u.id, u.display_name, u.role, s.status, s.since, s.call_id, s.wrap_up_ends_at, s.break_offered_at,
+         s.break_ends_at
     FROM users u LEFT JOIN operator_states s ON s.user_id = u.id
    WHERE u.active AND u.role IN ('operator', 'supervisor')`;
 
@@ -84,6 +93,9 @@ function toOperator(r: OperatorRow): OperatorView {
     status: r.status ?? 'offline',
     since: (r.since ?? new Date(0)).toISOString(),
     callId: r.call_id,
+    wrapUpEndsAt: iso(r.wrap_up_ends_at),
+    breakOfferedAt: iso(r.break_offered_at),
+    breakEndsAt: iso(r.break_ends_at),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { PartnerReferral, Referral, ReferralAlert } from '@korgon/domain';
+import type { PartnerReferral, Referral } from '@korgon/domain';
 import type pg from 'pg';
 
 export type Queryable = Pick<pg.Pool | pg.PoolClient | pg.Client, 'query'>;
@@ -7,7 +7,6 @@ export type Queryable = Pick<pg.Pool | pg.PoolClient | pg.Client, 'query'>;
 export interface ReferralPush {
   staff(referral: Referral, createdBy: string): void;
   partner(partnerOrgId: string, referral: PartnerReferral): void;
-  alert(alert: ReferralAlert): void;
 }
 
 export interface ReferralRow {

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { ensureLocalSecrets, findRepoRoot, localEnvPath, parseEnv, publicUrlOf } from '@korgon/config';
 import { createDb, migrate } from '@korgon/db';
 import { PARTNER_TYPE_LABELS } from '@korgon/domain';
-import { DEMO_USERS, demoPartnerOf, seedDemo } from '@korgon/server';
+import { DEMO_USERS, demoPartnerOf, seedDemo, seedDemoHistory } from '@korgon/server';
 import { dataDir, openDevDatabase } from './dev-database';
 import { resolveRedis } from './redis';
 import { createSimulator, type Simulator } from './simulator/index';
@@ -49,6 +49,8 @@ const url = publicUrlOf(env);
 await migrate(dev.url);
 const handle = createDb(dev.url, { max: 2 });
 const seed = await seedDemo(handle.db, demoPassword);
+// Four weeks of calls and operator states, so the board's figures and charts mean something at once.
+const history = await seedDemoHistory(handle.pool);
 await handle.close();
 const passwordLine = demoPasswordGiven
   ? '  Password: the value of KORGON_DEMO_PASSWORD'
@@ -58,6 +60,7 @@ const passwordLine = demoPasswordGiven
 if (seed.seeded) log(`demo seeded: ${seed.users.length} users, partner organisations, regions`);
 if (seed.added.length > 0) log(`demo updated: new demo users ${seed.added.join(', ')}`);
 if (seed.renamed.length > 0) log(`demo updated: real names for ${seed.renamed.join(', ')}`);
+if (history.calls > 0) log(`demo history: ${history.calls} calls over ${history.days} days added`);
 if (seed.seeded && !demoPasswordGiven) console.log(passwordLine);
 
 const children: ChildProcess[] = [];

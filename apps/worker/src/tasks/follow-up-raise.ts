@@ -9,9 +9,15 @@ const EARLY_MS = 1000;
 /**
  * A follow-up reached its time: marked raised (once, audited) and pushed as `follow-up:raised` to its assignee
  * (the shift's: every operator) and the supervisors. One that was done, missed, cancelled or raised already
- * is left alone; one whose time (by the clock) has not come is left to its job or the reconciler.
+ * is left alone; one whose time (by the clock) has not come is left to its job or the reconciler. `changed`
+ * follows a raise (the board's figures).
  */
-export function followUpRaise(pool: pg.Pool, emitter: KorgonEmitter, clock: Clock) {
+export function followUpRaise(
+  pool: pg.Pool,
+  emitter: KorgonEmitter,
+  clock: Clock,
+  changed: () => void = () => {},
+) {
   return async ({ followUpId }: JobData<'follow-up.raise'>): Promise<void> => {
     const now = clock.now();
     const raised = await inTransaction(pool, async (c) => {
@@ -36,5 +42,6 @@ export function followUpRaise(pool: pg.Pool, emitter: KorgonEmitter, clock: Cloc
     if (!row) return;
     const view = followUpView(row, clock.now());
     emitter.to(followUpRooms(view)).emit('follow-up:raised', view);
+    changed();
   };
 }

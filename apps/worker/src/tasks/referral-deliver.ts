@@ -6,7 +6,6 @@ import {
   partnerView,
   type ReferralPush,
   recordAttempt,
-  suggestPartners,
   transition,
   type WebhookPolicy,
   webhookUrlRefusal,
@@ -43,8 +42,8 @@ class DeliveryError extends Error {}
 /**
  * Delivers one referral through its partner's channel. At least once: a repeat after a crash carries the same
  * Idempotency-Key (the referral id), so the partner records its effect once. A failed attempt is retried by
- * BullMQ with exponential backoff; after the last one the referral is failed and the supervisors are alerted
- * with the reason and the next suitable partner. The referral is read once, its attempt recorded in one
+ * BullMQ with exponential backoff; after the last one the referral is failed (with the reason) and the
+ * supervisors get a referral_failed alert (docs/board.md). The referral is read once, its attempt recorded in one
  * statement, and pushed once, when it is delivered or the attempt failed.
  */
 export function referralDeliver(d: DeliveryDeps) {
@@ -65,26 +64,9 @@ export function referralDeliver(d: DeliveryDeps) {
           actor: 'worker',
           note: reason,
         });
+      // The push kicks the alerts sync: a failed referral raises the supervisors' referral_failed alert.
       await publishReferral(d.pool, d.key, d.push, referralId);
       if (!attempt.last) throw new Error(reason);
-      const [next] = await suggestPartners(d.pool, {
-        types: [r.partner_type],
-        region: (r.content as { region?: string }).region ?? null,
-        exclude: [r.partner_org_id],
-        limit: 1,
-      });
-      d.push.alert({
-        kind: 'failed',
-        referralId,
-        referralReference: r.reference,
-        consultationId: r.consultation_id,
-        consultationReference: r.consultation_reference,
-        partner: r.partner_name.en,
-        urgency: r.urgency,
-        reason,
-        suggestion: next ? { partnerId: next.partnerId, name: next.name.en } : null,
-        at: new Date().toISOString(),
-      });
       return;
     }
     // Sent and delivered in one statement: one commit per delivery.

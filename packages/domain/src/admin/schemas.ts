@@ -40,11 +40,21 @@ export const DisplayName = z
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
   .regex(/^[^\u0000-\u001f\u007f]*$/, 'A display name is one line of text, without control characters.');
 
+/**
+ * The roles the user forms give. A wall display's account (role `wall`) is made, paired and revoked only
+ * under Administration → Wall displays (POST /api/admin/wall-displays): it has no password to sign in with.
+ */
+export const UserRole = Role.exclude(['wall'], {
+  error: 'A wall display is not a user: add it under Administration → Wall displays.',
+});
+export type UserRole = z.infer<typeof UserRole>;
+export const USER_ROLES = UserRole.options;
+
 export const CreateUserBody = z
   .object({
     username: Username,
     displayName: DisplayName,
-    role: Role,
+    role: UserRole,
     password: NewPassword,
     locale: Locale.default('ky'),
     partnerOrgId: z.uuid().nullable().default(null),
@@ -63,7 +73,7 @@ export type CreateUserBody = z.infer<typeof CreateUserBody>;
 
 export const UpdateUserBody = z
   .object({
-    role: Role.optional(),
+    role: UserRole.optional(),
     active: z.boolean().optional(),
     displayName: DisplayName.optional(),
     partnerOrgId: z.uuid().nullable().optional(),

@@ -22,8 +22,10 @@ export const PERMISSIONS = {
   'desk:use': ['operator', 'supervisor'],
   'queue:read': ['operator', 'supervisor'],
   'queue:claim': ['operator', 'supervisor'],
-  /** Give a call answered at an unknown extension to an operator. */
+  /** Give a waiting call, or one answered at an unknown extension, to an operator. */
   'queue:assign': ['supervisor'],
+  /** Set an operator's state (available, break, offline) from the board; audited. */
+  'operators:manage': ['supervisor'],
   'consultation:write': ['operator', 'supervisor'],
   'consultation:read': ['operator', 'supervisor'],
   'consultation:read-any': ['supervisor'],
@@ -31,6 +33,10 @@ export const PERMISSIONS = {
   'board:use': ['supervisor'],
   /** The wall display's figures (no personal data). */
   'board:wall': ['wall'],
+  /** The board's figures as numbers (GET /api/board/figures, the `board:figures` push): the board and the wall. */
+  'board:figures': ['supervisor', 'wall'],
+  /** Service figures over any window, and the board's charts (GET /api/board/metrics, /charts). */
+  'board:metrics': ['supervisor', 'manager', 'admin'],
   'risk:sign-off': ['supervisor'],
   'statistics:read': ['manager', 'supervisor', 'admin'],
   'statistics:publish': ['manager'],

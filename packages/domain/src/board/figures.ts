@@ -2,6 +2,10 @@ import { z } from 'zod';
 import type { OperatorStatus } from '../queue/schemas';
 
 const iso = z.iso.datetime({ offset: true });
+const isoParam = z.iso.datetime({
+  offset: true,
+  message: 'must be an ISO-8601 time with a zone, e.g. 2026-11-25T08:00:00+06:00',
+});
 
 /**
  * `GET /api/board/metrics?from&to`: the queue's service figures over the calls **offered** in [from, to)
@@ -9,8 +13,8 @@ const iso = z.iso.datetime({ offset: true });
  */
 export const MetricsQuery = z
   .object({
-    from: iso.meta({ description: 'start of the window (inclusive), ISO 8601 with offset' }),
-    to: iso.meta({ description: 'end of the window (exclusive), ISO 8601 with offset' }),
+    from: isoParam.meta({ description: 'start of the window (inclusive), ISO 8601 with offset' }),
+    to: isoParam.meta({ description: 'end of the window (exclusive), ISO 8601 with offset' }),
   })
   .refine((q) => Date.parse(q.from) < Date.parse(q.to), {
     message: '`from` must be before `to`.',
@@ -87,3 +91,46 @@ export const BoardFigures = z
   })
   .meta({ id: 'BoardFigures' });
 export type BoardFigures = z.infer<typeof BoardFigures>;
+
+/** One hour of today (Asia/Bishkek) on the board's charts. */
+export const BoardChartHour = z.object({
+  /** The Bishkek clock hour, 0 to 23. */
+  hour: z.number().int().min(0).max(23),
+  from: iso,
+  /** Calls offered in this hour today; null for an hour that has not begun. */
+  offered: z.number().int().nullable(),
+  /** The mean of calls offered in the same hour on the same weekday over the last four weeks. */
+  typicalOffered: z.number(),
+  /** This hour's service level today (as in BoardMetrics); null when its divisor is 0 or the hour has not begun. */
+  serviceLevel: z.number().min(0).max(1).nullable(),
+});
+export type BoardChartHour = z.infer<typeof BoardChartHour>;
+
+/**
+ * `GET /api/board/charts`: today's calls per hour against the same weekday over the last four weeks, the
+ * service level per hour, and the operators online across the current shift (docs/board.md). Counts only.
+ */
+export const BoardCharts = z
+  .object({
+    at: iso,
+    /** Today, Asia/Bishkek (YYYY-MM-DD). */
+    date: z.iso.date(),
+    /** The four earlier days `typicalOffered` is the mean of (YYYY-MM-DD, the same weekday). */
+    comparedWith: z.array(z.iso.date()),
+    thresholdSeconds: z.number().int(),
+    /** 24 entries, hour 0 to 23. */
+    hours: z.array(BoardChartHour),
+    operatorsOnline: z.object({
+      /** The current shift. */
+      from: iso,
+      to: iso,
+      stepMinutes: z.number().int(),
+      /**
+       * From the start of the shift to now, one point every `stepMinutes`, and one at now: operators (role
+       * operator) in any state but offline at that instant.
+       */
+      points: z.array(z.object({ at: iso, online: z.number().int() })),
+    }),
+  })
+  .meta({ id: 'BoardCharts' });
+export type BoardCharts = z.infer<typeof BoardCharts>;

@@ -20,6 +20,8 @@ export const ERROR_CODES = [
   'unauthenticated',
   'invalid_credentials',
   'wrong_password',
+  'invalid_pairing_code',
+  'pairing_code_expired',
   'forbidden',
   'password_change_required',
   'cross_origin',

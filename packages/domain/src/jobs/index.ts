@@ -36,6 +36,11 @@ export const JOBS = {
   'sessions.prune': { queue: 'maintenance', payload: EmptyPayload },
   /** Every few seconds: re-add the job of every piece of due work PostgreSQL holds and Redis lost. */
   'jobs.reconcile': { queue: 'maintenance', payload: EmptyPayload },
+  /**
+   * Every ALERT_SWEEP_SECONDS (a job scheduler): raise the supervisor's alerts whose cause became true with
+   * time alone (a call waiting too long), and resolve those whose cause ended (docs/board.md "Alerts").
+   */
+  'alerts.sweep': { queue: 'maintenance', payload: EmptyPayload },
 } as const satisfies Record<string, { queue: QueueName; payload: z.ZodType }>;
 
 export type JobName = keyof typeof JOBS;

@@ -41,6 +41,8 @@ export const QueueCall = z
     extension: z.string().nullable(),
     /** Answered at an extension no active user holds: a supervisor assigns it to an operator. */
     unknownExtension: z.boolean(),
+    /** The supervisor who gave this call to its operator (her desk says so); null when she took it herself. */
+    assignedBy: z.object({ id: z.uuid(), displayName: z.string() }).nullable(),
   })
   .meta({ id: 'QueueCall' });
 export type QueueCall = z.infer<typeof QueueCall>;
@@ -53,6 +55,12 @@ export const OperatorView = z
     status: OperatorStatus,
     since: iso,
     callId: z.uuid().nullable(),
+    /** When her wrap-up ends by itself; null during a wrap-up she holds ("I need more time"). */
+    wrapUpEndsAt: iso.nullable(),
+    /** A short break offered after a call assessed critical, not yet taken or declined (operator wellbeing). */
+    breakOfferedAt: iso.nullable(),
+    /** When the offered break she took ends (her desk then says so; her state does not change by itself). */
+    breakEndsAt: iso.nullable(),
   })
   .meta({ id: 'OperatorView' });
 export type OperatorView = z.infer<typeof OperatorView>;
@@ -63,6 +71,8 @@ export const QueueSnapshot = z
     serverTime: iso,
     calls: z.array(QueueCall),
     operators: z.array(OperatorView),
+    /** How long the short break offered after a critical call lasts (BREAK_OFFER_MINUTES). */
+    breakOfferMinutes: z.number().int().min(1),
   })
   .meta({ id: 'QueueSnapshot' });
 export type QueueSnapshot = z.infer<typeof QueueSnapshot>;
@@ -112,3 +122,5 @@ export type CallOutcomes = z.infer<typeof CallOutcomes>;
 export const CallIdParams = z.object({ id: z.uuid('The call id must be a UUID.') });
 
 export const SetStatusBody = z.object({ status: SettableOperatorStatus }).meta({ id: 'SetStatusBody' });
+
+export const OperatorIdParams = z.object({ id: z.uuid('The operator id must be a UUID.') });

@@ -1,3 +1,4 @@
+import type { BoardAlert } from '../board/alerts';
 import type { BoardFigures } from '../board/figures';
 import type { FollowUp } from '../follow-ups/schemas';
 import type { Locale } from '../i18n/locales';
@@ -12,12 +13,11 @@ export interface ServerToClientEvents {
   'me:updated': (e: { locale: Locale }) => void;
   /** A change to the live queue or to an operator's state (see docs/realtime.md). */
   'queue:change': (change: QueueChange) => void;
-  /** A high or critical risk result (to supervisors). */
-  'alert:risk': (e: RiskAlert) => void;
-  /** An operator asks to lower a risk level below the computed one (to supervisors). */
-  'risk:sign-off-requested': (
-    e: RiskAlert & { assessmentId: string; requestedLevel: string; reason: string },
-  ) => void;
+  /**
+   * An operator asks to lower a risk level below the computed one (to supervisors): the request with its
+   * reason, for the sign-off form of the board's `override_pending` alert.
+   */
+  'risk:sign-off-requested': (e: SignOffRequested) => void;
   /** A supervisor signed off (or refused) a lowered level (to the operator and the supervisors). */
   'risk:signed': (e: {
     consultationId: string;
@@ -31,8 +31,6 @@ export interface ServerToClientEvents {
   'referral:changed': (r: Referral) => void;
   /** A referral for this partner organisation arrived or changed (to the partner's staff). */
   'partner:referral': (r: PartnerReferral) => void;
-  /** A referral failed, was escalated, or was sent under a consent exception (to supervisors). */
-  'alert:referral': (a: ReferralAlert) => void;
   /**
    * A follow-up reached its time (its job fired, or the reconciler found it overdue after downtime): to its
    * assignee (or, the shift's, to every operator) and to the supervisors.
@@ -45,8 +43,18 @@ export interface ServerToClientEvents {
    * `user:<id>`): her other consoles read "My work" again. Ids only.
    */
   'my-work:changed': (e: MyWorkChanged) => void;
+  /**
+   * An alert was raised, acknowledged or resolved (docs/board.md "Alerts"): to supervisors. The board reads
+   * `GET /api/alerts` on arrival and at every reconnect, and merges these into it.
+   */
+  'alert:changed': (a: BoardAlert) => void;
   /** The board's figures, recomputed after a change (debounced): to supervisors and wall displays. */
   'board:figures': (f: BoardFigures) => void;
+  /**
+   * A shift hand-over note was written or marked read (to supervisors): their boards read
+   * `GET /api/board/handover` again. Ids only: the note's text never travels in a push.
+   */
+  'board:handover': (e: { noteId: string; change: 'written' | 'read' }) => void;
 }
 
 export interface MyWorkChanged {
@@ -54,29 +62,18 @@ export interface MyWorkChanged {
   change: 'created' | 'finalized';
 }
 
-export interface ReferralAlert {
-  kind: 'failed' | 'escalated' | 'consent_exception';
-  referralId: string;
-  /** R-2026-000045 */
-  referralReference: string;
+/** An operator's request to lower a risk level, pushed to the supervisors who may sign it off. */
+export interface SignOffRequested {
   consultationId: string;
   /** K-2026-000123 */
   consultationReference: string;
-  partner: string;
-  urgency: string;
-  reason: string | null;
-  /** The next suitable partner, when one is known (escalations and failures). */
-  suggestion: { partnerId: string; name: string } | null;
-  at: string;
-}
-
-export interface RiskAlert {
-  consultationId: string;
-  /** K-2026-000123 */
-  consultationReference: string;
+  /** The computed level the operator asks to lower. */
   level: string;
   operator: { id: string; displayName: string };
   at: string;
+  assessmentId: string;
+  requestedLevel: string;
+  reason: string;
 }
 
 /** Console → server events. */

@@ -16,6 +16,9 @@ export function startTestWorker(
     PARTNER_WEBHOOK_ALLOW_HTTP?: boolean;
     PARTNER_WEBHOOK_ALLOW_PRIVATE?: boolean;
     WRAP_UP_SECONDS?: number;
+    ALERT_WAIT_SECONDS?: number;
+    ALERT_WRAP_UP_SECONDS?: number;
+    ALERT_SWEEP_SECONDS?: number;
   },
   extra: {
     smtpUrl?: string;
@@ -33,6 +36,11 @@ export function startTestWorker(
     maxAttempts: env.REFERRAL_MAX_ATTEMPTS,
     lockDurationMs: extra.lockDurationMs,
     wrapUpSeconds: env.WRAP_UP_SECONDS,
+    alerts: {
+      waitSeconds: env.ALERT_WAIT_SECONDS ?? 60,
+      wrapUpSeconds: env.ALERT_WRAP_UP_SECONDS ?? 300,
+      sweepSeconds: env.ALERT_SWEEP_SECONDS ?? 5,
+    },
     // Test partners listen on http://127.0.0.1 (as testEnv allows).
     webhookPolicy: {
       allowHttp: env.PARTNER_WEBHOOK_ALLOW_HTTP ?? true,

@@ -4,6 +4,7 @@ import { ComingLater } from '../../components/coming-later';
 import { CreateUserForm } from './create-user-form';
 import { PartnersPanel } from './partners-panel';
 import { UsersPanel } from './users-panel';
+import { WallDisplaysPanel } from './wall-displays';
 
 export function AdminPage() {
   const { t } = useTranslation();
@@ -12,6 +13,7 @@ export function AdminPage() {
       <UsersPanel />
       <CreateUserForm />
       <PartnersPanel />
+      <WallDisplaysPanel />
       <ComingLater
         items={[
           { id: 'reference', title: t('admin.referenceTitle'), text: t('admin.referenceText') },

@@ -1,4 +1,4 @@
-import { CreateUserBody, DEFAULT_LOCALE, type Locale, ROLES, type Role } from '@korgon/domain';
+import { CreateUserBody, DEFAULT_LOCALE, type Locale, USER_ROLES, type UserRole } from '@korgon/domain';
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { z } from 'zod';
@@ -13,7 +13,7 @@ import { useUsersStore } from './users-store';
 interface Draft {
   username: string;
   displayName: string;
-  role: Role;
+  role: UserRole;
   password: string;
   locale: Locale;
   partnerOrgId: string;
@@ -124,10 +124,10 @@ export function CreateUserForm() {
           id={`${id}-role`}
           label={t('admin.role')}
           value={draft.role}
-          onChange={(e) => set('role', ROLES.find((r) => r === e.target.value) ?? 'operator')}
+          onChange={(e) => set('role', USER_ROLES.find((r) => r === e.target.value) ?? 'operator')}
           error={fieldErrors.role}
         >
-          {ROLES.map((role) => (
+          {USER_ROLES.map((role) => (
             <option key={role} value={role}>
               {t(`roles.${role}`)}
             </option>

@@ -1,4 +1,4 @@
-import { ROLES, Role, UpdateUserBody, type UserSummary } from '@korgon/domain';
+import { UpdateUserBody, USER_ROLES, UserRole, type UserSummary } from '@korgon/domain';
 import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useUsersStore } from './users-store';
@@ -36,7 +36,7 @@ export function UserRow({ user, isSelf, noteId, onResult, onEdit }: UserRowProps
   }
 
   function changeRole(value: string) {
-    const role = Role.safeParse(value);
+    const role = UserRole.safeParse(value);
     if (!role.success || role.data === user.role) return;
     // Only a partner user belongs to a partner organisation.
     const leavesPartner = role.data !== 'partner' && user.partnerOrgId !== null;
@@ -63,7 +63,7 @@ export function UserRow({ user, isSelf, noteId, onResult, onEdit }: UserRowProps
           aria-describedby={locked}
           onChange={(e) => changeRole(e.target.value)}
         >
-          {ROLES.map((role) => (
+          {USER_ROLES.map((role) => (
             <option key={role} value={role} disabled={role === 'partner' && user.partnerOrgId === null}>
               {t(`roles.${role}`)}
             </option>

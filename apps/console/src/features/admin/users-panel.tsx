@@ -1,5 +1,6 @@
+import type { UserSummary } from '@korgon/domain';
 import type { TFunction } from 'i18next';
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../../lib/api';
 import { describeError } from '../../lib/describe-error';
@@ -7,6 +8,8 @@ import { selectMe, useAuthStore } from '../auth/auth-store';
 import { UserEditor } from './user-editor';
 import { type RowResult, UserRow } from './user-row';
 import { useUsersStore } from './users-store';
+
+const isPerson = (u: UserSummary) => u.role !== 'wall';
 
 function failureText(error: unknown, t: TFunction): string {
   const issues = error instanceof ApiError ? (error.body.issues ?? []) : [];
@@ -17,7 +20,9 @@ function failureText(error: unknown, t: TFunction): string {
 export function UsersPanel() {
   const { t } = useTranslation();
   const me = useAuthStore(selectMe);
-  const users = useUsersStore((s) => s.users);
+  // Wall displays' accounts are kept under Wall displays (paired and revoked there), not here.
+  const everyone = useUsersStore((s) => s.users);
+  const users = useMemo(() => everyone.filter(isPerson), [everyone]);
   const status = useUsersStore((s) => s.status);
   const error = useUsersStore((s) => s.error);
   const load = useUsersStore((s) => s.load);

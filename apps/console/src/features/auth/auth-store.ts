@@ -16,6 +16,8 @@ interface AuthState {
   restore(): Promise<void>;
   /** Throws the ApiError of a failed sign-in for the form to show. */
   signIn(body: LoginBody): Promise<Me>;
+  /** Signed in another way than the password form (a wall display's screen paired with its code). */
+  signedInAs(me: Me): void;
   signOut(): Promise<void>;
   /** The session ended elsewhere (a 401, or the socket said so). */
   endSession(): void;
@@ -58,6 +60,10 @@ export const useAuthStore = create<AuthState>()((set, get) => ({
     const me = await authApi.login(body);
     set({ status: 'signed-in', me, notice: null });
     return me;
+  },
+
+  signedInAs(me) {
+    set({ status: 'signed-in', me, notice: null });
   },
 
   async signOut() {

@@ -1,158 +1,389 @@
-import { useId, useRef, useState } from 'react';
+import type { AlertKind, BoardAlert, Locale } from '@korgon/domain';
+import type { TFunction } from 'i18next';
+import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useCurrentLocale } from '../../i18n/language';
 import { ApiError } from '../../lib/api';
 import { describeError } from '../../lib/describe-error';
 import { formatDateTime } from '../../lib/format';
+import { useServerNow } from '../queue/queue-hooks';
+import { partnerName } from '../referrals/referral-bits';
+import { isRetryable, referralsApi } from '../referrals/referrals-api';
 import { levelClass, levelName } from '../risk/levels';
 import { riskApi } from '../risk/risk-api';
 import { consultationHref } from '../shell/route';
-import { type AlertEntry, type SignOffEntry, useAlertsStore } from './alerts-store';
-import { ReferralAlerts } from './referral-alerts';
+import { alertsApi } from './alerts-api';
+import { loadAlerts } from './alerts-live';
+import { shownAlerts, useAlertsStore, useOpenAlertCount } from './alerts-store';
+
+/** Announced assertively (someone may be in danger, or a caller is left waiting); the rest politely. */
+const ASSERTIVE: readonly AlertKind[] = [
+  'critical_risk',
+  'long_wait',
+  'referral_escalated',
+  'referral_failed',
+];
+
+/** "3 minutes ago", in the reader's language (plural forms from the locale files, Kyrgyz included). */
+function agoText(ms: number, t: TFunction): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return t('alerts.agoSeconds', { count: s });
+  if (s < 3600) return t('alerts.agoMinutes', { count: Math.floor(s / 60) });
+  return t('alerts.agoHours', { count: Math.floor(s / 3600) });
+}
+
+/** What the alert is about, in one sentence (the visible item adds links; announcements read this). */
+function subjectText(a: BoardAlert, t: TFunction, locale: Locale): string {
+  const time = formatDateTime(a.causeAt, locale);
+  const reference = a.consultation ? t('alerts.consultation', { id: a.consultation.reference }) : '';
+  const referral = a.referral
+    ? t('alerts.subject.referral', {
+        reference: a.referral.reference,
+        partner: partnerName(a.referral.partner.name, locale),
+      })
+    : '';
+  const operator = a.operator ? t('alerts.subject.operator', { name: a.operator.displayName }) : '';
+  const parts: Record<AlertKind, string[]> = {
+    long_wait: [t('alerts.subject.waiting', { time })],
+    unknown_extension: [t('alerts.subject.unknownExtension', { extension: a.call?.extension ?? '?' })],
+    critical_risk: [reference, operator],
+    override_pending: [reference, operator],
+    consent_exception: [
+      referral,
+      a.referral?.consentException
+        ? t('alerts.subject.exception', { kind: t(`referrals.exception.${a.referral.consentException}`) })
+        : '',
+      operator,
+    ],
+    referral_escalated: [referral, reference],
+    referral_failed: [referral, reference],
+    wrap_up_long: [t('alerts.subject.wrapUp', { name: a.operator?.displayName ?? '', time })],
+    follow_up_overdue: [
+      t('alerts.subject.followUp', { time }),
+      reference,
+      a.operator
+        ? t('alerts.subject.followUpHolder', { name: a.operator.displayName })
+        : t('alerts.subject.followUpShift'),
+    ],
+  };
+  return parts[a.kind].filter(Boolean).join('. ');
+}
+
+function announcement(a: BoardAlert, t: TFunction, locale: Locale): string {
+  if (a.kind === 'override_pending')
+    return t('alerts.announceRequest', { name: a.operator?.displayName ?? '' });
+  return t('alerts.announce', { kind: t(`alerts.kind.${a.kind}`), subject: subjectText(a, t, locale) });
+}
 
 /**
- * The supervisor's live alerts: high and critical risk results as they are saved, requests to lower a level
- * (Approve / Refuse), and the decisions taken. New alerts are announced: assertively when critical,
- * politely when high.
+ * The number of open alerts: in words beside the board's heading; as a number (in words for screen readers)
+ * in the main navigation and the alerts panel's heading. Nothing when none is open.
  */
-export function RiskAlertsPanel() {
+export function OpenAlertsBadge({ place }: { place: 'heading' | 'panel' | 'nav' }) {
+  const { t } = useTranslation();
+  const count = useOpenAlertCount();
+  if (!count) return null;
+  const words = t('alerts.openCount', { count });
+  return (
+    <span className={`alerts-count alerts-count-${place}`} data-testid={`alerts-open-count-${place}`}>
+      {place === 'heading' ? (
+        words
+      ) : (
+        <>
+          <span aria-hidden="true">{count}</span>
+          <span className="sr-only">{words}</span>
+        </>
+      )}
+    </span>
+  );
+}
+
+/**
+ * The supervisor's alerts (docs/board.md "Alerts"): rows in PostgreSQL, read on arrival and at every
+ * reconnect, kept live by `alert:changed`. Open ones first, then acknowledged ones (by whom, when); a resolved
+ * one stays a minute, then moves to "handled". New ones sound (unless muted) and are announced.
+ */
+export function AlertsPanel() {
   const { t } = useTranslation();
   const locale = useCurrentLocale();
-  const alerts = useAlertsStore((s) => s.alerts);
-  const requests = useAlertsStore((s) => s.requests);
-  const decisions = useAlertsStore((s) => s.decisions);
-  // Only what arrives while the board is on screen is announced; what came before is in the lists.
+  const status = useAlertsStore((s) => s.status);
+  const error = useAlertsStore((s) => s.error);
+  const byId = useAlertsStore((s) => s.byId);
+  const arrivals = useAlertsStore((s) => s.arrivals);
+  const muted = useAlertsStore((s) => s.muted);
+  const setMuted = useAlertsStore((s) => s.setMuted);
+  const now = useServerNow();
+  // Only what arrives while the board is on screen is announced; what came before is in the list.
   const since = useRef(useAlertsStore.getState().seq);
   const headingId = useId();
-  const requestsId = useId();
-  const decisionsId = useId();
+  const soundId = useId();
 
-  const fresh = alerts.filter((a) => a.seq > since.current);
-  const announce = (a: AlertEntry | undefined) =>
-    a
-      ? t('alerts.announce', {
-          level: levelName(a.level, locale, t),
-          name: a.operator.displayName,
-          time: formatDateTime(a.at, locale),
-        })
-      : '';
-  const critical = announce(fresh.find((a) => a.level === 'critical'));
-  const high = announce(fresh.find((a) => a.level !== 'critical'));
-  const freshRequest = requests.find((r) => r.seq > since.current && r.state === 'open');
+  useEffect(() => {
+    void loadAlerts();
+  }, []);
+
+  const { active, handled, open } = shownAlerts(byId, now);
+  const fresh = arrivals
+    .filter((r) => r.seq > since.current)
+    .map((r) => byId[r.id])
+    .filter((a): a is BoardAlert => a !== undefined)
+    .reverse();
+  const say = (a: BoardAlert | undefined) => (a ? announcement(a, t, locale) : '');
+  const assertive = say(fresh.find((a) => ASSERTIVE.includes(a.kind)));
+  const polite = say(fresh.find((a) => !ASSERTIVE.includes(a.kind)));
 
   return (
     <section className="panel alerts-panel" aria-labelledby={headingId} data-testid="alerts-panel">
-      <h2 id={headingId}>{t('board.alertsTitle')}</h2>
+      <div className="alerts-head">
+        <h2 id={headingId}>
+          {t('alerts.title')} <OpenAlertsBadge place="panel" />
+        </h2>
+        <div className="alerts-sound">
+          <input
+            id={soundId}
+            type="checkbox"
+            checked={!muted}
+            onChange={(e) => setMuted(!e.target.checked)}
+            data-testid="alerts-sound"
+          />
+          <label htmlFor={soundId}>{t('alerts.soundLabel')}</label>
+        </div>
+      </div>
       <div className="sr-only" aria-live="assertive" aria-atomic="true" data-testid="alerts-live-assertive">
-        {critical}
+        {assertive}
       </div>
       <div className="sr-only" aria-live="polite" aria-atomic="true" data-testid="alerts-live-polite">
-        {high}
-        {freshRequest ? ` ${t('alerts.announceRequest', { name: freshRequest.operator.displayName })}` : ''}
+        {polite}
       </div>
 
-      {alerts.length === 0 ? (
+      {status === 'error' && (
+        <div className="alert alert-error" role="alert">
+          <p>
+            {t('alerts.loadFailed')} {describeError(error, t)}
+          </p>
+          <button type="button" className="button button-small" onClick={() => void loadAlerts()}>
+            {t('errors.retry')}
+          </button>
+        </div>
+      )}
+      {status === 'loading' && active.length === 0 && <p role="status">{t('alerts.loading')}</p>}
+      {status === 'ready' && open === 0 && (
         <p className="muted" data-testid="alerts-empty">
           {t('alerts.none')}
         </p>
-      ) : (
-        <ol className="alert-list" data-testid="risk-alerts">
-          {alerts.map((a) => (
-            <li
-              key={a.seq}
-              className={`risk-alert ${levelClass(a.level)}`}
-              data-testid="risk-alert"
-              data-level={a.level}
-              data-consultation-id={a.consultationId}
-            >
-              <span className={`level-badge ${levelClass(a.level)}`}>{levelName(a.level, locale, t)}</span>
-              <span data-testid="risk-alert-operator">{a.operator.displayName}</span>
-              <time dateTime={a.at}>{formatDateTime(a.at, locale)}</time>
-              <a className="mono" href={consultationHref(a.consultationId)}>
-                {t('alerts.consultation', { id: a.consultationReference })}
-              </a>
-            </li>
+      )}
+      {active.length > 0 && (
+        <ol className="board-alerts" aria-labelledby={headingId} data-testid="board-alerts">
+          {active.map((a) => (
+            <AlertItem key={a.id} a={a} now={now} />
           ))}
         </ol>
       )}
-
-      <ReferralAlerts />
-
-      <h3 id={requestsId}>{t('board.signOffTitle')}</h3>
-      {requests.length === 0 ? (
-        <p className="muted">{t('signOff.none')}</p>
-      ) : (
-        <ul className="sign-off-list" aria-labelledby={requestsId} data-testid="sign-off-requests">
-          {requests.map((r) => (
-            <SignOffRequest key={r.assessmentId} r={r} />
-          ))}
-        </ul>
-      )}
-
-      {decisions.length > 0 && (
-        <>
-          <h3 id={decisionsId}>{t('signOff.decisionsTitle')}</h3>
-          <ul className="decision-list" aria-labelledby={decisionsId} data-testid="sign-off-decisions">
-            {decisions.map((d) => (
-              <li key={d.seq} data-testid="sign-off-decision" data-assessment-id={d.assessmentId}>
-                {t(d.approved ? 'signOff.decidedApproved' : 'signOff.decidedRefused', {
-                  name: d.by,
-                  level: levelName(d.finalLevel, locale, t),
-                  id: d.consultationReference,
-                })}
-              </li>
+      {handled.length > 0 && (
+        <details className="alerts-handled" data-testid="alerts-handled">
+          <summary>{t('alerts.handledTitle', { count: handled.length })}</summary>
+          <ol className="board-alerts">
+            {handled.map((a) => (
+              <AlertItem key={a.id} a={a} now={now} />
             ))}
-          </ul>
-        </>
+          </ol>
+        </details>
       )}
     </section>
   );
 }
 
-function SignOffRequest({ r }: { r: SignOffEntry }) {
+function ConsultationLink({ a }: { a: BoardAlert }) {
+  const { t } = useTranslation();
+  if (!a.consultation) return null;
+  return (
+    <a className="mono" href={consultationHref(a.consultation.id)} data-testid="board-alert-consultation">
+      {t('alerts.consultation', { id: a.consultation.reference })}
+    </a>
+  );
+}
+
+function Subject({ a }: { a: BoardAlert }) {
   const { t } = useTranslation();
   const locale = useCurrentLocale();
-  const setState = useAlertsStore((s) => s.setRequestState);
-  const [note, setNote] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const noteId = useId();
-  const open = r.state === 'open' || r.state === 'sending';
+  const time = formatDateTime(a.causeAt, locale);
+  const operator = a.operator && (
+    <span data-testid="board-alert-operator">
+      {t('alerts.subject.operator', { name: a.operator.displayName })}
+    </span>
+  );
+  const level = a.consultation?.level && (
+    <span className={`level-badge ${levelClass(a.consultation.level)}`}>
+      {levelName(a.consultation.level, locale, t)}
+    </span>
+  );
+  const referral = a.referral && (
+    <span data-testid="board-alert-referral">
+      {t('alerts.subject.referral', {
+        reference: a.referral.reference,
+        partner: partnerName(a.referral.partner.name, locale),
+      })}
+      {a.referral.urgency === 'urgent' && (
+        <>
+          {' '}
+          <span className="urgency-badge">{t('referrals.urgency.urgent')}</span>
+        </>
+      )}
+    </span>
+  );
+  const parts: Record<AlertKind, ReactNode[]> = {
+    long_wait: [t('alerts.subject.waiting', { time })],
+    unknown_extension: [t('alerts.subject.unknownExtension', { extension: a.call?.extension ?? '?' })],
+    critical_risk: [level, <ConsultationLink key="k" a={a} />, operator],
+    override_pending: [<ConsultationLink key="k" a={a} />],
+    consent_exception: [
+      referral,
+      a.referral?.consentException &&
+        t('alerts.subject.exception', { kind: t(`referrals.exception.${a.referral.consentException}`) }),
+      <ConsultationLink key="k" a={a} />,
+      operator,
+    ],
+    referral_escalated: [referral, <ConsultationLink key="k" a={a} />, operator],
+    referral_failed: [referral, <ConsultationLink key="k" a={a} />, operator],
+    wrap_up_long: [t('alerts.subject.wrapUp', { name: a.operator?.displayName ?? '', time })],
+    follow_up_overdue: [
+      t('alerts.subject.followUp', { time }),
+      <ConsultationLink key="k" a={a} />,
+      a.operator
+        ? t('alerts.subject.followUpHolder', { name: a.operator.displayName })
+        : t('alerts.subject.followUpShift'),
+    ],
+  };
+  return (
+    <p className="board-alert-subject" data-testid="board-alert-subject">
+      {parts[a.kind].filter(Boolean).map((p, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: a fixed list of parts per kind, never reordered.
+        <span key={i} className="board-alert-part">
+          {p}
+        </span>
+      ))}
+    </p>
+  );
+}
 
-  async function decide(approve: boolean) {
-    if (r.state !== 'open') return;
-    setState(r.assessmentId, 'sending');
+function AlertItem({ a, now }: { a: BoardAlert; now: number }) {
+  const { t } = useTranslation();
+  const locale = useCurrentLocale();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const headId = useId();
+
+  async function acknowledge() {
+    if (busy) return;
+    setBusy(true);
     setError(null);
     try {
-      await riskApi.signOff(r.assessmentId, approve, note);
-      setState(r.assessmentId, approve ? 'approved' : 'refused');
+      useAlertsStore.getState().merge(await alertsApi.acknowledge(a.id));
     } catch (e) {
-      setState(r.assessmentId, 'open');
       setError(e);
+    } finally {
+      setBusy(false);
     }
   }
 
   return (
     <li
+      className={`board-alert board-alert-${a.state} board-alert-${a.kind}`}
+      data-testid="board-alert"
+      data-alert-id={a.id}
+      data-kind={a.kind}
+      data-state={a.state}
+      data-call-id={a.call?.id}
+      data-consultation-id={a.consultation?.id}
+      data-referral-id={a.referral?.id}
+      data-level={a.consultation?.level ?? undefined}
+    >
+      <p className="board-alert-head" id={headId}>
+        <strong data-testid="board-alert-kind">{t(`alerts.kind.${a.kind}`)}</strong>{' '}
+        <time dateTime={a.raisedAt} title={formatDateTime(a.raisedAt, locale)} className="muted">
+          {agoText(now - Date.parse(a.raisedAt), t)}
+        </time>
+      </p>
+      <Subject a={a} />
+      {a.kind === 'override_pending' && a.override && <SignOff a={a} />}
+      {(a.kind === 'referral_escalated' || a.kind === 'referral_failed') && <Redirect a={a} />}
+      {a.acknowledgedBy && a.acknowledgedAt && (
+        <p className="board-alert-ack" data-testid="board-alert-ack">
+          {t('alerts.acknowledgedBy', {
+            name: a.acknowledgedBy.displayName,
+            time: formatDateTime(a.acknowledgedAt, locale),
+          })}
+        </p>
+      )}
+      {a.state === 'resolved' && a.resolvedAt && !a.acknowledgedBy && (
+        <p className="board-alert-resolved muted" data-testid="board-alert-resolved">
+          {t('alerts.resolved', { time: formatDateTime(a.resolvedAt, locale) })}
+        </p>
+      )}
+      {!a.acknowledgedAt && (
+        <button
+          type="button"
+          className="button button-small"
+          aria-describedby={headId}
+          aria-disabled={busy || undefined}
+          onClick={() => void acknowledge()}
+          data-testid="board-alert-acknowledge"
+        >
+          {busy ? t('alerts.acknowledging') : t('alerts.acknowledge')}
+        </button>
+      )}
+      {error !== null && (
+        <p className="inline-error" role="alert">
+          {describeError(error, t)}
+        </p>
+      )}
+    </li>
+  );
+}
+
+/** The override alert's sign-off: the request and its reason, a note, Approve or Refuse; then the decision. */
+function SignOff({ a }: { a: BoardAlert }) {
+  const { t } = useTranslation();
+  const locale = useCurrentLocale();
+  const reason = useAlertsStore((s) => (a.override ? s.reasons[a.override.assessmentId] : undefined));
+  const [note, setNote] = useState('');
+  const [sending, setSending] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const noteId = useId();
+  const o = a.override;
+  if (!o) return null;
+  const pending = o.status === 'pending_sign_off' && a.state !== 'resolved';
+
+  async function decide(approve: boolean) {
+    if (sending || !o) return;
+    setSending(true);
+    setError(null);
+    try {
+      await riskApi.signOff(o.assessmentId, approve, note);
+      // The alert resolves by the server's sync and comes back pushed, with the decision.
+    } catch (e) {
+      setError(e);
+    } finally {
+      setSending(false);
+    }
+  }
+
+  return (
+    <div
       className="sign-off"
       data-testid="sign-off-request"
-      data-assessment-id={r.assessmentId}
-      data-state={r.state}
+      data-assessment-id={o.assessmentId}
+      data-state={o.status}
     >
       <p>
         {t('signOff.request', {
-          name: r.operator.displayName,
-          from: levelName(r.level, locale, t),
-          to: levelName(r.requestedLevel, locale, t),
-        })}{' '}
-        <time dateTime={r.at}>{formatDateTime(r.at, locale)}</time>
+          name: a.operator?.displayName ?? '',
+          from: levelName(o.computedLevel, locale, t),
+          to: levelName(o.requestedLevel, locale, t),
+        })}
       </p>
-      <p>
-        <a className="mono" href={consultationHref(r.consultationId)}>
-          {t('alerts.consultation', { id: r.consultationReference })}
-        </a>
-      </p>
-      <p className="sign-off-reason">{t('signOff.reason', { reason: r.reason })}</p>
-      {open ? (
+      {reason !== undefined && <p className="sign-off-reason">{t('signOff.reason', { reason })}</p>}
+      {pending ? (
         <>
           <div className="field">
             <label htmlFor={noteId}>{t('signOff.note')}</label>
@@ -168,7 +399,7 @@ function SignOffRequest({ r }: { r: SignOffEntry }) {
             <button
               type="button"
               className="button button-primary button-small"
-              aria-disabled={r.state === 'sending' || undefined}
+              aria-disabled={sending || undefined}
               onClick={() => void decide(true)}
             >
               {t('signOff.approve')}
@@ -176,7 +407,7 @@ function SignOffRequest({ r }: { r: SignOffEntry }) {
             <button
               type="button"
               className="button button-danger button-small"
-              aria-disabled={r.state === 'sending' || undefined}
+              aria-disabled={sending || undefined}
               onClick={() => void decide(false)}
             >
               {t('signOff.refuse')}
@@ -184,15 +415,17 @@ function SignOffRequest({ r }: { r: SignOffEntry }) {
           </div>
         </>
       ) : (
-        <p
-          className={`alert ${r.state === 'approved' ? 'alert-success' : 'alert-warning'}`}
-          role="status"
-          data-testid="sign-off-result"
-        >
-          {t(r.state === 'approved' ? 'signOff.approved' : 'signOff.refused', {
-            name: r.decidedBy ?? t('signOff.you'),
-          })}
-        </p>
+        o.status !== 'pending_sign_off' && (
+          <p
+            className={`alert ${o.status === 'signed' ? 'alert-success' : 'alert-warning'}`}
+            role="status"
+            data-testid="sign-off-result"
+          >
+            {t(o.status === 'signed' ? 'signOff.approved' : 'signOff.refused', {
+              name: o.decidedBy?.displayName ?? '',
+            })}
+          </p>
+        )
       )}
       {error !== null && (
         <p className="inline-error" role="alert">
@@ -201,6 +434,89 @@ function SignOffRequest({ r }: { r: SignOffEntry }) {
             : describeError(error, t)}
         </p>
       )}
-    </li>
+    </div>
+  );
+}
+
+/**
+ * A failed or escalated referral: the consultation's next suitable partner (other than this one), and a
+ * one-click redirect there. The referral is revoked and sent anew; the alert resolves by itself.
+ */
+function Redirect({ a }: { a: BoardAlert }) {
+  const { t } = useTranslation();
+  const locale = useCurrentLocale();
+  const [next, setNext] = useState<{ id: string; name: string } | null | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const newId = useRef(crypto.randomUUID());
+  const consultationId = a.consultation?.id;
+  const current = a.referral?.partner.id;
+  const type = a.referral?.partner.type;
+  const resolved = a.state === 'resolved';
+
+  useEffect(() => {
+    if (!consultationId || resolved) return;
+    let live = true;
+    referralsApi.suggestions(consultationId).then(
+      (list) => {
+        // Of the same kind as the one that failed first (as the consultation's ranking has it), else any other.
+        const others = list.filter((p) => p.partnerId !== current);
+        const found = others.find((p) => p.type === type) ?? others[0];
+        if (live) setNext(found ? { id: found.partnerId, name: partnerName(found.name, locale) } : null);
+      },
+      () => {
+        if (live) setNext(null);
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [consultationId, current, type, locale, resolved]);
+
+  async function redirect() {
+    if (busy || !next || !a.referral) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await referralsApi.redirect(a.referral.id, next.id, newId.current);
+      setDone(next.name);
+    } catch (e) {
+      // A redirect whose answer was lost keeps its new id, so trying again cannot send it twice.
+      if (!isRetryable(e)) newId.current = crypto.randomUUID();
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (done !== null)
+    return (
+      <p className="alert alert-success" role="status" data-testid="referral-alert-redirected">
+        {t('alerts.redirected', { name: done })}
+      </p>
+    );
+  if (resolved || next === undefined) return null;
+  if (next === null) return <p className="muted">{t('alerts.noSuggestion')}</p>;
+  return (
+    <div className="board-alert-redirect">
+      <p className="board-alert-suggestion">{t('alerts.suggestion', { name: next.name })}</p>
+      <button
+        type="button"
+        className="button button-small button-primary"
+        aria-disabled={busy || undefined}
+        onClick={() => void redirect()}
+        data-testid="referral-alert-redirect"
+      >
+        {busy ? t('alerts.redirecting') : t('alerts.redirect', { name: next.name })}
+      </button>
+      {error !== null && (
+        <p className="inline-error" role="alert">
+          {error instanceof ApiError && error.status === 409
+            ? t('referrals.stateMoved')
+            : describeError(error, t)}
+        </p>
+      )}
+    </div>
   );
 }

@@ -2,10 +2,14 @@ import { OPERATOR_STATUSES, type OperatorStatus, SettableOperatorStatus } from '
 import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { describeError } from '../../lib/describe-error';
+import { MyStateHelp } from './my-state-help';
 import { setMyStatus } from './queue-actions';
 import { useMyOperatorView } from './queue-hooks';
 
-/** The operator's own state. On call and wrap-up are shown but follow the calls, so they cannot be chosen. */
+/**
+ * The operator's own state. On call and wrap-up are shown but follow the calls, so they cannot be chosen; a
+ * wrap-up can be held, and a short break offered after a critical call is asked about beside it.
+ */
 export function MyState({ meId }: { meId: string }) {
   const { t } = useTranslation();
   const view = useMyOperatorView(meId);
@@ -57,6 +61,7 @@ export function MyState({ meId }: { meId: string }) {
           {t('queue.stateFailed')} {describeError(error, t)}
         </p>
       )}
+      <MyStateHelp view={view} />
     </div>
   );
 }

@@ -89,6 +89,9 @@ export function useDeskCalls(meId: string): { waiting: QueueCall[]; mine: QueueC
   }, [calls, claims, meId]);
 }
 
+/** Supervisors take calls too, but they are not operators: never counted as ready ones (docs/board.md). */
+export const isOperatorRole = (op: Pick<OperatorView, 'role'>) => op.role === 'operator';
+
 /** Operators and supervisors, by name. */
 export function useOperators(): OperatorView[] {
   const operators = useQueueStore((s) => s.operators);
@@ -109,7 +112,7 @@ export interface QueueFigures {
   byStatus: Record<OperatorStatus, number>;
 }
 
-/** The board's headline figures (docs/domain.md §8), from the same store as the desk. */
+/** The board's headline figures (docs/domain.md §8), from the same store as the desk; supervisors apart. */
 export function queueFigures(
   calls: readonly QueueCall[],
   operators: readonly OperatorView[],
@@ -118,7 +121,7 @@ export function queueFigures(
   const waiting = calls.filter(isWaitingForAnyone);
   const waits = waiting.map((c) => waitedMs(c, serverNow)).filter((ms): ms is number => ms !== null);
   const byStatus = Object.fromEntries(OPERATOR_STATUSES.map((s) => [s, 0])) as Record<OperatorStatus, number>;
-  for (const op of operators) byStatus[op.status] += 1;
+  for (const op of operators) if (isOperatorRole(op)) byStatus[op.status] += 1;
   return {
     waiting: waiting.length,
     longestWaitMs: waits.length > 0 ? Math.max(...waits) : null,

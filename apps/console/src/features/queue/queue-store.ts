@@ -30,6 +30,8 @@ export interface QueueData {
   /** Calls on the line (waiting or answered), by id. Ended, abandoned and transferred calls leave. */
   calls: Record<string, QueueCall>;
   operators: Record<string, OperatorView>;
+  /** The length of the short break offered after a critical call (the server's BREAK_OFFER_MINUTES). */
+  breakOfferMinutes: number;
   /** Server clock minus this device's clock, in milliseconds. */
   clockOffsetMs: number;
   connection: Connection;
@@ -58,6 +60,7 @@ export const initialQueueData: QueueData = {
   version: 0,
   calls: {},
   operators: {},
+  breakOfferMinutes: 10,
   clockOffsetMs: 0,
   connection: 'connecting',
   syncing: false,
@@ -94,6 +97,7 @@ export function withSnapshot(state: QueueData, snapshot: QueueSnapshot): Partial
     version: snapshot.version,
     calls,
     operators,
+    breakOfferMinutes: snapshot.breakOfferMinutes,
     loadError: null,
     claims: pruneClaims(state.claims, calls),
   };

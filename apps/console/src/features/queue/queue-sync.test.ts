@@ -24,6 +24,7 @@ function call(n: number, patch: Partial<QueueCall> = {}): QueueCall {
     consultationReference: null,
     extension: null,
     unknownExtension: false,
+    assignedBy: null,
     ...patch,
   };
 }
@@ -35,6 +36,9 @@ const operator: OperatorView = {
   status: 'available',
   since: new Date(T0).toISOString(),
   callId: null,
+  wrapUpEndsAt: null,
+  breakOfferedAt: null,
+  breakEndsAt: null,
 };
 
 const snap = (
@@ -46,6 +50,7 @@ const snap = (
   serverTime,
   calls,
   operators: [operator],
+  breakOfferMinutes: 10,
 });
 const change = (version: number, c: QueueCall): QueueChange => ({ version, kind: 'call', call: c });
 

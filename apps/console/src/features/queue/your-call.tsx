@@ -90,6 +90,11 @@ export function YourCall({ calls }: { calls: readonly QueueCall[] }) {
                 <p className="call-line" id={lineId}>
                   {t('queue.line', { line: call.line })}
                 </p>
+                {call.assignedBy && (
+                  <p className="field-hint acting-given" data-testid="given-by">
+                    {t('acting.givenBy', { name: call.assignedBy.displayName })}
+                  </p>
+                )}
                 {call.extension && !call.takenAt && (
                   <p className="field-hint" data-testid="answered-at">
                     {t('queue.answeredAt', { extension: call.extension })}

@@ -1,29 +1,25 @@
 import type { ServerToClientEvents } from '@korgon/domain';
 import type { ConsoleSocket } from '../../lib/socket';
-import { useAlertsStore } from '../board/alerts-store';
 import { useInboxStore } from '../inbox/inbox-store';
 import { useReferralsStore } from './referrals-store';
 
 /**
  * Referral pushes over the console's socket: `referral:changed` (the referring operator and the supervisors),
- * `alert:referral` (supervisors), `partner:referral` (a partner organisation's staff). The server sends each
+ * `partner:referral` (a partner organisation's staff). The server sends each
  * only to whom it concerns. Every (re)connect has the open views read their referrals again.
  */
 export function followReferrals(socket: ConsoleSocket): () => void {
   const changed: ServerToClientEvents['referral:changed'] = (r) => useReferralsStore.getState().upsert(r);
-  const alert: ServerToClientEvents['alert:referral'] = (a) => useAlertsStore.getState().addReferralAlert(a);
   const partner: ServerToClientEvents['partner:referral'] = (r) => useInboxStore.getState().pushed(r);
   const connected = () => {
     useReferralsStore.getState().reconnected();
     useInboxStore.getState().reconnected();
   };
   socket.on('referral:changed', changed);
-  socket.on('alert:referral', alert);
   socket.on('partner:referral', partner);
   socket.on('connect', connected);
   return () => {
     socket.off('referral:changed', changed);
-    socket.off('alert:referral', alert);
     socket.off('partner:referral', partner);
     socket.off('connect', connected);
   };

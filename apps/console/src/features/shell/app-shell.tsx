@@ -7,6 +7,7 @@ import { DeskPage } from '../desk/desk-page';
 import { InboxPage } from '../inbox/inbox-page';
 import { SessionsPage } from '../sessions/sessions-page';
 import { StatisticsPage } from '../statistics/statistics-page';
+import { WallPage } from '../wall/wall-page';
 import { AppHeader } from './app-header';
 import { MainNav } from './main-nav';
 import { type Route, replaceRoute, useRoute } from './route';
@@ -30,6 +31,9 @@ function View({ route }: { route: Shown }) {
       return <AdminPage />;
     case 'inbox':
       return <InboxPage />;
+    case 'wall':
+      // A wall display has the wall alone, drawn without the shell (WallShell); never reached from here.
+      return null;
   }
 }
 
@@ -43,8 +47,27 @@ function viewKey(route: Shown): string {
   return route.kind === 'consultation' ? `consultation:${route.id}` : 'sessions';
 }
 
-/** The signed-in console: header, the role's areas, and the area on screen. */
+/** The signed-in console: a wall display's screen, or the staff console. */
 export function AppShell({ me }: { me: Me }) {
+  return homeAreaOf(me.role) === 'wall' ? <WallShell me={me} /> : <StaffShell me={me} />;
+}
+
+/**
+ * A wall display: its figures on the whole screen. No navigation, no account menu, no sign-out (an
+ * administrator revokes it); its own socket and reads (WallPage), in the language chosen for it.
+ */
+function WallShell({ me }: { me: Me }) {
+  useUserLocale(me.locale);
+  const route = useRoute();
+  const onWall = route.kind === 'area' && route.area === 'wall';
+  useEffect(() => {
+    if (!onWall) replaceRoute('wall');
+  }, [onWall]);
+  return <WallPage me={me} />;
+}
+
+/** The staff console: header, the role's areas, and the area on screen. */
+function StaffShell({ me }: { me: Me }) {
   useRealtime(me.role);
   useUserLocale(me.locale);
 

@@ -1,5 +1,6 @@
 import type { AreaId } from '@korgon/domain';
 import { useTranslation } from 'react-i18next';
+import { OpenAlertsBadge } from '../board/alerts-panel';
 import { hrefOf } from './route';
 
 /** Only the areas the user's role opens (areasOf). */
@@ -12,6 +13,7 @@ export function MainNav({ areas, current }: { areas: readonly AreaId[]; current:
           <li key={area}>
             <a href={hrefOf(area)} aria-current={area === current ? 'page' : undefined}>
               {t(`areas.${area}`)}
+              {area === 'board' && <OpenAlertsBadge place="nav" />}
             </a>
           </li>
         ))}

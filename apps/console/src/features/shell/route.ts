@@ -25,6 +25,17 @@ export function parseRoute(hash: string): Route {
   return area ? { kind: 'area', area } : { kind: 'unknown' };
 }
 
+/**
+ * #/wall/pair?code=ABCD-2345&lang=ru: a wall display's pairing page (the link an administrator gets), shown
+ * while nobody is signed in. The code stays in the fragment, which the browser never sends to a server.
+ */
+export function wallPairingOf(hash: string): { code: string; lang: string | null } | null {
+  const match = /^#\/?wall\/pair(?:\?(.*))?$/.exec(hash);
+  if (!match) return null;
+  const params = new URLSearchParams(match[1] ?? '');
+  return { code: params.get('code') ?? '', lang: params.get('lang') };
+}
+
 export function hrefOf(path: RoutePath): string {
   return `#/${path}`;
 }
@@ -61,6 +72,11 @@ export function replaceRoute(path: RoutePath): void {
 
 export function navigateHome(role: Role): void {
   replaceRoute(homeAreaOf(role));
+}
+
+/** The location's fragment as it is now (re-rendering when it changes). */
+export function useHash(): string {
+  return useSyncExternalStore(subscribe, () => window.location.hash);
 }
 
 export function useRoute(): Route {

@@ -3,6 +3,9 @@ import { useEffect } from 'react';
 import { openSocket } from '../../lib/socket';
 import { authApi } from '../auth/auth-api';
 import { useAuthStore } from '../auth/auth-store';
+import { followAlerts } from '../board/alerts-live';
+import { followBoard } from '../board/board-live';
+import { followHandover } from '../board/handover-store';
 import { followFollowUps } from '../follow-ups/follow-ups-live';
 import { followMyWork } from '../my-work/my-work-live';
 import { followQueue } from '../queue/queue-live';
@@ -14,15 +17,18 @@ const RETRY_AFTER_REFUSAL_MS = 15_000;
 /** The live connection, open exactly while the signed-in shell is on screen: the live queue, risk and referral pushes. */
 export function useRealtime(role: Role): void {
   const watchesQueue = can(role, 'queue:read');
-  const signsOff = can(role, 'risk:sign-off');
+  const watchesBoard = can(role, 'board:use');
   useEffect(() => {
     const socket = openSocket();
     let retry: number | undefined;
     const unfollow = watchesQueue ? followQueue(socket) : undefined;
-    const unfollowRisk = followRisk(socket, signsOff);
+    const unfollowRisk = followRisk(socket);
     const unfollowReferrals = followReferrals(socket);
     const unfollowFollowUps = followFollowUps(socket);
     const unfollowMyWork = followMyWork(socket);
+    const unfollowBoard = watchesBoard ? followBoard(socket) : undefined;
+    const unfollowHandover = watchesBoard ? followHandover(socket) : undefined;
+    const unfollowAlerts = watchesBoard ? followAlerts(socket) : undefined;
 
     socket.on('session:ended', () => useAuthStore.getState().endSession());
     socket.on('me:updated', ({ locale }) => useAuthStore.getState().localeChangedElsewhere(locale));
@@ -45,8 +51,11 @@ export function useRealtime(role: Role): void {
       unfollowReferrals();
       unfollowFollowUps();
       unfollowMyWork();
+      unfollowBoard?.();
+      unfollowHandover?.();
+      unfollowAlerts?.();
       socket.removeAllListeners();
       socket.disconnect();
     };
-  }, [watchesQueue, signsOff]);
+  }, [watchesQueue, watchesBoard]);
 }

@@ -33,6 +33,14 @@ export function oneTimePassword(): string {
   return randomBytes(15).toString('base64url');
 }
 
+/** A wall display's account is kept under Wall displays (its own pairing and revoke), never as a user. */
+const wallAccountError = () =>
+  new AppError(
+    400,
+    'invalid_request',
+    "This is a wall display's account: pair or revoke it under Administration → Wall displays.",
+  );
+
 const extensionRoleError = () =>
   new AppError(
     400,
@@ -81,6 +89,7 @@ export function createUsersService(db: Db) {
         const repo = createUsersRepository(tx);
         const before = await repo.get(id);
         if (!before) throw new NotFoundError('That user');
+        if (before.role === 'wall') throw wallAccountError();
         const role = body.role ?? before.role;
         const partnerOrgId = body.partnerOrgId !== undefined ? body.partnerOrgId : before.partnerOrgId;
         if ((role === 'partner') !== (partnerOrgId !== null)) {
@@ -151,6 +160,8 @@ export function createUsersService(db: Db) {
       return db.transaction(async (tx) => {
         const user = await createUsersRepository(tx).get(id);
         if (!user) throw new NotFoundError('That user');
+        // A wall display never signs in with a password: a password would make its read-only account a door.
+        if (user.role === 'wall') throw wallAccountError();
         const auth = createAuthRepository(tx);
         await auth.setPasswordHash(id, passwordHash, true);
         const ended = await auth.endAllSessionsOf(id, 'password_reset');

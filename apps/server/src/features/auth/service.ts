@@ -75,8 +75,10 @@ export function createAuthService(repo: AuthRepository, db: Db, settings: AuthSe
         throw tooMany(locked);
       }
       const ok = await verifyPassword(user?.passwordHash ?? null, password);
-      if (!user || !ok || !user.active) {
-        const reason = !user ? 'unknown_user' : !ok ? 'wrong_password' : 'inactive';
+      // A wall display's account pairs with a one-time code (POST /api/wall/pair), never with a password.
+      const wall = user?.role === 'wall';
+      if (!user || !ok || !user.active || wall) {
+        const reason = !user ? 'unknown_user' : wall ? 'wall_display' : !ok ? 'wrong_password' : 'inactive';
         const lockAccount = await repo.recordFailure(
           accountKey,
           THROTTLE.account.max,

@@ -38,6 +38,10 @@ export function followUpsServiceFor(
     jobs: app.safeJobs,
     clock: o.clock,
     orderCheckinDays: o.orderCheckinDays,
+    changed: () => {
+      app.board.kick();
+      app.alerts.kick();
+    },
   });
 }
 

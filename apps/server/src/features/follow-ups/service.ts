@@ -39,6 +39,8 @@ export interface FollowUpsDeps {
   clock: Clock;
   /** Days before a temporary order expires that its check-in is due (FOLLOW_UP_ORDER_CHECKIN_DAYS). */
   orderCheckinDays: number;
+  /** After every change pushed (the board's figures count overdue follow-ups). */
+  changed?: () => void;
 }
 
 const Actions = z.array(MethodologyAction);
@@ -62,6 +64,7 @@ export function createFollowUpsService(d: FollowUpsDeps) {
   async function publish(ids: readonly string[], alsoTo: readonly string[] = []): Promise<FollowUp[]> {
     const views = (await followUpRows(pool, ids)).map(viewOf);
     for (const v of views) d.io.to([...followUpRooms(v), ...alsoTo]).emit('follow-up:changed', v);
+    if (views.length > 0) d.changed?.();
     return views;
   }
 

@@ -25,11 +25,14 @@ const tags = ['queue'];
 const guarded = { 401: ErrorBody, 403: ErrorBody };
 
 /** The live queue over HTTP; changes are pushed as `queue:change` (docs/realtime.md). */
-const queue: FastifyPluginAsyncZod<{ offlineGraceSeconds: number; callLimits: CallLimits }> = async (
-  app,
-  opts,
-) => {
-  const service = createQueueService(app.pool, createLiveSink(app), opts.callLimits);
+const queue: FastifyPluginAsyncZod<{
+  offlineGraceSeconds: number;
+  callLimits: CallLimits;
+  breakOfferMinutes: number;
+}> = async (app, opts) => {
+  const service = createQueueService(app.pool, createLiveSink(app), opts.callLimits, {
+    breakOfferMinutes: opts.breakOfferMinutes,
+  });
   startPresence(app, service, opts.offlineGraceSeconds);
 
   app.get(
@@ -82,7 +85,7 @@ const queue: FastifyPluginAsyncZod<{ offlineGraceSeconds: number; callLimits: Ca
       schema: {
         tags,
         summary:
-          'Give a call answered at an unknown extension to an operator (audited); it becomes hers, with its consultation draft',
+          'Give a waiting call (to an operator who is available or in wrap-up; 409 otherwise, naming her state), or one answered at an unknown extension, to an operator (audited); it becomes hers, with its consultation draft',
         params: CallIdParams,
         body: AssignCallBody,
         response: { 200: QueueCall, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, ...guarded },
@@ -116,7 +119,8 @@ const queue: FastifyPluginAsyncZod<{ offlineGraceSeconds: number; callLimits: Ca
       config: { permission: 'queue:claim' },
       schema: {
         tags,
-        summary: 'Set your own state: available, break or offline',
+        summary:
+          'Set your own state: available, break or offline. A break taken while one is offered is that break (BREAK_OFFER_MINUTES long)',
         body: SetStatusBody,
         response: { 200: OperatorView, 400: ErrorBody, ...guarded },
       },

@@ -7,12 +7,14 @@ export const QUEUE_ROOMS = [rooms.role('operator'), rooms.role('supervisor')];
 
 /**
  * Pushes committed changes, in version order, to every console in every server process, and adds the jobs
- * a queue transaction asked for (a wrap-up's end) once it has committed.
+ * a queue transaction asked for (a wrap-up's end) once it has committed. The board's figures follow.
  */
 export function createLiveSink(app: FastifyInstance): LiveSink {
   return {
     publish: (changes: readonly QueueChange[]) => {
       for (const change of changes) app.io.to(QUEUE_ROOMS).emit('queue:change', change);
+      app.board.kick();
+      app.alerts.kick();
     },
     enqueue: app.safeJobs.enqueue,
   };

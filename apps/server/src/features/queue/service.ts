@@ -15,8 +15,23 @@ import type pg from 'pg';
 import { AppError, ConflictError, ForbiddenError, NotFoundError } from '../../errors';
 import type { SessionUser } from '../auth/repository';
 
+/** States in which an operator can be given a waiting call: at her console and not on another call. */
+const GIVABLE: readonly OperatorStatus[] = ['available', 'wrap_up'];
+const STATE_PHRASE: Record<OperatorStatus, string> = {
+  available: 'available',
+  on_call: 'on another call',
+  wrap_up: 'in wrap-up',
+  break: 'on a break',
+  offline: 'offline',
+};
+
 /** The live queue: snapshots, taking a call (exactly one operator wins, decided in PostgreSQL), states. */
-export function createQueueService(pool: pg.Pool, sink: LiveSink, limits: CallLimits) {
+export function createQueueService(
+  pool: pg.Pool,
+  sink: LiveSink,
+  limits: CallLimits,
+  settings: { breakOfferMinutes: number },
+) {
   return {
     /** Version, calls and operators read in one consistent snapshot. */
     async snapshot(): Promise<QueueSnapshot> {
@@ -34,6 +49,7 @@ export function createQueueService(pool: pg.Pool, sink: LiveSink, limits: CallLi
           serverTime: (rows[0]?.now ?? new Date()).toISOString(),
           calls,
           operators,
+          breakOfferMinutes: settings.breakOfferMinutes,
         };
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
@@ -114,35 +130,59 @@ export function createQueueService(pool: pg.Pool, sink: LiveSink, limits: CallLi
     },
 
     /**
-     * A supervisor gives a call answered at an extension nobody holds to an operator: it becomes hers (on call,
-     * with its consultation draft opened), audited and pushed like any change.
+     * A supervisor gives a call to an operator: a waiting call nobody has taken (it becomes hers as if she had
+     * taken it; she must be free for it: available or in wrap-up), or a call answered at an extension nobody
+     * holds (she answered it). Either way she is on call with its consultation draft opened, the call names
+     * who gave it (her desk says so), and it is audited and pushed like any change.
      */
     async assign(callId: string, operatorId: string, actor: SessionUser): Promise<QueueCall> {
       return withQueueTransaction(pool, sink, async (client, pending) => {
-        const target = await client.query<{ role: string }>(
-          'SELECT role FROM users WHERE id = $1 AND active',
+        const target = await client.query<{ role: string; display_name: string }>(
+          'SELECT role, display_name FROM users WHERE id = $1 AND active',
           [operatorId],
         );
         const role = target.rows[0]?.role;
+        const name = target.rows[0]?.display_name ?? '';
         if (role !== 'operator' && role !== 'supervisor')
           throw new AppError(400, 'invalid_request', 'Choose an active operator to give the call to.');
+        // The call's row first, then her state: the same order as a claim, so the two never deadlock.
         const { rows } = await client.query<{
           state: string;
           operator_id: string | null;
           extension: string | null;
-        }>('SELECT state, operator_id, extension FROM calls WHERE id = $1 FOR UPDATE', [callId]);
+          holder: string | null;
+        }>(
+          `SELECT c.state, c.operator_id, c.extension, u.display_name AS holder
+             FROM calls c LEFT JOIN users u ON u.id = c.operator_id WHERE c.id = $1 FOR UPDATE OF c`,
+          [callId],
+        );
         const row = rows[0];
         if (!row) throw new NotFoundError('That call');
-        if (row.operator_id) throw new ConflictError('This call has its operator already.');
-        if (row.state !== 'answered')
+        if (row.operator_id) throw new ConflictError(`${row.holder ?? 'Someone'} has this call already.`);
+        if (row.state !== 'answered' && row.state !== 'waiting')
           throw new ConflictError(
-            `Only a call answered at an unknown extension can be assigned (this one is ${row.state}).`,
+            `Only a waiting call, or one answered at an unknown extension, can be given to an operator (this one is ${row.state}).`,
           );
+        let fromStatus: OperatorStatus = 'offline';
+        if (row.state === 'waiting') {
+          const st = await client.query<{ status: OperatorStatus }>(
+            'SELECT status FROM operator_states WHERE user_id = $1 FOR UPDATE',
+            [operatorId],
+          );
+          fromStatus = st.rows[0]?.status ?? 'offline';
+          if (!GIVABLE.includes(fromStatus))
+            throw new ConflictError(
+              `${name} is ${STATE_PHRASE[fromStatus]}: give the call to someone available (or in wrap-up).`,
+            );
+        }
         await client.query(
-          'UPDATE calls SET operator_id = $2, taken_at = now(), updated_at = now() WHERE id = $1',
-          [callId, operatorId],
+          `UPDATE calls SET operator_id = $2, taken_at = now(), assigned_by = $3, updated_at = now()
+            WHERE id = $1`,
+          [callId, operatorId, actor.id],
         );
         const draft = await openCallConsultation(client, callId, operatorId);
+        if (draft.operatorId !== operatorId)
+          throw new ConflictError('This call has a consultation by someone else already.');
         await setOperatorStatus(client, pending, operatorId, 'on_call', { callId });
         await renewLostDeadlines(client, pending, [callId], limits);
         await writeAudit(client, {
@@ -151,7 +191,13 @@ export function createQueueService(pool: pg.Pool, sink: LiveSink, limits: CallLi
           actorRole: actor.role,
           targetType: 'call',
           targetId: callId,
-          details: { operatorId, extension: row.extension, consultationId: draft.id },
+          details: {
+            operatorId,
+            callState: row.state,
+            extension: row.extension,
+            consultationId: draft.id,
+            ...(row.state === 'waiting' ? { operatorState: fromStatus } : {}),
+          },
         });
         pending.calls.add(callId);
         const call = (await callViews(client, [callId])).get(callId);
@@ -204,7 +250,10 @@ export function createQueueService(pool: pg.Pool, sink: LiveSink, limits: CallLi
         );
       }
       return withQueueTransaction(pool, sink, (client, pending) =>
-        setOperatorStatus(client, pending, user.id, status, opts),
+        setOperatorStatus(client, pending, user.id, status, {
+          ...opts,
+          breakMinutes: settings.breakOfferMinutes,
+        }),
       );
     },
   };

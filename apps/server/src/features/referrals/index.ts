@@ -22,7 +22,10 @@ export function referralsServiceFor(
   return createReferralsService(
     app.pool,
     sealKeyFrom(o.notesKey, o.notesKeyVersion),
-    createReferralPush(app.io),
+    createReferralPush(app.io, () => {
+      app.board.kick();
+      app.alerts.kick();
+    }),
     app.safeJobs,
     o.maxAttempts,
   );

@@ -213,39 +213,24 @@ export function createReferralsService(
         }
         return { created: false, referral: (await staffViews(pool, key, [body.id]))[0] as Referral };
       }
-      let exception: { exception: string; reason: string } | null = null;
       const after: JobRequest[] = [];
       let rows: StaffViewRow[] = [];
       try {
-        exception = await inTransaction(pool, async (c) => {
-          const e = await insert(c, body, await consultationFor(c, body.consultationId, actor), actor, after);
+        await inTransaction(pool, async (c) => {
+          await insert(c, body, await consultationFor(c, body.consultationId, actor), actor, after);
           // Read as it commits ('queued'), so that neither the answer nor the push can show it older than
           // what the worker pushes once its job runs.
           rows = await staffViewRows(c, [body.id]);
-          return e;
         });
       } catch (err) {
         if ((err as { code?: string }).code === '23505')
           return { created: false, referral: (await staffViews(pool, key, [body.id]))[0] as Referral };
         throw err;
       }
-      // Pushed before its job is added, then the job: nothing stands between the commit and the add.
+      // Pushed before its job is added, then the job: nothing stands between the commit and the add. One sent
+      // under a consent exception raises the supervisors' consent_exception alert (the push kicks the sync).
       const [referral] = pushRows(rows) as [Referral];
       await jobs.enqueue(after);
-      if (exception) {
-        push.alert({
-          kind: 'consent_exception',
-          referralId: body.id,
-          referralReference: referral.reference,
-          consultationId: body.consultationId,
-          consultationReference: referral.consultationReference,
-          partner: referral.partner.name.en,
-          urgency: body.urgency,
-          reason: `${exception.exception}: ${exception.reason}`,
-          suggestion: null,
-          at: new Date().toISOString(),
-        });
-      }
       return { created: true, referral };
     },
 

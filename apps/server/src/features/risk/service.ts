@@ -20,14 +20,23 @@ import {
 } from '../consultations/repository';
 import { namesOf, toRiskRecord } from '../consultations/service';
 
-const ALERT_LEVELS = new Set(['high', 'critical']);
+/** What the risk service tells the rest of the server after its commits. */
+export interface RiskHooks {
+  /**
+   * A consultation's final level became critical (saved, or signed off): its operator is offered a short break
+   * (operator wellbeing, docs/board.md). Runs after the commit; it must not throw.
+   */
+  becameCritical?(operatorId: string): Promise<void>;
+  /** An assessment was saved or signed off (after the commit): the board's figures count high-risk consultations. */
+  changed?(): void;
+}
 
 /**
  * Risk assessment by a versioned methodology (docs/domain.md §5): previews that store nothing, assessments stored
  * with the consultation (every answer, computed and final level, override with who and when), overrides that
  * raise freely with a reason and lower only with a supervisor's sign-off and never below a floor.
  */
-export function createRiskService(pool: pg.Pool, io: KorgonIo) {
+export function createRiskService(pool: pg.Pool, io: KorgonIo, hooks: RiskHooks = {}) {
   const cache = new Map<string, Methodology>();
 
   async function methodology(q: Queryable, id: string, version: string): Promise<Methodology> {
@@ -62,7 +71,8 @@ export function createRiskService(pool: pg.Pool, io: KorgonIo) {
     }
   }
 
-  const alert = (k: { id: string; reference: string }, level: string, operator: SessionUser) => ({
+  /** The sign-off request pushed to the supervisors (the board's override_pending alert shows its form). */
+  const request = (k: { id: string; reference: string }, level: string, operator: SessionUser) => ({
     consultationId: k.id,
     consultationReference: k.reference,
     level,
@@ -183,16 +193,16 @@ export function createRiskService(pool: pg.Pool, io: KorgonIo) {
         };
       });
       const record = toRiskRecord(out.row, out.names);
-      // Alert when the level reaches high or critical, not again on every re-save at the same level.
+      // The level rose with this save (not a re-save at the same level). The supervisors' critical_risk and
+      // override_pending alerts are raised from the stored assessments by the alerts sync that `changed` kicks.
       const rose =
         out.previousLevel === null ||
         levelRank(out.m, record.finalLevel) > levelRank(out.m, out.previousLevel);
-      if (ALERT_LEVELS.has(record.finalLevel) && rose) {
-        io.to(rooms.role('supervisor')).emit('alert:risk', alert(out.k, record.finalLevel, actor));
-      }
+      hooks.changed?.();
+      if (record.finalLevel === 'critical' && rose) await hooks.becameCritical?.(out.k.operator_id);
       if (record.override?.status === 'pending_sign_off') {
         io.to(rooms.role('supervisor')).emit('risk:sign-off-requested', {
-          ...alert(out.k, record.computedLevel, actor),
+          ...request(out.k, record.computedLevel, actor),
           assessmentId: record.id,
           requestedLevel: record.override.level,
           reason: record.override.reason,
@@ -262,6 +272,7 @@ export function createRiskService(pool: pg.Pool, io: KorgonIo) {
         );
         return {
           row: updated.rows[0] as RiskRow,
+          previousLevel: row.final_level,
           reference: ref.rows[0]?.reference ?? '',
           names: await namesOf(c, [override.byId, supervisor.id]),
         };
@@ -276,6 +287,10 @@ export function createRiskService(pool: pg.Pool, io: KorgonIo) {
         by: supervisor.displayName,
       };
       io.to([rooms.user(out.row.created_by), rooms.role('supervisor')]).emit('risk:signed', event);
+      hooks.changed?.();
+      // Only a lowering awaits a sign-off, so this does not happen today; kept so any future path is covered.
+      if (record.finalLevel === 'critical' && out.previousLevel !== 'critical')
+        await hooks.becameCritical?.(out.row.created_by);
       return record;
     },
   };

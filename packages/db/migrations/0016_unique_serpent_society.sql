@@ -1,0 +1,1 @@
+CREATE INDEX "operator_state_log_wrap_up_idx" ON "operator_state_log" USING btree ("started_at","ended_at") WHERE "operator_state_log"."status" = 'wrap_up';
