@@ -22,7 +22,7 @@ export interface DemoUser {
 }
 
 /**
- * The demo's people: three operators, a supervisor, a manager, an administrator, and one portal user for every
+ * The demo's people: three operators, two supervisors (day and night), a manager, an administrator, and one portal user for every
  * partner organisation type (so a shelter or a crisis centre can read what it is sent).
  */
 export const DEMO_USERS: DemoUser[] = [
@@ -41,6 +41,14 @@ export const DEMO_USERS: DemoUser[] = [
     role: 'supervisor',
     locale: 'ky',
     extension: '110',
+  },
+  /** The night shift's supervisor: the other side of a hand-over note, an alert seen by two supervisors. */
+  {
+    username: 'supervisor-night',
+    displayName: 'Бермет Сатыбалдиева',
+    role: 'supervisor',
+    locale: 'ru',
+    extension: '111',
   },
   { username: 'manager', displayName: 'Ирина Ковалёва', role: 'manager', locale: 'ru' },
   { username: 'admin', displayName: 'Азамат Бейшеналиев', role: 'admin', locale: 'en' },
