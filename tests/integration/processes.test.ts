@@ -22,6 +22,7 @@ describe('the server process', () => {
       DATABASE_URL: databaseUrl,
       PORT: String(port),
       PUBLIC_URL: TEST_ORIGIN,
+      LOG_LEVEL: 'info',
     });
     await waitForUrl(`http://127.0.0.1:${port}/healthz`);
     // argon2 makes a sign-in take a while: it is in flight when SIGTERM arrives.
@@ -30,7 +31,16 @@ describe('the server process', () => {
       headers: { 'content-type': 'application/json', origin: TEST_ORIGIN },
       body: JSON.stringify({ username: 'nobody', password: 'wrong password' }),
     });
-    await new Promise((r) => setTimeout(r, 5));
+    // SIGTERM only once the server has the request (its "incoming request" log line names the route): a
+    // request that had not reached it yet would rightly be refused with 503 while the server closes.
+    const deadline = Date.now() + 10_000;
+    while (
+      !/incoming request[^\n]*\/api\/auth\/login|\/api\/auth\/login[^\n]*incoming request/.test(s.output())
+    ) {
+      if (Date.now() > deadline)
+        throw new Error(`the server never logged the sign-in request:\n${s.output()}`);
+      await new Promise((r) => setTimeout(r, 2));
+    }
     s.child.kill('SIGTERM');
     const res = await inFlight;
     expect(res.status).toBe(401);

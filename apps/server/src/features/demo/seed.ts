@@ -48,7 +48,7 @@ export const DEMO_USERS: DemoUser[] = [
     displayName: 'Бермет Сатыбалдиева',
     role: 'supervisor',
     locale: 'ru',
-    extension: '111',
+    extension: '112',
   },
   { username: 'manager', displayName: 'Ирина Ковалёва', role: 'manager', locale: 'ru' },
   { username: 'admin', displayName: 'Азамат Бейшеналиев', role: 'admin', locale: 'en' },
