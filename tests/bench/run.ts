@@ -21,6 +21,8 @@ import {
 } from './lib/services';
 import { livePush } from './live-push';
 import { referralDelivery } from './referrals';
+import { statisticsExport } from './statistics-export';
+import { statisticsTable } from './statistics-table';
 
 /**
  * `pnpm bench [name …]`: benchmarks against real services on 127.0.0.1: a fresh database (the tests'
@@ -39,6 +41,8 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = {
   'board-update': boardUpdate,
   'board-recompute': boardRecompute,
   'board-metrics-month': boardMetricsMonth,
+  'statistics-table': statisticsTable,
+  'statistics-export': statisticsExport,
 };
 const DEADLINE_MS = 12 * 60_000;
 

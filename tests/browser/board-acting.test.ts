@@ -1,12 +1,12 @@
 import {
   callEvent,
   createTestApp,
-  launchBrowser,
+  createTestBrowser,
   postEvents,
-  TEST_PASSWORD,
   type TestApp,
+  type TestBrowser,
 } from '@korgon/dev/testing';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -15,8 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * offline; a hand-over note written by one supervisor is shown to the other until that one marks it read.
  */
 let t: TestApp;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+let browser: TestBrowser;
 
 beforeAll(async () => {
   t = await createTestApp({ listen: true, label: 'board-acting' });
@@ -25,10 +24,9 @@ beforeAll(async () => {
     `INSERT INTO users (username, display_name, password_hash, role, locale)
      SELECT 'supervisor2', 'Бермет Алиева', password_hash, 'supervisor', 'ru' FROM users WHERE username = 'supervisor'`,
   );
-  browser = await launchBrowser();
+  browser = await createTestBrowser(t.baseUrl);
 });
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
   await t?.close();
 });
@@ -38,26 +36,6 @@ const BOARD_KY = 'Супервайзердин тактасы';
 const BOARD_RU = 'Панель супервайзера';
 const DESK_KY = 'Оператордун иш столу';
 const DESK_RU = 'Рабочее место оператора';
-
-async function newPage(): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 401/.test(m.text())) errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(e.message));
-  return { page, errors };
-}
-
-async function signIn(page: Page, username: string, landing: string) {
-  await page.goto(t.baseUrl);
-  await page.getByLabel('Колдонуучунун аты', { exact: true }).fill(username);
-  await page.getByLabel('Сырсөз', { exact: true }).fill(TEST_PASSWORD);
-  await page.getByRole('button', { name: 'Кирүү' }).click();
-  await page.getByRole('heading', { level: 1, name: landing }).waitFor();
-}
 
 const one = async <T>(sql: string, params: unknown[] = []) =>
   (await t.db.pool.query(sql, params)).rows[0] as T;
@@ -80,10 +58,10 @@ const deskState = (page: Page) => page.getByTestId('my-state').locator('select')
 
 describe('the supervisor acting from the board', () => {
   it('gives a waiting call to a chosen operator: her desk shows it as her call at once', async () => {
-    const sup = await newPage();
-    const op = await newPage();
-    await signIn(sup.page, 'supervisor', BOARD_KY);
-    await signIn(op.page, 'operator2', DESK_RU);
+    const sup = await browser.newPage();
+    const op = await browser.newPage();
+    await browser.signIn(sup.page, 'supervisor', { landing: BOARD_KY });
+    await browser.signIn(op.page, 'operator2', { landing: DESK_RU });
     const opId = await userIdOf('operator2');
     await expect.poll(() => boardState(sup.page, opId), SOON).toBe('available');
     // Supervisors are shown apart, never as operators.
@@ -128,10 +106,10 @@ describe('the supervisor acting from the board', () => {
   });
 
   it('puts an operator on a break, then offline after a confirmation; her desk follows', async () => {
-    const sup = await newPage();
-    const op = await newPage();
-    await signIn(sup.page, 'supervisor', BOARD_KY);
-    await signIn(op.page, 'operator1', DESK_KY);
+    const sup = await browser.newPage();
+    const op = await browser.newPage();
+    await browser.signIn(sup.page, 'supervisor', { landing: BOARD_KY });
+    await browser.signIn(op.page, 'operator1', { landing: DESK_KY });
     const opId = await userIdOf('operator1');
     await expect.poll(() => boardState(sup.page, opId), SOON).toBe('available');
     const row = operatorRow(sup.page, opId);
@@ -163,10 +141,10 @@ describe('the supervisor acting from the board', () => {
   });
 
   it('shows the hand-over note of supervisor A to supervisor B, across a reload, until B marks it read', async () => {
-    const a = await newPage();
-    const b = await newPage();
-    await signIn(a.page, 'supervisor', BOARD_KY);
-    await signIn(b.page, 'supervisor2', BOARD_RU);
+    const a = await browser.newPage();
+    const b = await browser.newPage();
+    await browser.signIn(a.page, 'supervisor', { landing: BOARD_KY });
+    await browser.signIn(b.page, 'supervisor2', { landing: BOARD_RU });
     const note =
       'Ночью: оператор Нургүл ушла на перерыв после тяжёлого звонка; проверьте направление в полицию.';
 

@@ -1,14 +1,14 @@
 import {
   callEvent,
   createTestApp,
-  launchBrowser,
+  createTestBrowser,
   postEvents,
   startTestWorker,
-  TEST_PASSWORD,
   type TestApp,
+  type TestBrowser,
 } from '@korgon/dev/testing';
 import type { WorkerHandle } from '@korgon/worker';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -19,8 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  */
 let t: TestApp;
 let worker: WorkerHandle;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+let browser: TestBrowser;
 
 beforeAll(async () => {
   t = await createTestApp({
@@ -33,10 +32,9 @@ beforeAll(async () => {
     `INSERT INTO users (username, display_name, password_hash, role, locale)
      SELECT 'supervisor2', 'Бермет Алиева', password_hash, 'supervisor', 'ru' FROM users WHERE username = 'supervisor'`,
   );
-  browser = await launchBrowser();
+  browser = await createTestBrowser(t.baseUrl, { viewport: { width: 1366, height: 900 } });
 });
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
   await worker?.stop();
   await t?.close();
@@ -46,26 +44,6 @@ const SOON = { timeout: 15_000, interval: 100 };
 const BOARD_KY = 'Супервайзердин тактасы';
 const BOARD_RU = 'Панель супервайзера';
 const SUPERVISOR_A = 'Гүлнара Жумабаева';
-
-async function newPage(): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1366, height: 900 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 401/.test(m.text())) errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(e.message));
-  return { page, errors };
-}
-
-async function signIn(page: Page, username: string, landing: string) {
-  await page.goto(t.baseUrl);
-  await page.getByLabel('Колдонуучунун аты', { exact: true }).fill(username);
-  await page.getByLabel('Сырсөз', { exact: true }).fill(TEST_PASSWORD);
-  await page.getByRole('button', { name: 'Кирүү' }).click();
-  await page.getByRole('heading', { level: 1, name: landing }).waitFor();
-}
 
 const text = async (l: Locator) => ((await l.textContent()) ?? '').trim();
 
@@ -83,11 +61,11 @@ const longWait = (page: Page, callId: string) =>
 describe('alerts on the board', () => {
   it('a burst of calls raises long-wait alerts; A acknowledges one, reloads and sees it acknowledged; B saw it all live', async () => {
     // B, the other supervisor, is on her board before anything happens.
-    const b = await newPage();
-    await signIn(b.page, 'supervisor2', BOARD_RU);
+    const b = await browser.newPage();
+    await browser.signIn(b.page, 'supervisor2', { landing: BOARD_RU });
     await b.page.getByTestId('alerts-panel').waitFor();
-    const a = await newPage();
-    await signIn(a.page, 'supervisor', BOARD_KY);
+    const a = await browser.newPage();
+    await browser.signIn(a.page, 'supervisor', { landing: BOARD_KY });
     const panel = a.page.getByTestId('alerts-panel');
     await panel.waitFor();
     await expect.poll(() => text(panel.getByTestId('alerts-empty')), SOON).toBe('Ачык эскертүүлөр жок.');

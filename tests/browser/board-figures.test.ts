@@ -3,13 +3,13 @@ import {
   signIn as apiSignIn,
   callEvent,
   createTestApp,
-  launchBrowser,
+  createTestBrowser,
   postEvents,
-  TEST_PASSWORD,
   type TestApp,
+  type TestBrowser,
 } from '@korgon/dev/testing';
 import type { TelephonyEvent } from '@korgon/domain';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -21,8 +21,7 @@ const SHOTS = process.env.KORGON_SHOTS ?? '';
 if (SHOTS) mkdirSync(SHOTS, { recursive: true });
 
 let t: TestApp;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+let browser: TestBrowser;
 const SOON = { timeout: 15_000, interval: 100 };
 const KY = {
   board: 'Супервайзердин тактасы',
@@ -35,37 +34,12 @@ const RU = { figures: 'Показатели', board: 'Панель суперв�
 
 beforeAll(async () => {
   t = await createTestApp({ listen: true, label: 'board-figures-browser' });
-  browser = await launchBrowser();
+  browser = await createTestBrowser(t.baseUrl, { viewport: { width: 1366, height: 768 } });
 });
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
   await t?.close();
 });
-
-async function newPage(): Promise<{ page: Page; errors: string[]; scripts: string[] }> {
-  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1366, height: 768 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  const errors: string[] = [];
-  const scripts: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 401/.test(m.text())) errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('request', (r) => {
-    if (r.resourceType() === 'script') scripts.push(new URL(r.url()).pathname);
-  });
-  return { page, errors, scripts };
-}
-
-async function signIn(page: Page, username: string, landing: string) {
-  await page.goto(t.baseUrl);
-  await page.getByLabel('Колдонуучунун аты', { exact: true }).fill(username);
-  await page.getByLabel('Сырсөз', { exact: true }).fill(TEST_PASSWORD);
-  await page.getByRole('button', { name: 'Кирүү' }).click();
-  await page.getByRole('heading', { level: 1, name: landing }).waitFor();
-}
 
 async function post(events: TelephonyEvent | TelephonyEvent[]) {
   const res = await postEvents(t.app, t.env.TELEPHONY_SECRET, events);
@@ -137,8 +111,8 @@ async function someTraffic() {
 describe('the board’s figures, lists and charts', () => {
   it('counts a new call live, ticks its wait, lists what needs a supervisor and draws the charts accessibly', async () => {
     const consultation = await someTraffic();
-    const sup = await newPage();
-    await signIn(sup.page, 'supervisor', KY.board);
+    const sup = await browser.newPage();
+    await browser.signIn(sup.page, 'supervisor', { landing: KY.board });
     const panel = sup.page.getByTestId('figures-panel');
     await panel.getByRole('heading', { level: 2, name: KY.figures }).waitFor();
     // The figures come first on the board, before the lists.

@@ -1,13 +1,13 @@
 import {
   callEvent,
   createTestApp,
-  launchBrowser,
+  createTestBrowser,
   postEvents,
-  TEST_PASSWORD,
   type TestApp,
+  type TestBrowser,
 } from '@korgon/dev/testing';
 import type { TelephonyEvent } from '@korgon/domain';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -16,15 +16,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * agrees with her desk at every step; a call answered at an extension nobody holds is assigned on the board.
  */
 let t: TestApp;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+let browser: TestBrowser;
 
 beforeAll(async () => {
   t = await createTestApp({ listen: true, label: 'desk-calls', env: { WRAP_UP_SECONDS: '600' } });
-  browser = await launchBrowser();
+  browser = await createTestBrowser(t.baseUrl);
 });
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
   await t?.close();
 });
@@ -39,26 +37,6 @@ const KY = {
   confirmYes: 'Ооба, аяктоо',
 };
 const DESK_RU = 'Рабочее место оператора';
-
-async function newPage(): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 401/.test(m.text())) errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(e.message));
-  return { page, errors };
-}
-
-async function signIn(page: Page, username: string, landing: string) {
-  await page.goto(t.baseUrl);
-  await page.getByLabel('Колдонуучунун аты', { exact: true }).fill(username);
-  await page.getByLabel('Сырсөз', { exact: true }).fill(TEST_PASSWORD);
-  await page.getByRole('button', { name: 'Кирүү' }).click();
-  await page.getByRole('heading', { level: 1, name: landing }).waitFor();
-}
 
 async function post(events: TelephonyEvent | TelephonyEvent[]) {
   const res = await postEvents(t.app, t.env.TELEPHONY_SECRET, events);
@@ -104,10 +82,10 @@ async function finalize(page: Page) {
 
 describe('a call answered at the operator’s phone', () => {
   it('is her "Your call"; she opens, fills in and finalizes it, and her desk and the board agree throughout', async () => {
-    const op = await newPage();
-    const sup = await newPage();
-    await signIn(op.page, 'operator1', KY.desk);
-    await signIn(sup.page, 'supervisor', KY.board);
+    const op = await browser.newPage();
+    const sup = await browser.newPage();
+    await browser.signIn(op.page, 'operator1', { landing: KY.desk });
+    await browser.signIn(sup.page, 'supervisor', { landing: KY.board });
     const me = await userIdOf('operator1');
 
     // The PBX answers at extension 101: operator1's phone.
@@ -169,10 +147,10 @@ describe('a call answered at the operator’s phone', () => {
 
 describe('a call answered at an extension nobody holds', () => {
   it('shows on the board as "unknown extension 105"; the supervisor assigns it and it is the operator’s call', async () => {
-    const op = await newPage();
-    const sup = await newPage();
-    await signIn(op.page, 'operator2', DESK_RU);
-    await signIn(sup.page, 'supervisor', KY.board);
+    const op = await browser.newPage();
+    const sup = await browser.newPage();
+    await browser.signIn(op.page, 'operator2', { landing: DESK_RU });
+    await browser.signIn(sup.page, 'supervisor', { landing: KY.board });
     await post([
       callEvent('desk-unk-1', 'call.offered', new Date(Date.now() - 20_000)),
       callEvent('desk-unk-1', 'call.answered', new Date(Date.now() - 5_000), { extension: '105' }),

@@ -1,25 +1,25 @@
 import {
   callEvent,
   createTestApp,
-  launchBrowser,
+  createTestBrowser,
   postEvents,
   TEST_PASSWORD,
   type TestApp,
+  type TestBrowser,
 } from '@korgon/dev/testing';
 import type { QueueSnapshot, TelephonyEvent } from '@korgon/domain';
-import type { Browser, BrowserContext, Locator, Page, WebSocketRoute } from 'playwright-core';
+import type { BrowserContext, Locator, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let t: TestApp;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+let browser: TestBrowser;
 
 beforeAll(async () => {
   t = await createTestApp({ listen: true, label: 'queue-browser' });
-  browser = await launchBrowser();
+  // Console errors but the 401 of the first /me and a 409 provoked on purpose count.
+  browser = await createTestBrowser(t.baseUrl, { ignoreConsoleErrors: /status of 40[19]/ });
 });
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
   await t?.close();
 });
@@ -46,28 +46,6 @@ const RU = {
     `Повторный звонок: ${n} ${n === 1 ? 'обращение' : n < 5 ? 'обращения' : 'обращений'} за 90 дней`,
 };
 const OPERATOR1 = 'Айгүл Асанова';
-
-/** A fresh browser profile; collects console errors other than the 401 of the first /me and a 409 provoked on purpose. */
-async function newPage(): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 40[19]/.test(m.text())) errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(e.message));
-  return { page, errors };
-}
-
-/** The sign-in page starts in Kyrgyz; after sign-in each user sees their own language. */
-async function signIn(page: Page, username: string, landing: string) {
-  await page.goto(t.baseUrl);
-  await page.getByLabel('Колдонуучунун аты', { exact: true }).fill(username);
-  await page.getByLabel('Сырсөз', { exact: true }).fill(TEST_PASSWORD);
-  await page.getByRole('button', { name: 'Кирүү' }).click();
-  await page.getByRole('heading', { level: 1, name: landing }).waitFor();
-}
 
 const DESK_KY = 'Оператордун иш столу';
 const DESK_RU = 'Рабочее место оператора';
@@ -191,12 +169,12 @@ async function controlPushes(context: BrowserContext) {
 
 describe('the live queue in the console', () => {
   it('shows an offered call on two desks at once, lets one operator take it, and the others follow', async () => {
-    const one = await newPage();
-    const two = await newPage();
-    const sup = await newPage();
-    await signIn(one.page, 'operator1', DESK_KY);
-    await signIn(two.page, 'operator2', DESK_RU);
-    await signIn(sup.page, 'supervisor', BOARD_KY);
+    const one = await browser.newPage();
+    const two = await browser.newPage();
+    const sup = await browser.newPage();
+    await browser.signIn(one.page, 'operator1', { landing: DESK_KY });
+    await browser.signIn(two.page, 'operator2', { landing: DESK_RU });
+    await browser.signIn(sup.page, 'supervisor', { landing: BOARD_KY });
 
     // The same caller reached the line twice before, 20 and 3 days ago; this is the third time.
     const number = '+996700555123';
@@ -288,11 +266,11 @@ describe('the live queue in the console', () => {
   });
 
   it('after the connection drops and changes are missed, shows exactly the calls GET /api/queue returns', async () => {
-    const { page, errors } = await newPage();
+    const { page, errors } = await browser.newPage();
     // Only the reconnect may bring the console up to date here, not its periodic ping.
     const pushes = await controlPushes(page.context());
     pushes.state.dropPongs = true;
-    await signIn(page, 'operator1', DESK_KY);
+    await browser.signIn(page, 'operator1', { landing: DESK_KY });
     const me = await userIdOf('operator1');
     const now = Date.now();
     await post([
@@ -329,10 +307,10 @@ describe('the live queue in the console', () => {
   });
 
   it('fetches a snapshot when a pushed change reveals a gap in the versions', async () => {
-    const { page, errors } = await newPage();
+    const { page, errors } = await browser.newPage();
     const pushes = await controlPushes(page.context());
     pushes.state.dropPongs = true; // only the gap may bring the console up to date here
-    await signIn(page, 'operator1', DESK_KY);
+    await browser.signIn(page, 'operator1', { landing: DESK_KY });
     const me = await userIdOf('operator1');
     await expect.poll(async () => deskList(page, KY.take), SOON).toEqual(expectedDesk(await snapshot(), me));
 
@@ -353,9 +331,9 @@ describe('the live queue in the console', () => {
   });
 
   it('catches a change lost with no later change to reveal it, through the periodic ping', async () => {
-    const { page, errors } = await newPage();
+    const { page, errors } = await browser.newPage();
     const pushes = await controlPushes(page.context());
-    await signIn(page, 'operator1', DESK_KY);
+    await browser.signIn(page, 'operator1', { landing: DESK_KY });
     const me = await userIdOf('operator1');
     await expect.poll(async () => deskList(page, KY.take), SOON).toEqual(expectedDesk(await snapshot(), me));
 
@@ -372,9 +350,9 @@ describe('the live queue in the console', () => {
   });
 
   it('says "taken by someone else" when another operator took the call first (409)', async () => {
-    const { page, errors } = await newPage();
+    const { page, errors } = await browser.newPage();
     const pushes = await controlPushes(page.context());
-    await signIn(page, 'operator2', DESK_RU);
+    await browser.signIn(page, 'operator2', { landing: DESK_RU });
     await post(callEvent('race-1', 'call.offered', new Date(Date.now() - 4_000)));
     const id = await callIdOf('race-1');
     const r = row(page, id);

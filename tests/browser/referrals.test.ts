@@ -1,30 +1,34 @@
 import { mkdirSync } from 'node:fs';
 import {
   createTestApp,
-  launchBrowser,
+  createTestBrowser,
   startTestWorker,
   TEST_PASSWORD,
   type TestApp,
+  type TestBrowser,
   testQueues,
 } from '@korgon/dev/testing';
 import { jobIds, type Partner, type Referral } from '@korgon/domain';
 import type { JobQueues } from '@korgon/jobs';
 import type { WorkerHandle } from '@korgon/worker';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let t: TestApp;
-let browser: Browser;
+let browser: TestBrowser;
 let worker: WorkerHandle;
 let jobs: JobQueues;
-const contexts: BrowserContext[] = [];
 let police = '';
 
 beforeAll(async () => {
   t = await createTestApp({ listen: true, label: 'referrals-browser' });
   worker = await startTestWorker(t.databaseUrl, t.env);
   jobs = testQueues(t.env);
-  browser = await launchBrowser();
+  // Console errors but those of refused requests count (the tests check the answers themselves).
+  browser = await createTestBrowser(t.baseUrl, {
+    locale: 'ru-RU',
+    ignoreConsoleErrors: /Failed to load resource/,
+  });
   const { rows } = await t.db.pool.query<{ id: string }>(
     "SELECT id FROM partner_orgs WHERE slug = 'police-kg-gb'",
   );
@@ -32,7 +36,6 @@ beforeAll(async () => {
   expect(police).toMatch(/^[0-9a-f-]{36}$/);
 });
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
   await jobs?.close();
   await worker?.stop();
@@ -59,28 +62,6 @@ const LANDING = {
   admin: 'Administration',
 };
 const POLICE = { ky: 'Милиция: Бишкек шаары', ru: 'Милиция: город Бишкек', en: 'Police: Bishkek City' };
-
-/** A fresh browser profile; collects console errors other than those of refused requests. */
-async function newPage(viewport = { width: 1280, height: 900 }): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({ locale: 'ru-RU', viewport });
-  contexts.push(context);
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(e.message));
-  return { page, errors };
-}
-
-/** The sign-in page starts in Kyrgyz; after sign-in each user sees their own language. */
-async function signIn(page: Page, username: string, landing: string) {
-  await page.goto(t.baseUrl);
-  await page.getByLabel('Колдонуучунун аты', { exact: true }).fill(username);
-  await page.getByLabel('Сырсөз', { exact: true }).fill(TEST_PASSWORD);
-  await page.getByRole('button', { name: 'Кирүү' }).click();
-  await page.getByRole('heading', { level: 1, name: landing }).waitFor();
-}
 
 const cookies = new Map<string, string>();
 async function cookieOf(username: string): Promise<string> {
@@ -163,8 +144,8 @@ async function openConsultation(page: Page, id: string) {
 describe('referrals in the console', () => {
   it('an operator sends an urgent referral to the police portal; the partner acknowledges it on a phone, seeing only the chosen fields; the operator sees it live', async () => {
     const k = await consultation('yes');
-    const op = await newPage();
-    await signIn(op.page, 'operator1', LANDING.operator);
+    const op = await browser.newPage();
+    await browser.signIn(op.page, 'operator1', { landing: LANDING.operator });
     await openConsultation(op.page, k);
     const section = op.page.getByTestId('referrals');
     const form = section.getByTestId('referral-form');
@@ -249,8 +230,8 @@ describe('referrals in the console', () => {
     expect(await form.getByTestId('referral-partner-select').inputValue()).toBe('');
 
     // The partner, on a phone, in Russian.
-    const partner = await newPage({ width: 375, height: 812 });
-    await signIn(partner.page, 'partner-police-bishkek', LANDING.partner);
+    const partner = await browser.newPage({ viewport: { width: 375, height: 812 } });
+    await browser.signIn(partner.page, 'partner-police-bishkek', { landing: LANDING.partner });
     const item = partner.page.locator(`[data-testid="inbox-referral"][data-referral-id="${id}"]`);
     await item.waitFor();
     expect(await item.getAttribute('data-urgency')).toBe('urgent');
@@ -326,8 +307,8 @@ describe('referrals in the console', () => {
   });
 
   it('a new referral arrives in the partner inbox live; rejecting it needs a reason, which the operator then sees', async () => {
-    const partner = await newPage({ width: 375, height: 812 });
-    await signIn(partner.page, 'partner-police-bishkek', LANDING.partner);
+    const partner = await browser.newPage({ viewport: { width: 375, height: 812 } });
+    await browser.signIn(partner.page, 'partner-police-bishkek', { landing: LANDING.partner });
     await partner.page.getByTestId('inbox-summary').waitFor();
 
     const k = await consultation('yes');
@@ -399,8 +380,8 @@ describe('referrals in the console', () => {
       rejectionReason: 'Не наш район: направьте в Свердловский РОВД',
     });
     // The operator's consultation shows the partner's reason.
-    const op = await newPage();
-    await signIn(op.page, 'operator1', LANDING.operator);
+    const op = await browser.newPage();
+    await browser.signIn(op.page, 'operator1', { landing: LANDING.operator });
     await openConsultation(op.page, k);
     const card = op.page.locator(`[data-testid="referral"][data-referral-id="${id}"]`);
     expect(await text(card.getByTestId('referral-rejection'))).toBe(
@@ -411,13 +392,13 @@ describe('referrals in the console', () => {
   });
 
   it('a referral under a consent exception needs its reason and shows up on the supervisor board', async () => {
-    const sup = await newPage();
-    await signIn(sup.page, 'supervisor', LANDING.supervisor);
+    const sup = await browser.newPage();
+    await browser.signIn(sup.page, 'supervisor', { landing: LANDING.supervisor });
     await sup.page.getByTestId('open-referrals').waitFor();
 
     const k = await consultation('no');
-    const op = await newPage();
-    await signIn(op.page, 'operator1', LANDING.operator);
+    const op = await browser.newPage();
+    await browser.signIn(op.page, 'operator1', { landing: LANDING.operator });
     await openConsultation(op.page, k);
     const form = op.page.getByTestId('referral-form');
     // Without consent recorded, "the caller consented" cannot be chosen, and the form says why.
@@ -493,12 +474,12 @@ describe('referrals in the console', () => {
     expect(made.status).toBe(201);
     const hook = (made.json as Partner).id;
 
-    const sup = await newPage();
-    await signIn(sup.page, 'supervisor', LANDING.supervisor);
+    const sup = await browser.newPage();
+    await browser.signIn(sup.page, 'supervisor', { landing: LANDING.supervisor });
     await sup.page.getByTestId('open-referrals').waitFor();
     const k = await consultation('yes');
-    const op = await newPage();
-    await signIn(op.page, 'operator1', LANDING.operator);
+    const op = await browser.newPage();
+    await browser.signIn(op.page, 'operator1', { landing: LANDING.operator });
     await openConsultation(op.page, k);
     const form = op.page.getByTestId('referral-form');
     await form.getByTestId('referral-partner-select').selectOption(hook);
@@ -568,8 +549,8 @@ describe('referrals in the console', () => {
   });
 
   it('an administrator adds a webhook partner and makes its secret, shown once', async () => {
-    const admin = await newPage();
-    await signIn(admin.page, 'admin', LANDING.admin);
+    const admin = await browser.newPage();
+    await browser.signIn(admin.page, 'admin', { landing: LANDING.admin });
     const panel = admin.page.getByTestId('partners-panel');
     await panel.locator('[data-testid="partner-row"][data-slug="police-kg-gb"]').waitFor();
     await panel.getByRole('button', { name: 'Add a partner organisation' }).click();

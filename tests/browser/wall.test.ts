@@ -1,63 +1,41 @@
 import {
+  type BrowserPage,
   callEvent,
   createTestApp,
-  launchBrowser,
+  createTestBrowser,
   postEvents,
-  TEST_PASSWORD,
   type TestApp,
+  type TestBrowser,
 } from '@korgon/dev/testing';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let t: TestApp;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+let browser: TestBrowser;
 
 beforeAll(async () => {
   t = await createTestApp({ listen: true, label: 'browser-wall' });
-  browser = await launchBrowser();
+  browser = await createTestBrowser(t.baseUrl);
 });
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
   await t?.close();
 });
 
 const SOON = { timeout: 15_000 };
 
-/** A fresh browser profile (a screen of its own); collects console errors but the expected 401s. */
-async function newPage(viewport = { width: 1280, height: 900 }): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({ locale: 'en-US', viewport });
-  contexts.push(context);
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 401/.test(m.text())) errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(e.message));
-  return { page, errors };
-}
-
-/** The sign-in page starts in Kyrgyz; the administrator's own language (English) follows. */
-async function signIn(page: Page, username: string) {
-  await page.goto(t.baseUrl);
-  await page.getByLabel('Колдонуучунун аты', { exact: true }).fill(username);
-  await page.getByLabel('Сырсөз', { exact: true }).fill(TEST_PASSWORD);
-  await page.getByRole('button', { name: 'Кирүү' }).click();
-}
-
 const figure = (page: Page, testId: string) => page.getByTestId(testId).locator('dd');
 
 describe('a wall display in the call room', () => {
-  let admin: { page: Page; errors: string[] };
-  let wall: { page: Page; errors: string[] };
+  let admin: BrowserPage;
+  let wall: BrowserPage;
   let code = '';
   let url = '';
 
   beforeAll(async () => {
-    admin = await newPage();
-    await signIn(admin.page, 'admin');
-    await admin.page.getByRole('heading', { level: 1, name: 'Administration' }).waitFor();
+    admin = await browser.newPage();
+    // The sign-in page starts in Kyrgyz; the administrator's own language (English) follows.
+    await browser.signIn(admin.page, 'admin', { landing: 'Administration' });
   });
 
   it('is created by an administrator, who sees its pairing code and link once; the user form has no wall role', async () => {
@@ -88,7 +66,7 @@ describe('a wall display in the call room', () => {
   });
 
   it('pairs a screen from the link and shows large figures, with no names', async () => {
-    wall = await newPage({ width: 1920, height: 1080 });
+    wall = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
     const { page } = wall;
     await page.goto(url);
     await page.getByRole('heading', { level: 1, name: 'Pair this screen' }).waitFor();

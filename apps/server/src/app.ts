@@ -10,6 +10,7 @@ import auth from './features/auth/index';
 import boardAttention from './features/board/attention';
 import board, { boardServiceFor } from './features/board/index';
 import consultations from './features/consultations/index';
+import exportsFeature from './features/exports/index';
 import followUps, { followUpsServiceFor } from './features/follow-ups/index';
 import handover from './features/handover/index';
 import health from './features/health/index';
@@ -22,6 +23,7 @@ import queue from './features/queue/index';
 import referrals, { referralsServiceFor } from './features/referrals/index';
 import risk from './features/risk/index';
 import { createRiskService } from './features/risk/service';
+import statistics from './features/statistics/index';
 import telephony from './features/telephony/index';
 import wallDisplays from './features/wall-displays/index';
 import { loggerOptions } from './logger';
@@ -186,6 +188,11 @@ export async function buildApp({
   await app.register(handover, { ...sealing, clock });
   await app.register(boardAttention, { clock, shifts: env.BOARD_SHIFTS });
   await app.register(board);
+  await app.register(statistics, {
+    k: env.STATISTICS_MIN_CELL,
+    thresholdSeconds: env.BOARD_SERVICE_LEVEL_SECONDS,
+  });
+  await app.register(exportsFeature, { dir: env.EXPORTS_DIR });
   await app.register(queueDashboard);
 
   await app.register(consolePlugin, { root: env.CONSOLE_DIST ?? DEFAULT_CONSOLE_DIST });

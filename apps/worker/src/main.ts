@@ -41,6 +41,12 @@ async function main() {
     smtpUrl: env.SMTP_URL,
     mailFrom: env.MAIL_FROM,
     webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    exports: {
+      dir: env.EXPORTS_DIR,
+      keepDays: env.EXPORTS_KEEP_DAYS,
+      k: env.STATISTICS_MIN_CELL,
+      thresholdSeconds: env.BOARD_SERVICE_LEVEL_SECONDS,
+    },
   });
   log.info({ workerId: worker.workerId }, 'Korgon worker ready');
   const shutdown = async (signal: string) => {

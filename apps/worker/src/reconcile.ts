@@ -3,6 +3,7 @@ import {
   callLostJob,
   deliveryJob,
   escalationJob,
+  exportRunJob,
   followUpRaiseJob,
   type JobRequest,
   jobIds,
@@ -38,7 +39,7 @@ export async function reconcile(
   clock: Clock = systemClock,
 ): Promise<ReconcileResult> {
   const grace = `now() - make_interval(secs => ${GRACE_SECONDS})`;
-  const [deliveries, escalations, wrapUps, openCalls, followUps] = await Promise.all([
+  const [deliveries, escalations, wrapUps, openCalls, followUps, exports] = await Promise.all([
     pool.query<{ id: string; urgency: string }>(
       `SELECT id, urgency FROM referrals WHERE status IN ('queued', 'sent') AND updated_at < ${grace}
         ORDER BY (urgency = 'urgent') DESC, created_at LIMIT ${BATCH}`,
@@ -66,6 +67,11 @@ export async function reconcile(
         WHERE state = 'due' AND raised_at IS NULL AND created_at < ${grace}
         ORDER BY raise_at LIMIT ${BATCH}`,
     ),
+    // Statistics exports not written yet (queued, or running when their worker or Redis was lost).
+    pool.query<{ id: string }>(
+      `SELECT id FROM exports WHERE state IN ('queued', 'running') AND created_at < ${grace}
+        ORDER BY created_at LIMIT ${BATCH}`,
+    ),
   ]);
   // Follow-ups whose time has come by the clock: a job Redis holds for later (a clock moved forward in a
   // test, a job added with a wrong delay) is run now.
@@ -79,6 +85,7 @@ export async function reconcile(
     ...wrapUps.rows.map((r) => wrapUpEndJob(r.user_id, r.since, r.wrap_up_ends_at)),
     ...openCalls.rows.map((r) => callLostJob(r.id, r.lost_at)),
     ...followUps.rows.map((r) => followUpRaiseJob(r.id, r.raise_at, clock)),
+    ...exports.rows.map((r) => exportRunJob(r.id)),
   ];
   // One pipelined round trip for all of them: a job is held while its hash exists, and has finished
   // (completed or failed, kept for the dashboard) once it has a finishedOn.

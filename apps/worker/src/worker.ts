@@ -12,6 +12,7 @@ import {
 import {
   type BoardAlert,
   type Clock,
+  exportRunJob,
   JOBS,
   type JobData,
   type JobName,
@@ -41,6 +42,7 @@ import { Agent } from 'undici';
 import { createWorkerPublish, createWorkerReferralPush } from './push';
 import { reconcile } from './reconcile';
 import { callLost } from './tasks/call-lost';
+import { type ExportSettings, exportPush, exportRun, exportsExpire, reportMonthly } from './tasks/exports';
 import { followUpRaise } from './tasks/follow-up-raise';
 import { operatorWrapUpEnd } from './tasks/operator-wrap-up-end';
 import { type Attempt, referralDeliver } from './tasks/referral-deliver';
@@ -56,6 +58,9 @@ export const SCHEDULES = [
   { id: 'jobs-reconcile', name: 'jobs.reconcile', repeat: { every: RECONCILE_EVERY_MS } },
   // Every ALERT_SWEEP_SECONDS (WorkerOptions.alerts; 5 s by default).
   { id: 'alerts-sweep', name: 'alerts.sweep', repeat: { every: 5_000 } },
+  { id: 'exports-expire', name: 'exports.expire', repeat: { pattern: '30 3 * * *', tz: 'Asia/Bishkek' } },
+  // The Ministry's monthly report: the 1st of each month at 02:00 Asia/Bishkek (docs/statistics.md "Exports").
+  { id: 'report-monthly', name: 'report.monthly', repeat: { pattern: '0 2 1 * *', tz: 'Asia/Bishkek' } },
 ] as const satisfies readonly { id: string; name: JobName; repeat: object }[];
 
 export interface WorkerHandle {
@@ -93,6 +98,8 @@ export interface WorkerOptions {
   board?: BoardSettings;
   /** The supervisor's alerts: ALERT_WAIT_SECONDS, ALERT_WRAP_UP_SECONDS, and ALERT_SWEEP_SECONDS. */
   alerts?: AlertSettings & { sweepSeconds: number };
+  /** Statistics exports: EXPORTS_DIR, EXPORTS_KEEP_DAYS, STATISTICS_MIN_CELL, BOARD_SERVICE_LEVEL_SECONDS. */
+  exports: ExportSettings;
 }
 
 /**
@@ -188,6 +195,14 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     'sessions.prune': sessionsPrune(pool, (msg) => opts.log.info(msg)),
     'jobs.reconcile': reconcileNow,
     'alerts.sweep': async () => pushAlerts(await syncAlerts(pool, clock, alertSettings)),
+    'export.run': exportRun(pool, opts.exports, emitter),
+    'exports.expire': exportsExpire(pool, opts.exports.dir, (msg) => opts.log.info(msg)),
+    'report.monthly': reportMonthly(
+      pool,
+      () => clock.now(),
+      (id) => jobs.add([exportRunJob(id)]),
+      exportPush(emitter),
+    ),
   };
 
   const processJob = async (job: Job) => {
@@ -207,6 +222,8 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     referrals: opts.concurrency,
     timers: 5,
     maintenance: 1,
+    // One export at a time per worker: each streams a file, and the database does the heavy part.
+    exports: 1,
   };
   const lockDuration = opts.lockDurationMs ?? 15_000;
   const workers = QUEUE_NAMES.map((queue) => {

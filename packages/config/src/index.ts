@@ -116,6 +116,8 @@ export const Env = z.object({
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** The demo's simulated PBX (pnpm start): on unless "off". */
   KORGON_SIMULATOR: z.enum(['on', 'off']).default('on'),
+  /** The demo's year of synthetic history (pnpm start): seeded once unless "off". */
+  KORGON_DEMO_HISTORY: z.enum(['on', 'off']).default('on'),
   /** How long after its last console closes an operator turns offline. */
   OFFLINE_GRACE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   /** The board's service level: the share of calls answered within this many seconds (docs/board.md). */
@@ -134,6 +136,25 @@ export const Env = z.object({
     .transform((v) => [...new Set(v.split(',').map((t) => t.trim()))].sort()),
   /** Days before a temporary protection order (30 days) expires that its check-in follow-up call is due. */
   FOLLOW_UP_ORDER_CHECKIN_DAYS: z.coerce.number().int().min(1).max(29).default(5),
+  /**
+   * Statistics' disclosure control (docs/statistics.md): k, the smallest count published besides 0. Never below 3
+   * (MIN_CELL_FLOOR in packages/domain/src/statistics/schemas.ts): a smaller k would publish counts that point at
+   * a caller, so such a setting stops the start rather than being quietly raised.
+   */
+  STATISTICS_MIN_CELL: z.coerce
+    .number()
+    .int('must be a whole number')
+    .min(3, 'must be at least 3: smaller counts could point at a caller (docs/statistics.md)')
+    .max(1000)
+    .default(10),
+  /**
+   * Where statistics export files are written (docs/statistics.md "Exports"): read by the servers for downloads
+   * and written by the worker, so in production a directory both see (a shared volume), backed up like the
+   * database or not at all (files can be made again). Default: <repo>/var/exports.
+   */
+  EXPORTS_DIR: z.string().min(1).optional(),
+  /** Days an export's file is kept before the retention job removes it (its row stays, as expired). */
+  EXPORTS_KEEP_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   SESSION_SECRET: secret,
   CALLER_HMAC_KEY: secret,
   NOTES_ENCRYPTION_KEY: base64Key32,

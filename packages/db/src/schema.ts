@@ -674,6 +674,45 @@ export const callDayVersions = pgTable('call_day_versions', {
   version: bigint('version', { mode: 'number' }).notNull(),
 });
 
+// ── statistics exports (docs/statistics.md "Exports") ─────────────────────────────────────────────────────
+export const exportStateEnum = pgEnum('export_state', ['queued', 'running', 'done', 'failed', 'expired']);
+export const exportFormatEnum = pgEnum('export_format', ['csv', 'xlsx']);
+
+/**
+ * A statistics export (a table, the queue's figures, the Ministry's monthly report), written by the worker to
+ * a file under EXPORTS_DIR. `params` holds the report's filters only (dates, dimension keys): never personal
+ * data, and every figure in the file has passed disclosure control. The file is removed after
+ * EXPORTS_KEEP_DAYS; the row stays, as expired.
+ */
+export const exports = pgTable(
+  'exports',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    report: text('report').notNull(),
+    params: jsonb('params').notNull().default({}),
+    format: exportFormatEnum('format').notNull(),
+    state: exportStateEnum('state').notNull().default('queued'),
+    progress: doublePrecision('progress').notNull().default(0),
+    /** Data rows written so far (all sheets). */
+    rows: integer('rows').notNull().default(0),
+    /** The file's name under EXPORTS_DIR (never a path given by a client). */
+    fileName: text('file_name'),
+    size: bigint('size', { mode: 'number' }),
+    error: text('error'),
+    /** Who asked; null for the monthly report built by the scheduler. */
+    requestedBy: uuid('requested_by').references(() => users.id),
+    createdAt: createdAt(),
+    startedAt: tstz('started_at'),
+    finishedAt: tstz('finished_at'),
+    expiresAt: tstz('expires_at'),
+  },
+  (t) => [
+    index('exports_requested_by_idx').on(t.requestedBy, t.createdAt),
+    index('exports_report_idx').on(t.report, t.createdAt),
+    index('exports_pending_idx').on(t.createdAt).where(sql`${t.state} IN ('queued', 'running')`),
+  ],
+);
+
 // ── Socket.IO postgres adapter: large packets are passed through this table ─────────────────────────────
 export const socketIoAttachments = pgTable('socket_io_attachments', {
   id: bigserial('id', { mode: 'number' }).unique(),

@@ -48,5 +48,8 @@ export const AUDIT_ACTIONS = [
   'wall_display.paired',
   'wall_display.pair_failed',
   'wall_display.revoked',
+  'export.requested',
+  'export.downloaded',
+  'export.built',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -24,6 +24,8 @@ export * from './referrals/schemas';
 export * from './risk/assess';
 export * from './risk/kg-hotline-risk-0.1';
 export * from './risk/methodology';
+export * from './statistics/dimensions';
+export * from './statistics/exports';
 export * from './statistics/schemas';
 export * from './taxonomy/kg-2026.1';
 export * from './taxonomy/regions';

@@ -5,6 +5,7 @@ import { ensureLocalSecrets, findRepoRoot, localEnvPath, parseEnv, publicUrlOf }
 import { createDb, migrate } from '@korgon/db';
 import { PARTNER_TYPE_LABELS } from '@korgon/domain';
 import { DEMO_USERS, demoPartnerOf, seedDemo, seedDemoHistory } from '@korgon/server';
+import { sealKeyFrom } from '@korgon/signing';
 import { dataDir, openDevDatabase } from './dev-database';
 import { resolveRedis } from './redis';
 import { createSimulator, type Simulator } from './simulator/index';
@@ -49,8 +50,17 @@ const url = publicUrlOf(env);
 await migrate(dev.url);
 const handle = createDb(dev.url, { max: 2 });
 const seed = await seedDemo(handle.db, demoPassword);
-// Four weeks of calls and operator states, so the board's figures and charts mean something at once.
-const history = await seedDemoHistory(handle.pool);
+// A year of calls, operator states and the records behind them (consultations, assessments, referrals,
+// follow-ups), so the board's charts and the managers' statistics mean something at once (KORGON_DEMO_HISTORY=off
+// to leave it out). Added once: a later start adds only the days missing.
+const historyStarted = Date.now();
+const history =
+  env.KORGON_DEMO_HISTORY === 'off'
+    ? null
+    : await seedDemoHistory(handle.pool, {
+        key: sealKeyFrom(env.NOTES_ENCRYPTION_KEY, env.NOTES_KEY_VERSION),
+        orderCheckinDays: env.FOLLOW_UP_ORDER_CHECKIN_DAYS,
+      });
 await handle.close();
 const passwordLine = demoPasswordGiven
   ? '  Password: the value of KORGON_DEMO_PASSWORD'
@@ -60,7 +70,12 @@ const passwordLine = demoPasswordGiven
 if (seed.seeded) log(`demo seeded: ${seed.users.length} users, partner organisations, regions`);
 if (seed.added.length > 0) log(`demo updated: new demo users ${seed.added.join(', ')}`);
 if (seed.renamed.length > 0) log(`demo updated: real names for ${seed.renamed.join(', ')}`);
-if (history.calls > 0) log(`demo history: ${history.calls} calls over ${history.days} days added`);
+if (history && history.calls + history.consultations > 0)
+  log(
+    `demo history: ${history.calls} calls over ${history.days} days, ${history.consultations} consultations, ` +
+      `${history.assessments} risk assessments, ${history.referrals} referrals and ${history.followUps} follow-ups ` +
+      `added in ${((Date.now() - historyStarted) / 1000).toFixed(1)} s (KORGON_DEMO_HISTORY=off to leave it out)`,
+  );
 if (seed.seeded && !demoPasswordGiven) console.log(passwordLine);
 
 const children: ChildProcess[] = [];

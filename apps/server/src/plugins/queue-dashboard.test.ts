@@ -34,7 +34,7 @@ describe('the queue dashboard (bull-board) at /admin/queues', () => {
     const queues = await t.app.inject({ url: '/admin/queues/api/queues', headers: { cookie } });
     expect(queues.statusCode).toBe(200);
     const names = (queues.json().queues as { name: string }[]).map((q) => q.name).sort();
-    expect(names).toEqual(['maintenance', 'referrals', 'timers']);
+    expect(names).toEqual(['exports', 'maintenance', 'referrals', 'timers']);
     const cleanFromElsewhere = await t.app.inject({
       method: 'PUT',
       url: '/admin/queues/api/queues/referrals/clean/failed',

@@ -7,7 +7,8 @@ import { type Clock, systemClock, wallTimeOf } from '../clock';
  * times only, never personal data: Redis may be read by anyone who can reach it, and may be lost at any
  * time; PostgreSQL holds the work itself (see docs/decisions/0002-jobs-and-fan-out.md).
  */
-export const QUEUE_NAMES = ['referrals', 'timers', 'maintenance'] as const;
+/** `exports`: statistics exports, apart so that a long one never holds up the maintenance schedules. */
+export const QUEUE_NAMES = ['referrals', 'timers', 'maintenance', 'exports'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export const EmptyPayload = z.object({}).strict();
@@ -41,6 +42,12 @@ export const JOBS = {
    * time alone (a call waiting too long), and resolve those whose cause ended (docs/board.md "Alerts").
    */
   'alerts.sweep': { queue: 'maintenance', payload: EmptyPayload },
+  /** Write a statistics export's file (docs/statistics.md "Exports"); the row in `exports` holds its filters. */
+  'export.run': { queue: 'exports', payload: z.object({ exportId: z.uuid() }).strict() },
+  /** Daily (a job scheduler): remove export files older than EXPORTS_KEEP_DAYS; their rows stay, expired. */
+  'exports.expire': { queue: 'maintenance', payload: EmptyPayload },
+  /** On the 1st of each month, 02:00 Asia/Bishkek (a job scheduler): the Ministry's report of the month before. */
+  'report.monthly': { queue: 'maintenance', payload: EmptyPayload },
 } as const satisfies Record<string, { queue: QueueName; payload: z.ZodType }>;
 
 export type JobName = keyof typeof JOBS;
@@ -74,6 +81,7 @@ export const jobIds = {
   wrapUpEnd: (userId: string, since: Date) => `wrapup-${userId}-${since.getTime()}`,
   callLost: (callId: string, at: Date) => `lost-${callId}-${at.getTime()}`,
   followUpRaise: (followUpId: string) => `followup-${followUpId}`,
+  exportRun: (exportId: string) => `export-${exportId}`,
 } as const;
 
 export const deliveryJob = (
@@ -129,6 +137,13 @@ export const callLostJob = (callId: string, at: Date): JobRequest<'call.lost'> =
   jobId: jobIds.callLost(callId, at),
   runAt: at,
   attempts: 5,
+});
+
+export const exportRunJob = (exportId: string): JobRequest<'export.run'> => ({
+  name: 'export.run',
+  data: { exportId },
+  jobId: jobIds.exportRun(exportId),
+  attempts: 3,
 });
 
 /** How often the worker records that it is alive; /readyz wants to have seen it within a minute. */

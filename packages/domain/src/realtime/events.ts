@@ -4,6 +4,7 @@ import type { FollowUp } from '../follow-ups/schemas';
 import type { Locale } from '../i18n/locales';
 import type { QueueChange } from '../queue/schemas';
 import type { PartnerReferral, Referral } from '../referrals/schemas';
+import type { ExportProgress } from '../statistics/exports';
 
 /** Server → console events. The live queue adds its events here. */
 export interface ServerToClientEvents {
@@ -55,6 +56,11 @@ export interface ServerToClientEvents {
    * `GET /api/board/handover` again. Ids only: the note's text never travels in a push.
    */
   'board:handover': (e: { noteId: string; change: 'written' | 'read' }) => void;
+  /**
+   * A statistics export moved on (queued, running with its progress, done, failed): to its requester's
+   * `user:<id>`; the monthly report to `role:manager`. Ids and counts only.
+   */
+  'export:progress': (e: ExportProgress) => void;
 }
 
 export interface MyWorkChanged {

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type Env, parseEnv } from '@korgon/config';
 import { createDb, type DbHandle } from '@korgon/db';
 import type { Clock } from '@korgon/domain';
@@ -28,6 +30,8 @@ export function testEnv(databaseUrl: string, extra: Record<string, string> = {})
     CALLER_HMAC_KEY: key(),
     NOTES_ENCRYPTION_KEY: key(),
     TELEPHONY_SECRET: key(),
+    // Each test app's export files apart, outside the repository.
+    EXPORTS_DIR: join(tmpdir(), `korgon-exports-${randomBytes(6).toString('hex')}`),
     ...extra,
   });
 }

@@ -19,6 +19,10 @@ export function startTestWorker(
     ALERT_WAIT_SECONDS?: number;
     ALERT_WRAP_UP_SECONDS?: number;
     ALERT_SWEEP_SECONDS?: number;
+    EXPORTS_DIR?: string | undefined;
+    EXPORTS_KEEP_DAYS?: number;
+    STATISTICS_MIN_CELL?: number;
+    BOARD_SERVICE_LEVEL_SECONDS?: number;
   },
   extra: {
     smtpUrl?: string;
@@ -54,6 +58,12 @@ export function startTestWorker(
     smtpUrl: extra.smtpUrl,
     webhookTimeoutMs: extra.webhookTimeoutMs ?? 2000,
     clock: extra.clock,
+    exports: {
+      dir: env.EXPORTS_DIR,
+      keepDays: env.EXPORTS_KEEP_DAYS ?? 30,
+      k: env.STATISTICS_MIN_CELL ?? 10,
+      thresholdSeconds: env.BOARD_SERVICE_LEVEL_SECONDS ?? 20,
+    },
   });
 }
 

@@ -21,7 +21,9 @@ export function parseRoute(hash: string): Route {
   if (path === 'sessions') return { kind: 'sessions' };
   const consultation = CONSULTATION.exec(path);
   if (consultation?.[1]) return { kind: 'consultation', id: consultation[1].toLowerCase() };
-  const area = AREA_IDS.find((id) => id === path);
+  // An area may keep its own state after a `?` (the statistics' period and dimensions), so a link can be shared.
+  const areaPath = path.split('?')[0];
+  const area = AREA_IDS.find((id) => id === areaPath);
   return area ? { kind: 'area', area } : { kind: 'unknown' };
 }
 
@@ -67,6 +69,13 @@ function notify(): void {
 /** Goes to a route without adding a history entry (redirects, landing after sign-in). */
 export function replaceRoute(path: RoutePath): void {
   window.history.replaceState(window.history.state, '', hrefOf(path));
+  notify();
+}
+
+/** Rewrites the fragment (an area's own state after its `?`) without a history entry. */
+export function replaceHash(hash: string): void {
+  if (hash === window.location.hash) return;
+  window.history.replaceState(window.history.state, '', hash);
   notify();
 }
 

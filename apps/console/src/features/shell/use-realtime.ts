@@ -11,6 +11,7 @@ import { followMyWork } from '../my-work/my-work-live';
 import { followQueue } from '../queue/queue-live';
 import { followReferrals } from '../referrals/referrals-live';
 import { followRisk } from '../risk/risk-live';
+import { followExports } from '../statistics/exports-store';
 
 const RETRY_AFTER_REFUSAL_MS = 15_000;
 
@@ -18,6 +19,7 @@ const RETRY_AFTER_REFUSAL_MS = 15_000;
 export function useRealtime(role: Role): void {
   const watchesQueue = can(role, 'queue:read');
   const watchesBoard = can(role, 'board:use');
+  const watchesExports = can(role, 'statistics:read');
   useEffect(() => {
     const socket = openSocket();
     let retry: number | undefined;
@@ -29,6 +31,7 @@ export function useRealtime(role: Role): void {
     const unfollowBoard = watchesBoard ? followBoard(socket) : undefined;
     const unfollowHandover = watchesBoard ? followHandover(socket) : undefined;
     const unfollowAlerts = watchesBoard ? followAlerts(socket) : undefined;
+    const unfollowExports = watchesExports ? followExports(socket) : undefined;
 
     socket.on('session:ended', () => useAuthStore.getState().endSession());
     socket.on('me:updated', ({ locale }) => useAuthStore.getState().localeChangedElsewhere(locale));
@@ -54,8 +57,9 @@ export function useRealtime(role: Role): void {
       unfollowBoard?.();
       unfollowHandover?.();
       unfollowAlerts?.();
+      unfollowExports?.();
       socket.removeAllListeners();
       socket.disconnect();
     };
-  }, [watchesQueue, watchesBoard]);
+  }, [watchesQueue, watchesBoard, watchesExports]);
 }

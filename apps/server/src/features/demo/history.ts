@@ -1,15 +1,33 @@
-import { BISHKEK_OFFSET_MINUTES } from '@korgon/domain';
+import { BISHKEK_OFFSET_MINUTES, Methodology, Taxonomy } from '@korgon/domain';
+import type { SealKey } from '@korgon/signing';
 import type pg from 'pg';
+import {
+  callTimes,
+  contactKindOf,
+  generateRecords,
+  type HistoryRecords,
+  insertRecords,
+  type RecordsContext,
+  type Rng,
+  random,
+  seedOf,
+  uuidOf,
+} from './history-records';
 
 /**
- * Four weeks of call history for the demo (`pnpm start`), so the board's figures and charts mean something
- * from the first minute: calls offered, answered, abandoned (some within seconds) and a few lost, with the line's
- * daily profile (quiet nights, a morning rise, an evening peak), answered by the demo operators on their shifts,
- * and the operator states log those calls leave (on call, wrap-up, available).
+ * A year of history for the demo (`pnpm start`), so the board's figures and charts and the managers'
+ * statistics mean something from the first minute: calls offered, answered, abandoned (some within seconds)
+ * and a few lost, with the line's daily profile (quiet nights, a morning rise, an evening peak), answered by
+ * the demo operators on their shifts, the operator states log those calls leave (on call, wrap-up,
+ * available), and behind every answered call its finalized consultation with its assessment, referrals and
+ * follow-ups (history-records.ts).
  *
  * A small queue simulation, deterministic: the same hour always rings the same calls (a random generator seeded
- * by the hour, and each call by its id). Calls have ids `demo-h-<YYYYMMDD>-<n>`; a day that has any is left
- * alone, so every start adds only the days missing (today: up to now, once). No caller number, no hash.
+ * by the hour, and each call by its id, which also fixes its contact kind and so how long it lasts). Calls have
+ * ids `demo-h-<YYYYMMDD>-<n>`; a day that has any is left alone, so every start adds only the days missing
+ * (today: up to now, once). The records are made for every answered history call that has no consultation
+ * yet, so a database seeded with calls only (four weeks, by an earlier version) gets its records too, and a
+ * second start adds nothing. No caller number, no hash, no free text in clear.
  */
 
 const MINUTE = 60_000;
@@ -17,10 +35,16 @@ const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const OFFSET = BISHKEK_OFFSET_MINUTES * MINUTE;
 
-/** Mean calls offered per Bishkek hour, 0 to 23 (a few hundred a day at most; docs/domain.md §11). */
+/** The taxonomy and methodology versions the history is recorded under (reference data of every installation). */
+const HISTORY_TAXONOMY = 'kg-2026.1';
+const HISTORY_METHODOLOGY = ['kg-hotline-risk', '0.1'];
+
+/** Mean calls offered per Bishkek hour, 0 to 23, before VOLUME (docs/domain.md §11). */
 const HOURLY = [
   2, 1.5, 1, 0.8, 0.7, 0.8, 1.2, 2.5, 4.5, 6, 7, 7.5, 7, 6.5, 6.5, 6.5, 7, 8, 9, 9.5, 9, 7.5, 5, 3.5,
 ];
+/** Scales HOURLY to a few hundred calls a day (about 250; about 90,000 a year). */
+const VOLUME = 1.9;
 /** By weekday, Sunday first: more calls after the weekend and on weekend evenings. */
 const WEEKDAY = [1.1, 1.15, 1, 1, 0.95, 1.05, 1.1];
 
@@ -34,24 +58,6 @@ const SHIFTS: Record<string, [number, number][]> = {
   operator3: [[12, 24]],
 };
 
-/** mulberry32: a small, fast generator; good enough for demo traffic. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function seedOf(text: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
-  return h >>> 0;
-}
-
 const poisson = (rnd: () => number, mean: number) => {
   const limit = Math.exp(-mean);
   let k = 0;
@@ -59,6 +65,12 @@ const poisson = (rnd: () => number, mean: number) => {
   return k;
 };
 const exponential = (rnd: () => number, mean: number) => -Math.log(1 - rnd()) * mean;
+
+/** Whether a demo operator is on shift at an instant. */
+const onShift = (op: string, t: number) => {
+  const h = new Date(t + OFFSET).getUTCHours();
+  return (SHIFTS[op] ?? []).some(([a, b]) => h >= a && h < b);
+};
 
 const dayKey = (t: number) => new Date(t + OFFSET).toISOString().slice(0, 10).replaceAll('-', '');
 
@@ -87,10 +99,6 @@ export function simulateHistory(from: number, until: number): { calls: HistoryCa
   const freeAt = new Map<string, number>();
   /** Where each operator's current available period began (null: off shift or busy). */
   const availableSince = new Map<string, number | null>();
-  const onShift = (op: string, t: number) => {
-    const h = new Date(t + OFFSET).getUTCHours();
-    return (SHIFTS[op] ?? []).some(([a, b]) => h >= a && h < b);
-  };
   const shiftEnd = (op: string, t: number) => {
     const midnight = Math.floor((t + OFFSET) / DAY) * DAY - OFFSET;
     const h = new Date(t + OFFSET).getUTCHours();
@@ -117,7 +125,7 @@ export function simulateHistory(from: number, until: number): { calls: HistoryCa
     }
     const local = new Date(hour + OFFSET);
     const rnd = random(seedOf(`hour:${hour}`));
-    const mean = (HOURLY[local.getUTCHours()] ?? 1) * (WEEKDAY[local.getUTCDay()] ?? 1);
+    const mean = (HOURLY[local.getUTCHours()] ?? 1) * (WEEKDAY[local.getUTCDay()] ?? 1) * VOLUME;
     const offers = Array.from({ length: poisson(rnd, mean) }, () => hour + Math.floor(rnd() * HOUR)).sort(
       (a, b) => a - b,
     );
@@ -150,9 +158,9 @@ export function simulateHistory(from: number, until: number): { calls: HistoryCa
         return;
       }
       const answeredAt = Math.round(answerAt);
-      const talk = 60_000 + Math.min(exponential(r, 240_000), 20 * MINUTE);
+      // Silent, hang-up and wrong-number calls are over in seconds; a consultation takes minutes.
+      const { talk, wrapUp } = callTimes(contactKindOf(externalId), r);
       const endedAt = Math.round(answeredAt + talk);
-      const wrapUp = 45_000 + Math.min(exponential(r, 60_000), 4 * MINUTE);
       const lost = r() < 0.015;
       calls.push({
         externalId,
@@ -190,54 +198,83 @@ export interface HistoryResult {
   days: number;
   calls: number;
   periods: number;
+  /** Records made behind answered calls (call-backs included), and their assessments, referrals, follow-ups. */
+  consultations: number;
+  assessments: number;
+  referrals: number;
+  followUps: number;
 }
 
+export interface HistoryOptions {
+  now?: Date;
+  /** Days of history before today (default: a year). */
+  days?: number;
+  /** The notes key: why a follow-up was missed or cancelled, or a referral rejected, is sealed with it. */
+  key?: SealKey;
+  /** FOLLOW_UP_ORDER_CHECKIN_DAYS. */
+  orderCheckinDays?: number;
+}
+
+const NOTHING: HistoryResult = {
+  days: 0,
+  calls: 0,
+  periods: 0,
+  consultations: 0,
+  assessments: 0,
+  referrals: 0,
+  followUps: 0,
+};
+
 /**
- * Adds the demo's history for the days (Asia/Bishkek) of the last `days` weeks' worth that have none, up to
- * `now` (the default: four weeks and today). Only on a demo database (its demo operators exist).
+ * Adds the demo's history for the days (Asia/Bishkek) of the last `days` that have none, up to `now` (the
+ * default: a year and today), then the records of every answered history call that has none. Only on a demo
+ * database (its demo operators exist). One transaction, under the demo seed's advisory lock: two starts at
+ * once add it once.
  */
-export async function seedDemoHistory(
-  pool: pg.Pool,
-  opts: { now?: Date; days?: number } = {},
-): Promise<HistoryResult> {
+export async function seedDemoHistory(pool: pg.Pool, opts: HistoryOptions = {}): Promise<HistoryResult> {
   const now = (opts.now ?? new Date()).getTime();
   const today = Math.floor((now + OFFSET) / DAY) * DAY - OFFSET;
-  const from = today - (opts.days ?? 28) * DAY;
+  const from = today - (opts.days ?? 365) * DAY;
   const { rows: people } = await pool.query<{ id: string; username: string; extension: string | null }>(
     `SELECT id, username, extension FROM users WHERE username = ANY($1::text[]) AND role = 'operator'`,
     [Object.keys(SHIFTS)],
   );
   const byName = new Map(people.map((p) => [p.username, p]));
-  if (byName.size < Object.keys(SHIFTS).length) return { days: 0, calls: 0, periods: 0 };
-  const { rows: seeded } = await pool.query<{ day: string }>(
-    `SELECT DISTINCT substr(external_id, 8, 8) AS day FROM calls
-      WHERE external_id LIKE 'demo-h-%' AND offered_at >= $1`,
-    [new Date(from)],
-  );
-  const done = new Set(seeded.map((r) => r.day));
-  const missing = (t: number) => !done.has(dayKey(t));
-  const sim = simulateHistory(from, now);
-  const calls = sim.calls.filter((c) => missing(c.offeredAt));
-  const periods = sim.periods.filter((p) => missing(p.from));
-  if (calls.length === 0 && periods.length === 0) return { days: 0, calls: 0, periods: 0 };
+  if (byName.size < Object.keys(SHIFTS).length) return NOTHING;
 
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const at = (t: number | null) => (t === null ? null : new Date(t));
-    const { rows: inserted } = await client.query<{ id: string; external_id: string }>(
-      `INSERT INTO calls (external_id, line, state, offered_at, answered_at, ended_at, short_abandoned, extension,
+    await client.query('SELECT pg_advisory_xact_lock(5200, 3)');
+    const { rows: seeded } = await client.query<{ day: string }>(
+      `SELECT DISTINCT substr(external_id, 8, 8) AS day FROM calls
+        WHERE external_id LIKE 'demo-h-%' AND offered_at >= $1`,
+      [new Date(from)],
+    );
+    const done = new Set(seeded.map((r) => r.day));
+    const missing = (t: number) => !done.has(dayKey(t));
+    // Every day there already (the usual later start): no simulation to run.
+    const days = Array.from({ length: Math.ceil((now - from) / DAY) }, (_, i) => dayKey(from + i * DAY));
+    const sim = days.every((d) => done.has(d)) ? { calls: [], periods: [] } : simulateHistory(from, now);
+    const calls = sim.calls.filter((c) => missing(c.offeredAt));
+    const periods = sim.periods.filter((p) => missing(p.from));
+    const ctx = await recordsContext(client, byName, now, opts);
+    // Call ids are made here (name-based, like every id of the history), so the records can be generated while
+    // PostgreSQL inserts the calls.
+    const idOf = (externalId: string) => uuidOf(`call:${externalId}`);
+    const at = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+    const insertingCalls = client.query(
+      `INSERT INTO calls (id, external_id, line, state, offered_at, answered_at, ended_at, short_abandoned, extension,
                           operator_id, taken_at, lost_at, created_at, updated_at)
-       SELECT x.external_id, '5200', x.state::call_state, x.offered_at, x.answered_at, x.ended_at, x.short_abandoned,
-              x.extension, x.operator_id, x.answered_at,
+       SELECT x.id, x.external_id, '5200', x.state::call_state, x.offered_at, x.answered_at, x.ended_at,
+              x.short_abandoned, x.extension, x.operator_id, x.answered_at,
               CASE WHEN x.state = 'lost' THEN x.answered_at + interval '4 hours' END,
               x.offered_at, coalesce(x.ended_at, x.answered_at, x.offered_at)
-         FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[], $6::boolean[],
-                     $7::text[], $8::uuid[])
-           AS x(external_id, state, offered_at, answered_at, ended_at, short_abandoned, extension, operator_id)
-       ON CONFLICT (external_id) DO NOTHING
-       RETURNING id, external_id`,
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[],
+                     $7::boolean[], $8::text[], $9::uuid[])
+           AS x(id, external_id, state, offered_at, answered_at, ended_at, short_abandoned, extension, operator_id)`,
       [
+        calls.map((c) => idOf(c.externalId)),
         calls.map((c) => c.externalId),
         calls.map((c) => c.state),
         calls.map((c) => at(c.offeredAt)),
@@ -248,28 +285,141 @@ export async function seedDemoHistory(
         calls.map((c) => (c.operator ? (byName.get(c.operator)?.id ?? null) : null)),
       ],
     );
-    const callIds = new Map(inserted.map((r) => [r.external_id, r.id]));
+    // Meanwhile: the records behind the calls answered and ended (a lost call has none).
+    const answered = calls.flatMap((c) =>
+      c.state === 'ended' && c.operator && c.answeredAt !== null && c.endedAt !== null
+        ? [
+            {
+              id: idOf(c.externalId),
+              externalId: c.externalId,
+              operatorId: byName.get(c.operator)?.id as string,
+              answeredAt: c.answeredAt,
+              endedAt: c.endedAt,
+            },
+          ]
+        : [],
+    );
+    const fresh = ctx ? generateRecords(answered, ctx) : null;
+    await insertingCalls;
     await client.query(
       `INSERT INTO operator_state_log (user_id, status, call_id, started_at, ended_at)
        SELECT * FROM unnest($1::uuid[], $2::operator_status[], $3::uuid[], $4::timestamptz[], $5::timestamptz[])`,
       [
         periods.map((p) => byName.get(p.operator)?.id),
         periods.map((p) => p.status),
-        periods.map((p) => (p.callId ? (callIds.get(p.callId) ?? null) : null)),
-        periods.map((p) => new Date(p.from)),
-        periods.map((p) => new Date(p.to)),
+        periods.map((p) => (p.callId ? idOf(p.callId) : null)),
+        periods.map((p) => at(p.from)),
+        periods.map((p) => at(p.to)),
       ],
     );
+    if (ctx && fresh) await insertRecords(client, fresh, ctx.insert);
+    // Answered history calls still without records: those of a database seeded with calls only, by an earlier
+    // version (four weeks of them). Nothing, usually.
+    const older = ctx ? await recordsOfOlderCalls(client, from, ctx) : null;
+    const counted = [fresh, older].filter((r): r is HistoryRecords => r !== null);
+    const sum = (f: (r: HistoryRecords) => unknown[]) => counted.reduce((n, r) => n + f(r).length, 0);
     await client.query('COMMIT');
+    return {
+      days: new Set(calls.map((c) => dayKey(c.offeredAt))).size,
+      calls: calls.length,
+      periods: periods.length,
+      consultations: sum((r) => r.consultations),
+      assessments: sum((r) => r.assessments),
+      referrals: sum((r) => r.referrals),
+      followUps: sum((r) => r.followUps),
+    };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
     client.release();
   }
+}
+
+type Context = RecordsContext & {
+  insert: { taxonomyVersion: string; methodology: Methodology; key?: SealKey };
+};
+
+/** What the records are made with: the reference data, the partners, the people. Null without reference data. */
+async function recordsContext(
+  client: pg.PoolClient,
+  byName: Map<string, { id: string }>,
+  now: number,
+  opts: HistoryOptions,
+): Promise<Context | null> {
+  const { rows: tax } = await client.query<{ document: unknown }>(
+    `SELECT document FROM taxonomy_versions WHERE version = $1`,
+    [HISTORY_TAXONOMY],
+  );
+  const { rows: meth } = await client.query<{ document: unknown }>(
+    `SELECT document FROM methodology_versions WHERE methodology_id = $1 AND version = $2`,
+    HISTORY_METHODOLOGY,
+  );
+  // Reference data every installation has (packages/db reference-data.ts); without it, no records.
+  if (!tax[0] || !meth[0]) return null;
+  const taxonomy = Taxonomy.parse(tax[0].document);
+  const methodology = Methodology.parse(meth[0].document);
+  const { rows: partners } = await client.query<{
+    id: string;
+    type: string;
+    regions: string[];
+    user_id: string | null;
+  }>(
+    `SELECT p.id, p.type::text, p.regions,
+            (SELECT u.id FROM users u WHERE u.partner_org_id = p.id AND u.active ORDER BY u.created_at LIMIT 1) AS user_id
+       FROM partner_orgs p WHERE p.active ORDER BY p.slug`,
+  );
+  const { rows: settings } = await client.query<{ type: string; escalation_minutes: number }>(
+    'SELECT type::text, escalation_minutes FROM partner_type_settings',
+  );
+  const operators = Object.keys(SHIFTS);
+  const idOf = (name: string) => byName.get(name)?.id as string;
   return {
-    days: new Set(calls.map((c) => dayKey(c.offeredAt))).size,
-    calls: calls.length,
-    periods: periods.length,
+    taxonomy,
+    methodology,
+    partners: partners.map((p) => ({ id: p.id, type: p.type, regions: p.regions, userId: p.user_id })),
+    escalationMinutes: Object.fromEntries(settings.map((r) => [r.type, r.escalation_minutes])),
+    onShiftAt: (t: number, rnd: Rng) => {
+      const on = operators.filter((op) => onShift(op, t));
+      const list = on.length > 0 ? on : operators;
+      return idOf(list[Math.floor(rnd() * list.length)] ?? (operators[0] as string));
+    },
+    orderCheckinDays: opts.orderCheckinDays ?? 5,
+    now,
+    insert: { taxonomyVersion: taxonomy.version, methodology, key: opts.key },
   };
+}
+
+/** The records of the answered history calls since `from` that have none (in the caller's transaction). */
+async function recordsOfOlderCalls(
+  client: pg.PoolClient,
+  from: number,
+  ctx: Context,
+): Promise<HistoryRecords> {
+  const { rows } = await client.query<{
+    id: string;
+    external_id: string;
+    operator_id: string;
+    answered_at: Date;
+    ended_at: Date;
+  }>(
+    `SELECT c.id, c.external_id, c.operator_id, c.answered_at, c.ended_at FROM calls c
+      WHERE c.external_id LIKE 'demo-h-%' AND c.offered_at >= $1 AND c.state = 'ended'
+        AND c.operator_id IS NOT NULL AND c.answered_at IS NOT NULL AND c.ended_at IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM consultations k WHERE k.call_id = c.id)
+      ORDER BY c.offered_at, c.external_id`,
+    [new Date(from)],
+  );
+  const records = generateRecords(
+    rows.map((c) => ({
+      id: c.id,
+      externalId: c.external_id,
+      operatorId: c.operator_id,
+      answeredAt: c.answered_at.getTime(),
+      endedAt: c.ended_at.getTime(),
+    })),
+    ctx,
+  );
+  if (rows.length > 0) await insertRecords(client, records, ctx.insert);
+  return records;
 }
