@@ -10,11 +10,10 @@ import {
   type StatisticsTable,
   suppressedMarker,
 } from '@korgon/domain';
-import { isDimensionKey, isMultiValued, loadReferenceData, type Queryable } from './dimensions';
-import { protectTable } from './disclosure';
+import { isDimensionKey, isMultiValued, type Queryable } from './dimensions';
 import type { ExportSheet, ExportValue, SheetContent } from './export-files';
 import { periodsOf, queueStatistics } from './reports';
-import { rawTable, type TableRequest } from './tables';
+import { statisticsTable, type TableRequest } from './tables';
 
 /** What a report is made from: the database, and the settings the statistics API publishes with. */
 export interface ReportSources {
@@ -115,19 +114,6 @@ export function cellValue(c: Cell, k: number): ExportValue {
 }
 
 const round1 = (v: number) => Math.round(v * 10) / 10;
-
-/**
- * A statistics table exactly as GET /api/statistics/table publishes it: the raw counts (tables.ts) through
- * disclosure control (disclosure.ts), with their labels.
- */
-export async function publishedTable(q: Queryable, k: number, req: TableRequest): Promise<StatisticsTable> {
-  const raw = await rawTable(q, await loadReferenceData(q), req);
-  return {
-    ...protectTable(raw, k),
-    rows: raw.rows.map(({ key, label }) => ({ key, label })),
-    cols: raw.cols.map(({ key, label }) => ({ key, label })),
-  };
-}
 
 /** The queue's service figures per period, as GET /api/statistics/queue publishes them. */
 async function* queueRows(src: ReportSources, p: ExportParams): AsyncGenerator<ExportValue[]> {
@@ -281,7 +267,7 @@ export function buildReport(
         .filter((x): x is StatisticsDimensionKey => !!x)
         .map((d) => dimensionLabel(d, locale))
         .join(' × ');
-      return tableSheet(await publishedTable(src.pool, src.k, q), corner, locale);
+      return tableSheet(await statisticsTable(src.pool, q, src.k), corner, locale);
     },
   });
   const requestOf = (rows: string, cols: string | undefined): TableRequest => {
