@@ -1,9 +1,13 @@
 import { assess, levelRank } from '@korgon/domain';
+import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useCurrentLocale } from '../../i18n/language';
+import { describeError } from '../../lib/describe-error';
 import { type DraftController, useDraft } from '../consultation/draft-controller';
 import { levelClass, levelName } from './levels';
 import { useMethodology } from './use-methodology';
+
+const RETRY_MS = 3000;
 
 /**
  * Where the safety plan starts: the actions the methodology recommends for the assessed level. The level is
@@ -20,7 +24,14 @@ export function AssessedActions({ c }: { c: DraftController }) {
     : savedRisk
       ? { id: savedRisk.methodologyId, version: savedRisk.methodologyVersion }
       : null;
-  const { methodology: m } = useMethodology(ref, ref !== null);
+  const { methodology: m, error, retry } = useMethodology(ref, ref !== null);
+  // A failed read (a busy server, a dropped connection) is tried again by itself: the safety plan must not
+  // lose its starting point for good because one request failed.
+  useEffect(() => {
+    if (error === null) return;
+    const timer = setTimeout(retry, RETRY_MS);
+    return () => clearTimeout(timer);
+  }, [error, retry]);
 
   if (!ref) {
     return (
@@ -29,7 +40,19 @@ export function AssessedActions({ c }: { c: DraftController }) {
       </p>
     );
   }
-  if (!m) return null;
+  if (!m) {
+    if (error === null) return null;
+    return (
+      <div className="alert alert-error" role="alert" data-testid="assessed-actions-error">
+        <p>
+          {t('risk.loadFailed')} {describeError(error, t)}
+        </p>
+        <button type="button" className="button button-small" onClick={retry}>
+          {t('errors.retry')}
+        </button>
+      </div>
+    );
+  }
   let level: string;
   if (riskDraft) {
     const computed = assess(m, riskDraft.answers).level;

@@ -33,7 +33,12 @@ describe('health', () => {
     expect(ready.json()).toMatchObject({ ready: true, failed: [] });
     // Redis answers, and each BullMQ queue's jobs are counted by state.
     expect(ready.json().checks.redis).toEqual({ ok: true });
-    expect(Object.keys(ready.json().queues).sort()).toEqual(['maintenance', 'referrals', 'timers']);
+    expect(Object.keys(ready.json().queues).sort()).toEqual([
+      'exports',
+      'maintenance',
+      'referrals',
+      'timers',
+    ]);
     expect(ready.json().queues.referrals).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });
   });
 
