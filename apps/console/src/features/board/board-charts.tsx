@@ -4,8 +4,9 @@ import { curveStepAfter } from '@visx/curve';
 import { Group } from '@visx/group';
 import { scaleBand, scaleLinear, scaleTime } from '@visx/scale';
 import { Bar, Line, LinePath } from '@visx/shape';
-import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
+import { type ReactNode, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useElementWidth } from '../../components/use-element-width';
 
 /**
  * The board's charts (ADR 0003): drawn with visx as plain SVG that this file controls, so every chart is an
@@ -31,21 +32,7 @@ const clock = new Intl.DateTimeFormat('en-GB', {
 });
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
-/** The width the chart has on screen (SVG draws in pixels; the board reflows from 1366 px down to a phone). */
-function useWidth(): [React.RefObject<HTMLDivElement | null>, number] {
-  const ref = useRef<HTMLDivElement>(null);
-  const [width, setWidth] = useState(480);
-  useEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    const measure = () => setWidth(Math.max(240, Math.floor(el.getBoundingClientRect().width)));
-    measure();
-    const observer = new ResizeObserver(measure);
-    observer.observe(el);
-    return () => observer.disconnect();
-  }, []);
-  return [ref, width];
-}
+const useWidth = () => useElementWidth(480, 240);
 
 /** A chart: an SVG image with a name and a description, a legend in words, and its numbers as a table. */
 function Chart({

@@ -1,6 +1,7 @@
-import { can, type ExportFormat, type ExportStatus, type Locale } from '@korgon/domain';
+import { can, type ExportFormat, type ExportStatus } from '@korgon/domain';
 import { useEffect, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useCurrentLocale } from '../../i18n/language';
 import { describeError } from '../../lib/describe-error';
 import { formatDate, formatDateTime } from '../../lib/format';
 import { useAuthStore } from '../auth/auth-store';
@@ -46,8 +47,8 @@ function ExportProgressView({ e }: { e: ExportStatus }) {
  * every figure through disclosure control; the progress shows here, then the download.
  */
 export function ExportControl({ request }: { request: ExportSlotRequest }) {
-  const { t, i18n } = useTranslation();
-  const locale = (i18n.resolvedLanguage ?? 'ky') as Locale;
+  const { t } = useTranslation();
+  const locale = useCurrentLocale();
   const start = useExportsStore((s) => s.start);
   const load = useExportsStore((s) => s.load);
   const exports = useExportsStore((s) => s.exports);
@@ -113,8 +114,8 @@ const lastMonth = () => {
 
 /** The recent exports (one's own) and the Ministry's monthly reports (managers'), with a build for a month. */
 export function RecentExports() {
-  const { t, i18n } = useTranslation();
-  const locale = (i18n.resolvedLanguage ?? 'ky') as Locale;
+  const { t } = useTranslation();
+  const locale = useCurrentLocale();
   const me = useAuthStore((s) => s.me);
   const publishes = me ? can(me.role, 'statistics:publish') : false;
   const { status, exports, load, monthly } = useExportsStore();

@@ -1,6 +1,6 @@
-import type { Locale } from '@korgon/domain';
 import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useCurrentLocale } from '../../i18n/language';
 import { formatDate } from '../../lib/format';
 import {
   bishkekToday,
@@ -23,8 +23,8 @@ export function PeriodPicker({
   state: StatisticsState;
   onChange: (next: Partial<StatisticsState>) => void;
 }) {
-  const { t, i18n } = useTranslation();
-  const locale = (i18n.resolvedLanguage ?? 'ky') as Locale;
+  const { t } = useTranslation();
+  const locale = useCurrentLocale();
   const id = useId();
   const { from, to } = rangeOf(state);
   const today = bishkekToday();

@@ -9,11 +9,12 @@ import {
 import type { TFunction } from 'i18next';
 import { lazy, Suspense, useId } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useCurrentLocale } from '../../i18n/language';
 import { formatDate } from '../../lib/format';
 import { ExportSlot } from './export-slot';
 import { statisticsApi, useRead } from './statistics-api';
 import { CellView, labelIn, ReadView, SuppressedLegend } from './statistics-common';
-import { QUEUE_BY, type QueueBy, type ReferralsBy, rangeOf, type StatisticsState } from './statistics-state';
+import { QUEUE_BY, rangeOf, type StatisticsState } from './statistics-state';
 import { hasFigures, shareOf } from './statistics-table';
 
 const StatisticsChart = lazy(() => import('./statistics-charts'));
@@ -53,9 +54,46 @@ function periodName(p: { from: string; to: string }, by: QueueStatistics['by'], 
   return `${dm(p.from)} – ${dm(p.to)}.${p.to.slice(0, 4)}`;
 }
 
+/** How a view is grouped (per day/week/month, per partner type/organisation/region): one labelled select. */
+function ByField<T extends string>({
+  label,
+  value,
+  options,
+  onChange,
+  testId,
+}: {
+  label: string;
+  value: T;
+  options: { value: T; label: string }[];
+  onChange: (value: T) => void;
+  testId: string;
+}) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <select
+        id={id}
+        value={value}
+        onChange={(e) => {
+          const chosen = options.find((o) => o.value === e.target.value);
+          if (chosen) onChange(chosen.value);
+        }}
+        data-testid={testId}
+      >
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
 /**
- * The queue's service figures per day, week or month. Counts of calls, not of people (no attribute of a
- * caller is in them): the server publishes them as they are, like the board's.
+ * The queue's service figures per day, week or month. The server publishes them under disclosure control
+ * like every table (offered is the sum of the outcomes), so a hidden count shows as hidden here too.
  */
 export function QueuePanel({
   state,
@@ -64,9 +102,9 @@ export function QueuePanel({
   state: StatisticsState;
   onChange: (next: Partial<StatisticsState>) => void;
 }) {
-  const { t, i18n } = useTranslation();
-  const locale = (i18n.resolvedLanguage ?? 'ky') as Locale;
-  const id = useId();
+  const { t } = useTranslation();
+  const locale = useCurrentLocale();
+  const _id = useId();
   const { from, to } = rangeOf(state);
   const by = state.queueBy;
   const queue = useRead(JSON.stringify({ from, to, by }), () => statisticsApi.queue({ from, to, by }));
@@ -74,21 +112,13 @@ export function QueuePanel({
   return (
     <div className="stat-queue">
       <div className="stat-controls">
-        <div className="field">
-          <label htmlFor={`${id}-by`}>{t('stats.queueBy')}</label>
-          <select
-            id={`${id}-by`}
-            value={by}
-            onChange={(e) => onChange({ queueBy: e.target.value as QueueBy })}
-            data-testid="stat-queue-by"
-          >
-            {QUEUE_BY.map((b) => (
-              <option key={b} value={b}>
-                {t(`stats.per.${b}`)}
-              </option>
-            ))}
-          </select>
-        </div>
+        <ByField
+          label={t('stats.queueBy')}
+          value={by}
+          options={QUEUE_BY.map((b) => ({ value: b, label: t(`stats.per.${b}`) }))}
+          onChange={(v) => onChange({ queueBy: v })}
+          testId="stat-queue-by"
+        />
         <div className="stat-export">
           <ExportSlot request={{ report: 'queue', from, to, by }} />
         </div>
@@ -194,9 +224,9 @@ export function ReferralsPanel({
   state: StatisticsState;
   onChange: (next: Partial<StatisticsState>) => void;
 }) {
-  const { t, i18n } = useTranslation();
-  const locale = (i18n.resolvedLanguage ?? 'ky') as Locale;
-  const id = useId();
+  const { t } = useTranslation();
+  const locale = useCurrentLocale();
+  const _id = useId();
   const { from, to } = rangeOf(state);
   const by = state.referralsBy;
   const read = useRead(JSON.stringify({ from, to, by }), () => statisticsApi.referrals({ from, to, by }));
@@ -204,21 +234,13 @@ export function ReferralsPanel({
   return (
     <div className="stat-referrals">
       <div className="stat-controls">
-        <div className="field">
-          <label htmlFor={`${id}-by`}>{t('stats.referralsBy')}</label>
-          <select
-            id={`${id}-by`}
-            value={by}
-            onChange={(e) => onChange({ referralsBy: e.target.value as ReferralsBy })}
-            data-testid="stat-referrals-by"
-          >
-            {REFERRAL_STATISTICS_BY.map((b) => (
-              <option key={b} value={b}>
-                {t(`stats.rby.${b}`)}
-              </option>
-            ))}
-          </select>
-        </div>
+        <ByField
+          label={t('stats.referralsBy')}
+          value={by}
+          options={REFERRAL_STATISTICS_BY.map((b) => ({ value: b, label: t(`stats.rby.${b}`) }))}
+          onChange={(v) => onChange({ referralsBy: v })}
+          testId="stat-referrals-by"
+        />
       </div>
       <ReadView read={read.read} retry={read.retry} loading={t('stats.loading')}>
         {(data) => {
@@ -305,8 +327,8 @@ function minutes(m: number, t: TFunction): string {
 
 /** Follow-ups due in the period: done on time, done late, missed. */
 export function FollowUpsPanel({ state }: { state: StatisticsState }) {
-  const { t, i18n } = useTranslation();
-  const locale = (i18n.resolvedLanguage ?? 'ky') as Locale;
+  const { t } = useTranslation();
+  const locale = useCurrentLocale();
   const { from, to } = rangeOf(state);
   const read = useRead(JSON.stringify({ from, to }), () => statisticsApi.followUps({ from, to }));
   return (

@@ -1,10 +1,12 @@
-import type { Locale, StatisticsTable } from '@korgon/domain';
+import type { StatisticsTable } from '@korgon/domain';
 import { AxisBottom, AxisLeft } from '@visx/axis';
 import { Group } from '@visx/group';
 import { scaleBand, scaleLinear } from '@visx/scale';
 import { Bar } from '@visx/shape';
-import { useEffect, useId, useRef, useState } from 'react';
+import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useElementWidth } from '../../components/use-element-width';
+import { useCurrentLocale } from '../../i18n/language';
 import { formatCount, labelIn } from './statistics-common';
 
 /**
@@ -20,20 +22,7 @@ const MARGIN = { top: 14, right: 16, bottom: 64, left: 52 };
 /** Okabe–Ito, then its darker kin: told apart with every common colour blindness (styles/statistics.css). */
 const SERIES = 8;
 
-function useWidth(): [React.RefObject<HTMLDivElement | null>, number] {
-  const ref = useRef<HTMLDivElement>(null);
-  const [width, setWidth] = useState(720);
-  useEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    const measure = () => setWidth(Math.max(280, Math.floor(el.getBoundingClientRect().width)));
-    measure();
-    const observer = new ResizeObserver(measure);
-    observer.observe(el);
-    return () => observer.disconnect();
-  }, []);
-  return [ref, width];
-}
+const useWidth = () => useElementWidth(720, 280);
 
 /** Long labels are cut on the axis (the table has them whole). */
 const short = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
@@ -47,8 +36,8 @@ export default function StatisticsChart({
   title: string;
   crossed: boolean;
 }) {
-  const { t, i18n } = useTranslation();
-  const locale = (i18n.resolvedLanguage ?? 'ky') as Locale;
+  const { t } = useTranslation();
+  const locale = useCurrentLocale();
   const [ref, width] = useWidth();
   const raw = useId();
   const uid = raw.replace(/[^a-zA-Z0-9_-]/g, '');

@@ -1,5 +1,6 @@
 import type { Cell, Locale, StatisticsTable } from '@korgon/domain';
 import { useTranslation } from 'react-i18next';
+import { useCurrentLocale } from '../../i18n/language';
 import { CellView, labelIn, SuppressedLegend } from './statistics-common';
 
 /**
@@ -61,8 +62,8 @@ export function StatisticsTableView({
   shares: boolean;
   caption: string;
 }) {
-  const { t, i18n } = useTranslation();
-  const locale = (i18n.resolvedLanguage ?? 'ky') as Locale;
+  const { t } = useTranslation();
+  const locale = useCurrentLocale();
   const crossed = colsLabel !== null;
   const suppressed =
     table.total.suppressed ||

@@ -1,6 +1,7 @@
-import type { Locale, StatisticsDimension } from '@korgon/domain';
+import type { StatisticsDimension } from '@korgon/domain';
 import { lazy, Suspense, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useCurrentLocale } from '../../i18n/language';
 import { formatDate } from '../../lib/format';
 import { ExportSlot } from './export-slot';
 import { statisticsApi, useRead } from './statistics-api';
@@ -24,8 +25,8 @@ export function TablesPanel({
   dimensions: StatisticsDimension[];
   onChange: (next: Partial<StatisticsState>) => void;
 }) {
-  const { t, i18n } = useTranslation();
-  const locale = (i18n.resolvedLanguage ?? 'ky') as Locale;
+  const { t } = useTranslation();
+  const locale = useCurrentLocale();
   const id = useId();
   const [shares, setShares] = useState(false);
   const { from, to } = rangeOf(state);

@@ -27,9 +27,8 @@ import { buildContent } from '../referrals/service';
  * a partner rejected a referral) is sealed with the notes key, as the console does, or left out without a key.
  * Nothing is audited: these are history, not events that happened in this installation.
  *
- * The proportions are our design (../shared/DOMAIN.md §11 gives the volume, a few hundred calls a day, and the
- * protection orders' split: about 92% to women, under 3% to minors); they are meant to look like a national
- * domestic-violence line, not to report one.
+ * The proportions are our design (docs/domain.md §11 gives only the volume, a few hundred calls a day): they
+ * are meant to look like a national domestic-violence line, not to report one.
  */
 
 const MINUTE = 60_000;
