@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { TAXONOMY_KG_2026_1 } from '@korgon/domain';
-import { COUNTED, periodBounds } from '@korgon/statistics';
+import { FACTS_IN_PERIOD, periodBounds } from '@korgon/statistics';
 import { type BenchContext, type BenchResult, signIn } from './lib/context';
 import { log } from './lib/services';
 import { now, percentiles, ratio, request } from './lib/util';
@@ -9,7 +9,7 @@ import { now, percentiles, ratio, request } from './lib/util';
  * `pnpm bench statistics-table` (issue 12): GET /api/statistics/table over 1,000,000 finalized consultations (a
  * year of them, with assessments and referrals), a few representative dimension pairs, each over a month and
  * over the whole year. Target: p99 ≤ 500 ms per table query. Baseline, same run, interleaved: a bare
- * `count(*)` of the counted consultations over the same period.
+ * `count(*)` of the period's rows of statistics_facts (the counted records): the scan a table cannot avoid.
  */
 export const STATISTICS_BENCH = {
   consultations: Number(process.env.BENCH_STATISTICS_CONSULTATIONS ?? 1_000_000),
@@ -148,31 +148,41 @@ export async function statisticsTable(ctx: BenchContext): Promise<BenchResult> {
     const tables: Record<string, unknown>[] = [];
     let worst = 0;
     for (const period of PERIODS) {
-      const { start, end } = periodBounds(period.from, period.to);
       for (const [rows, cols] of PAIRS) {
         const url = `${ctx.server.url}/api/statistics/table?from=${period.from}&to=${period.to}&rows=${rows}${cols ? `&cols=${cols}` : ''}`;
         const lat: number[] = [];
         const bare: number[] = [];
         let total: number | null = null;
+        let cold = 0;
+        // The first request finds no day kept (statistics_day_cells emptied): it counts every day from the
+        // facts and keeps them; the measured requests after it read the kept days (docs/statistics.md).
+        await ctx.pool.query('DELETE FROM statistics_day_cells');
         for (let i = -1; i < period.requests; i++) {
           const t0 = now();
           const res = await request(url, { agent, headers: { cookie } });
           if (res.status !== 200) throw new Error(`GET ${url}: ${res.status} ${res.body.slice(0, 200)}`);
           if (i >= 0) lat.push(now() - t0);
+          else cold = now() - t0;
           total = (JSON.parse(res.body) as { total: { value: number | null } }).total.value;
           const b0 = now();
-          await ctx.pool.query(`SELECT count(*)::int FROM consultations k WHERE ${COUNTED}`, [start, end]);
+          await ctx.pool.query(`SELECT count(*)::int FROM statistics_facts f WHERE ${FACTS_IN_PERIOD}`, [
+            period.from,
+            period.to,
+          ]);
           if (i >= 0) bare.push(now() - b0);
         }
         const p = percentiles(lat);
         const b = percentiles(bare);
         worst = Math.max(worst, p.p99_ms);
         const name = `${period.name}:${rows}${cols ? `×${cols}` : ''}`;
-        log(`statistics-table: ${name} p50 ${p.p50_ms} p99 ${p.p99_ms} ms (count(*) p99 ${b.p99_ms} ms)`);
+        log(
+          `statistics-table: ${name} cold ${Math.round(cold)} ms, then p50 ${p.p50_ms} p99 ${p.p99_ms} ms (count(*) p99 ${b.p99_ms} ms)`,
+        );
         tables.push({
           table: name,
           records: total,
           requests: period.requests,
+          cold_ms: Math.round(cold),
           p50_ms: p.p50_ms,
           p99_ms: p.p99_ms,
           baseline_p99_ms: b.p99_ms,
@@ -190,7 +200,7 @@ export async function statisticsTable(ctx: BenchContext): Promise<BenchResult> {
       tables,
       worst_p99_ms: worst,
       baseline:
-        'SELECT count(*) of the counted consultations (final, consent not refused) over the same period, same run, interleaved',
+        'SELECT count(*) of the period’s statistics_facts rows (the counted records), same run, interleaved',
       target_p99_ms: STATISTICS_BENCH.targetP99Ms,
       met: worst <= STATISTICS_BENCH.targetP99Ms,
     };

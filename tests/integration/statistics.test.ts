@@ -405,6 +405,187 @@ describe('consent', () => {
   });
 });
 
+/**
+ * statistics_facts is written by triggers (migration 0019): every change that moves a record in a table must
+ * move it, whichever statement makes it. One record in May, away from the generated ones.
+ */
+describe('the facts follow every change of their sources', () => {
+  const MAY = { from: '2026-05-01', to: '2026-05-31' };
+  const mayTable = (rows: StatisticsDimensionKey) => rawTable(t.db.pool, ref, { ...MAY, rows });
+  /** The row keys holding a record, with their counts. */
+  const held = async (rows: StatisticsDimensionKey) => {
+    const tb = await mayTable(rows);
+    return Object.fromEntries(tb.rows.flatMap((r, i) => (tb.rowTotals[i] ? [[r.key, tb.rowTotals[i]]] : [])));
+  };
+
+  it('finalizing, assessing, referring, a referral’s status, a partner’s type, consent and deletion', async () => {
+    const pool = t.db.pool;
+    const { rows: ops } = await pool.query<{ id: string }>(
+      "SELECT id FROM users WHERE username = 'operator1'",
+    );
+    const op = ops[0]?.id as string;
+    const { rows: partners } = await pool.query<{ id: string; type: string }>(
+      "SELECT id, type::text AS type FROM partner_orgs WHERE type::text <> 'shelter' ORDER BY slug LIMIT 1",
+    );
+    const partner = partners[0] as { id: string; type: string };
+    const id = randomUUID();
+    await pool.query(
+      `INSERT INTO consultations (id, channel, operator_id, taxonomy_version, data, status, created_at, updated_at)
+       VALUES ($1, 'call', $2, 'kg-2026.1', $3, 'draft', '2026-05-12T23:30:00+06:00', now())`,
+      [id, op, JSON.stringify({ contactKind: 'about_self', survivor: { region: 'KG-N' } })],
+    );
+    // A draft is not counted.
+    expect((await mayTable('region')).total).toBe(0);
+    await pool.query("UPDATE consultations SET status = 'final', finalized_at = now() WHERE id = $1", [id]);
+    expect(await held('region')).toEqual({ 'KG-N': 1 });
+    // The Bishkek day and hour of the contact, not UTC's.
+    expect(await held('hour')).toEqual({ '23': 1 });
+    expect(await held('weekday')).toEqual({ '2': 1 });
+    expect(await held('riskLevel')).toEqual({ [NONE]: 1 });
+
+    const assess = (level: string) =>
+      pool.query(
+        `INSERT INTO risk_assessments (consultation_id, methodology_id, methodology_version, answers, score,
+                                       computed_level, minimum_level, result, final_level, created_by)
+         VALUES ($1, 'kg-hotline-risk', '0.1', '{}', 0, $2, 'low', '{}', $2, $3)`,
+        [id, level, op],
+      );
+    await assess('medium');
+    expect(await held('riskLevel')).toEqual({ medium: 1 });
+    await pool.query("UPDATE risk_assessments SET final_level = 'critical' WHERE consultation_id = $1", [id]);
+    expect(await held('riskLevel')).toEqual({ critical: 1 });
+
+    const referral = randomUUID();
+    await pool.query(
+      `INSERT INTO referrals (id, consultation_id, partner_org_id, urgency, status, created_by)
+       VALUES ($1, $2, $3, 'normal', 'draft', $4)`,
+      [referral, id, partner.id, op],
+    );
+    expect(await held('referralPartnerType')).toEqual({ [NONE]: 1 });
+    await pool.query("UPDATE referrals SET status = 'queued' WHERE id = $1", [referral]);
+    expect(await held('referralPartnerType')).toEqual({ [partner.type]: 1 });
+    expect(await held('referralOutcome')).toEqual({ queued: 1 });
+    await pool.query("UPDATE referrals SET status = 'accepted' WHERE id = $1", [referral]);
+    expect(await held('referralOutcome')).toEqual({ accepted: 1 });
+    await pool.query("UPDATE partner_orgs SET type = 'shelter' WHERE id = $1", [partner.id]);
+    try {
+      expect(await held('referralPartnerType')).toEqual({ shelter: 1 });
+    } finally {
+      await pool.query('UPDATE partner_orgs SET type = $2::partner_type WHERE id = $1', [
+        partner.id,
+        partner.type,
+      ]);
+    }
+    expect(await held('referralPartnerType')).toEqual({ [partner.type]: 1 });
+
+    await pool.query(
+      `UPDATE consultations SET data = jsonb_set(data, '{consent}', '{"statistics": "no"}') WHERE id = $1`,
+      [id],
+    );
+    expect((await mayTable('region')).total).toBe(0);
+    await pool.query(
+      `UPDATE consultations SET data = jsonb_set(data, '{consent}', '{"statistics": "yes"}') WHERE id = $1`,
+      [id],
+    );
+    expect(await held('region')).toEqual({ 'KG-N': 1 });
+    await pool.query('DELETE FROM referrals WHERE id = $1', [referral]);
+    expect(await held('referralOutcome')).toEqual({ [NONE]: 1 });
+    await pool.query('DELETE FROM risk_assessments WHERE consultation_id = $1', [id]);
+    expect(await held('riskLevel')).toEqual({ [NONE]: 1 });
+    await pool.query('DELETE FROM consultations WHERE id = $1', [id]);
+    expect((await mayTable('region')).total).toBe(0);
+  });
+
+  it('two transactions changing the same record keep both changes (neither writes a stale row)', async () => {
+    const pool = t.db.pool;
+    const { rows: ops } = await pool.query<{ id: string }>(
+      "SELECT id FROM users WHERE username = 'operator1'",
+    );
+    const op = ops[0]?.id as string;
+    const { rows: partners } = await pool.query<{ id: string }>(
+      'SELECT id FROM partner_orgs ORDER BY slug LIMIT 1',
+    );
+    const id = randomUUID();
+    const referral = randomUUID();
+    await pool.query(
+      `INSERT INTO consultations (id, channel, operator_id, taxonomy_version, data, status, created_at, updated_at)
+       VALUES ($1, 'call', $2, 'kg-2026.1', '{}', 'final', '2026-05-20T10:00:00+06:00', now())`,
+      [id, op],
+    );
+    await pool.query(
+      `INSERT INTO referrals (id, consultation_id, partner_org_id, urgency, status, created_by)
+       VALUES ($1, $2, $3, 'normal', 'queued', $4)`,
+      [referral, id, partners[0]?.id, op],
+    );
+    const a = await pool.connect();
+    const b = await pool.connect();
+    try {
+      await a.query('BEGIN');
+      await a.query("UPDATE referrals SET status = 'accepted' WHERE id = $1", [referral]);
+      await b.query('BEGIN');
+      // b's trigger must wait for a's commit and then read it: without that, b would write the fact row with
+      // the referral still queued, after a's, and the table would say "queued" for good.
+      const inserting = b.query(
+        `INSERT INTO risk_assessments (consultation_id, methodology_id, methodology_version, answers, score,
+                                       computed_level, minimum_level, result, final_level, created_by)
+         VALUES ($1, 'kg-hotline-risk', '0.1', '{}', 0, 'high', 'low', '{}', 'high', $2)`,
+        [id, op],
+      );
+      await new Promise((r) => setTimeout(r, 200));
+      await a.query('COMMIT');
+      await inserting;
+      await b.query('COMMIT');
+    } finally {
+      a.release();
+      b.release();
+    }
+    const { rows } = await pool.query<{ risk_level: string; referral_outcomes: string[] }>(
+      'SELECT risk_level, referral_outcomes FROM statistics_facts WHERE consultation_id = $1',
+      [id],
+    );
+    expect(rows).toEqual([{ risk_level: 'high', referral_outcomes: ['accepted'] }]);
+    await pool.query('DELETE FROM risk_assessments WHERE consultation_id = $1', [id]);
+    await pool.query('DELETE FROM referrals WHERE consultation_id = $1', [id]);
+    await pool.query('DELETE FROM consultations WHERE id = $1', [id]);
+  });
+});
+
+describe('the day cache', () => {
+  it('keeps a past day’s counts, answers from them, and counts the day again once it changes', async () => {
+    const pool = t.db.pool;
+    const before = await raw('region', 'riskLevel');
+    const { rows: kept } = await pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM statistics_day_cells WHERE rows_key = 'region' AND cols_key = 'riskLevel' AND day BETWEEN $1 AND $2",
+      [FROM, TO],
+    );
+    expect(kept[0]?.n).toBe(31);
+    // The answer comes from the kept rows: one changed by hand (at its version) shows.
+    const day = '2026-03-10';
+    const { rows: cells } = await pool.query<{ cells: [string, string, number, number, number, number][] }>(
+      "SELECT cells FROM statistics_day_cells WHERE rows_key = 'region' AND cols_key = 'riskLevel' AND day = $1",
+      [day],
+    );
+    const first = cells[0]?.cells[0] as [string, string, number, number, number, number];
+    await pool.query(
+      `UPDATE statistics_day_cells SET cells = jsonb_set(cells, '{0,2}', to_jsonb(($3::int)))
+        WHERE rows_key = 'region' AND cols_key = 'riskLevel' AND day = $1 AND $2::text IS NOT NULL`,
+      [day, first[0], first[2] + 1000],
+    );
+    const tampered = await raw('region', 'riskLevel');
+    const i = tampered.rows.findIndex((r) => r.key === first[0]);
+    const j = tampered.cols.findIndex((c) => c.key === first[1]);
+    expect(tampered.cells[i]?.[j]).toBe((before.cells[i]?.[j] as number) + 1000);
+    // Any change to a record of that day raises its version: the day is counted again, from the facts.
+    const { rows: one } = await pool.query<{ consultation_id: string }>(
+      'SELECT consultation_id FROM statistics_facts WHERE day = $1 LIMIT 1',
+      [day],
+    );
+    await pool.query('UPDATE consultations SET updated_at = now() WHERE id = $1', [one[0]?.consultation_id]);
+    expect(await raw('region', 'riskLevel')).toEqual(before);
+    expectRecount(await raw('region', 'riskLevel'), 'region', 'riskLevel');
+  });
+});
+
 const published = (c: Cell) => (c.suppressed ? null : c.value);
 function expectNoSmallFigure(cells: Cell[], k: number) {
   for (const c of cells) {

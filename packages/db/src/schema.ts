@@ -25,6 +25,7 @@ import {
   pgEnum,
   pgTable,
   primaryKey,
+  smallint,
   text,
   timestamp,
   uniqueIndex,
@@ -107,7 +108,7 @@ export const sessions = pgTable(
   ],
 );
 
-/** Failed sign-in counters, per account and per address (hashed). */
+/** Failed sign-in counters: per account and address, per address, per account, per known device (addresses and devices hashed). */
 export const loginThrottle = pgTable('login_throttle', {
   key: text('key').primaryKey(),
   failures: integer('failures').notNull().default(0),
@@ -711,6 +712,77 @@ export const exports = pgTable(
     index('exports_report_idx').on(t.report, t.createdAt),
     index('exports_pending_idx').on(t.createdAt).where(sql`${t.state} IN ('queued', 'running')`),
   ],
+);
+
+// ── statistics facts (docs/statistics.md "The facts table") ─────────────────────────────────────────────
+/**
+ * One narrow row per counted consultation (finalized, its caller did not refuse statistical use) with the
+ * values of every statistics dimension, so that a table scans a few dozen bytes per record instead of its JSON
+ * and its assessments and referrals. Written only by the database: statement-level triggers on consultations,
+ * risk_assessments, referrals and partner_orgs call statistics_facts_refresh (migration 0019), so no writer can
+ * forget it. A single-valued dimension is a value, `_none` when not recorded; a multi-valued one an array of
+ * distinct values, `{_none}` when empty.
+ */
+export const statisticsFacts = pgTable(
+  'statistics_facts',
+  {
+    consultationId: uuid('consultation_id')
+      .primaryKey()
+      .references(() => consultations.id, { onDelete: 'cascade' }),
+    /** The Bishkek day of the contact (created_at): the period, month and weekday are read from it. */
+    day: date('day', { mode: 'string' }).notNull(),
+    /** The Bishkek hour of the contact, 0 to 23. */
+    hour: smallint('hour').notNull(),
+    contactKind: text('contact_kind').notNull(),
+    callerRole: text('caller_role').notNull(),
+    gender: text('gender').notNull(),
+    ageBand: text('age_band').notNull(),
+    region: text('region').notNull(),
+    settlement: text('settlement').notNull(),
+    perpetratorRelation: text('perpetrator_relation').notNull(),
+    riskLevel: text('risk_level').notNull(),
+    language: text('language').notNull(),
+    disability: text('disability').notNull(),
+    channel: text('channel').notNull(),
+    violenceForms: text('violence_forms').array().notNull(),
+    servicesGiven: text('services_given').array().notNull(),
+    referralPartnerTypes: text('referral_partner_types').array().notNull(),
+    referralOutcomes: text('referral_outcomes').array().notNull(),
+  },
+  (t) => [index('statistics_facts_day_idx').on(t.day)],
+);
+
+/**
+ * A day's table counts change whenever one of its records' facts does: statistics_facts_refresh appends a row
+ * per day it touches (insert only, so writers never wait on each other). The number of a day's rows is its
+ * version: a later commit always raises it, whatever order the ids were taken in.
+ */
+export const statisticsDayChanges = pgTable(
+  'statistics_day_changes',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    day: date('day', { mode: 'string' }).notNull(),
+  },
+  (t) => [index('statistics_day_changes_day_idx').on(t.day)],
+);
+
+/**
+ * The grouped counts of one past day for one pair of dimensions (tables.ts rawTable), kept while the day's
+ * version (statistics_day_changes) is the one they were counted at: a year's table is then the sum of 365
+ * small rows instead of a scan of its records. Raw counts, never published as they are: disclosure control runs
+ * on the summed table. `colsKey` is '' for a table of one dimension.
+ */
+export const statisticsDayCells = pgTable(
+  'statistics_day_cells',
+  {
+    day: date('day', { mode: 'string' }).notNull(),
+    rowsKey: text('rows_key').notNull(),
+    colsKey: text('cols_key').notNull(),
+    version: integer('version').notNull(),
+    /** [row value, column value, cell, toward the row's total, toward the column's, toward the whole][] */
+    cells: jsonb('cells').$type<[string, string, number, number, number, number][]>().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.rowsKey, t.colsKey, t.day] })],
 );
 
 // ── Socket.IO postgres adapter: large packets are passed through this table ─────────────────────────────

@@ -19,10 +19,10 @@ import {
 import type pg from 'pg';
 
 /**
- * Where each dimension of issue 12 lives in a consultation, and which values it has (docs/statistics.md,
- * "Tables and dimensions"). A dimension's SQL is an expression over the consultation aliased `k`: its value, or
- * for a multi-valued dimension the array of its values; a record without one has NOT_RECORDED, so every record
- * is in every table.
+ * Where each dimension of issue 12 is read, and which values it has (docs/statistics.md, "Tables and
+ * dimensions"). A dimension's SQL is an expression over the record's statistics_facts row aliased `f`: its
+ * value, or for a multi-valued dimension the array of its values; a record without one has NOT_RECORDED, so
+ * every record is in every table.
  */
 
 export type Queryable = Pick<pg.Pool | pg.PoolClient | pg.Client, 'query'>;
@@ -38,46 +38,13 @@ export interface ReferenceData {
   riskLevels: StatisticsValue[];
 }
 
-/** The record's local (Asia/Bishkek) contact time: the period, month, weekday and hour are all read from it. */
-const LOCAL = `(k.created_at AT TIME ZONE 'Asia/Bishkek')`;
-
-const single = (path: string) => `coalesce(nullif(k.data #>> '{${path}}', ''), '${NOT_RECORDED}')`;
-
-/** Each value of the record's array once (an array holding a value twice counts it once). */
-const multi = (field: string) =>
-  `CASE WHEN jsonb_typeof(k.data -> '${field}') = 'array' AND jsonb_array_length(k.data -> '${field}') > 0
-        THEN ARRAY(SELECT DISTINCT jsonb_array_elements_text(k.data -> '${field}'))
-        ELSE ARRAY['${NOT_RECORDED}'] END`;
-
-/**
- * The record's referrals that were made (a draft was never sent; a revoked one was withdrawn), each value once:
- * aggregated for the period's consultations in one pass and joined (a lookup per record was the cost of a
- * whole table at a million records).
- */
-const REFERRALS_JOIN = `rr AS MATERIALIZED (
-    SELECT r.consultation_id, array_agg(DISTINCT p.type::text) AS types, array_agg(DISTINCT r.status::text) AS outcomes
-      FROM referrals r
-      JOIN partner_orgs p ON p.id = r.partner_org_id
-      JOIN consultations k2 ON k2.id = r.consultation_id
-     WHERE k2.created_at >= $1 AND k2.created_at < $2 AND r.status NOT IN ('draft', 'revoked')
-     GROUP BY r.consultation_id)`;
-
-/** The final level (after any override) of the latest assessment of each of the period's consultations. */
-const RISK_JOIN = `rl AS MATERIALIZED (
-    SELECT DISTINCT ON (a.consultation_id) a.consultation_id, a.final_level
-      FROM risk_assessments a JOIN consultations k2 ON k2.id = a.consultation_id
-     WHERE k2.created_at >= $1 AND k2.created_at < $2
-     ORDER BY a.consultation_id, a.created_at DESC, a.id DESC)`;
-
 interface Spec {
-  /** A single-valued dimension's value (text), or a multi-valued one's values (text[], each once, never empty). */
-  sql: string;
   /**
-   * What `sql` reads besides the consultation: a CTE over the period ($1, $2), named as `sql` reads it, joined
-   * on its consultation_id. Materialized, so that it is computed once even where the planner has no
-   * statistics yet and would run it again per record.
+   * A single-valued dimension's value (text), or a multi-valued one's values (text[], each once, never empty),
+   * read from the record's row of statistics_facts, aliased `f` (its columns are written by the database from
+   * the consultation, its latest assessment and its referrals: migration 0019).
    */
-  join?: string;
+  sql: string;
   /** The rows of a table over this dimension: every value the reference data knows, in its order. */
   values: (ref: ReferenceData, period: { from: string; to: string }) => StatisticsValue[];
 }
@@ -116,48 +83,48 @@ function monthsOf(period: { from: string; to: string }): StatisticsValue[] {
   return out;
 }
 
+/** A fact column; "not recorded" is already written as `_none` (or `{_none}`) by the database. */
+const col = (name: string) => `f.${name}`;
+
 const SPECS: Record<StatisticsDimensionKey, Spec> = {
-  contactKind: { sql: single('contactKind'), values: fromTaxonomies('contactKinds') },
-  callerRole: { sql: single('callerRole'), values: fromTaxonomies('callerRoles') },
-  gender: { sql: single('survivor,gender'), values: fromTaxonomies('genders') },
-  ageBand: { sql: single('survivor,ageBand'), values: fromTaxonomies('ageBands') },
-  region: { sql: single('survivor,region'), values: fromTaxonomies('regions') },
-  settlement: { sql: single('survivor,settlement'), values: fromTaxonomies('settlements') },
-  violenceForms: { sql: multi('violenceForms'), values: fromTaxonomies('violenceForms') },
+  contactKind: { sql: col('contact_kind'), values: fromTaxonomies('contactKinds') },
+  callerRole: { sql: col('caller_role'), values: fromTaxonomies('callerRoles') },
+  gender: { sql: col('gender'), values: fromTaxonomies('genders') },
+  ageBand: { sql: col('age_band'), values: fromTaxonomies('ageBands') },
+  region: { sql: col('region'), values: fromTaxonomies('regions') },
+  settlement: { sql: col('settlement'), values: fromTaxonomies('settlements') },
+  violenceForms: { sql: col('violence_forms'), values: fromTaxonomies('violenceForms') },
   perpetratorRelation: {
-    sql: single('perpetrator,relation'),
+    sql: col('perpetrator_relation'),
     values: fromTaxonomies('perpetratorRelations'),
   },
   riskLevel: {
     // The final level (after any override) of the record's latest assessment.
-    sql: `coalesce(rl.final_level, '${NOT_RECORDED}')`,
-    join: RISK_JOIN,
+    sql: col('risk_level'),
     values: (ref) => ref.riskLevels,
   },
-  servicesGiven: { sql: multi('servicesGiven'), values: fromTaxonomies('services') },
+  servicesGiven: { sql: col('services_given'), values: fromTaxonomies('services') },
   referralPartnerType: {
-    sql: `coalesce(rr.types, ARRAY['${NOT_RECORDED}'])`,
-    join: REFERRALS_JOIN,
+    sql: col('referral_partner_types'),
     values: () => PARTNER_TYPES.map((t) => ({ key: t, label: PARTNER_TYPE_LABELS[t] })),
   },
   referralOutcome: {
-    sql: `coalesce(rr.outcomes, ARRAY['${NOT_RECORDED}'])`,
-    join: REFERRALS_JOIN,
+    sql: col('referral_outcomes'),
     values: fromLabels(REFERRAL_OUTCOME_LABELS),
   },
-  language: { sql: single('survivor,language'), values: fromTaxonomies('languages') },
-  disability: { sql: single('survivor,disability'), values: fromLabels(DISABILITY_LABELS) },
+  language: { sql: col('language'), values: fromTaxonomies('languages') },
+  disability: { sql: col('disability'), values: fromLabels(DISABILITY_LABELS) },
   channel: {
-    sql: `coalesce(nullif(k.channel, ''), '${NOT_RECORDED}')`,
+    sql: col('channel'),
     values: fromTaxonomies('channels'),
   },
-  month: { sql: `to_char(${LOCAL}, 'YYYY-MM')`, values: (_ref, period) => monthsOf(period) },
+  month: { sql: `to_char(f.day, 'YYYY-MM')`, values: (_ref, period) => monthsOf(period) },
   weekday: {
-    sql: `extract(isodow FROM ${LOCAL})::int::text`,
+    sql: `extract(isodow FROM f.day)::int::text`,
     values: () => WEEKDAY_LABELS.map((label, i) => ({ key: String(i + 1), label })),
   },
   hour: {
-    sql: `extract(hour FROM ${LOCAL})::int::text`,
+    sql: 'f.hour::text',
     values: () =>
       Array.from({ length: 24 }, (_, h) => {
         const hh = (n: number) => `${String(n).padStart(2, '0')}:00`;
@@ -188,20 +155,10 @@ export function statisticsDimensions(): StatisticsDimension[] {
 
 /**
  * The SQL of a record's value of the dimension (text), or of its values (text[]) for a multi-valued one; the
- * consultation is aliased `k`.
+ * record's statistics_facts row is aliased `f`.
  */
 export function dimensionSql(key: StatisticsDimensionKey): string {
   return SPECS[key].sql;
-}
-
-/** The CTEs the dimensions' SQL needs (each once), and their joins to follow `FROM consultations k`. */
-export function dimensionJoins(keys: readonly StatisticsDimensionKey[]): { ctes: string[]; joins: string } {
-  const ctes = [...new Set(keys.map((k) => SPECS[k].join).filter((j) => j !== undefined))];
-  const joins = ctes.map((c) => {
-    const name = c.slice(0, c.indexOf(' '));
-    return `LEFT JOIN ${name} ON ${name}.consultation_id = k.id`;
-  });
-  return { ctes, joins: joins.join(' ') };
 }
 
 /** The rows of a table over the dimension: every known value in order (zeros included), then "not recorded". */
