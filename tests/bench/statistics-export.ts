@@ -52,6 +52,9 @@ async function copyBaseline(databaseUrl: string, rows: string, cols: string | un
     '-v',
     'ON_ERROR_STOP=1',
     databaseUrl,
+    // As the export runs it (tables.ts: JIT off, the planner overestimates the unnested rows and compiles).
+    '-c',
+    'SET jit = off',
     '-c',
     `\\copy (${sql}) TO '${file}' WITH CSV`,
   ]);

@@ -6,7 +6,7 @@ import {
   TEST_PASSWORD,
   type TestApp,
 } from '@korgon/dev/testing';
-import { TAXONOMY_KG_2026_1 } from '@korgon/domain';
+import { STATISTICS_DIMENSION_LABELS, TAXONOMY_KG_2026_1 } from '@korgon/domain';
 import type { WorkerHandle } from '@korgon/worker';
 import ExcelJS from 'exceljs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -14,7 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
  * The manager exports the table on screen as XLSX: the control shows the export's progress (pushed by the
- * worker), then a download; the file downloaded holds the table, hidden cells as the marker.
+ * worker), then a download; the file downloaded holds the table, hidden cells as the marker. The referral
+ * performance and follow-up tabs export too, and the list of exports names what each holds in the console's
+ * language (the dimensions by their names, not their keys).
  */
 const SHOTS = process.env.KORGON_SHOTS ?? '';
 if (SHOTS) mkdirSync(SHOTS, { recursive: true });
@@ -30,6 +32,8 @@ const contexts: BrowserContext[] = [];
 const T = TAXONOMY_KG_2026_1;
 const arr = (xs: readonly string[]) => `ARRAY[${xs.map((x) => `'${x}'`).join(',')}]::text[]`;
 const one = (xs: readonly string[]) => `(${arr(xs)})[1 + floor(random() * ${xs.length})::int]`;
+/** A list entry's text from its start, as a pattern (its date follows). */
+const startsWith = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
 
 beforeAll(async () => {
   t = await createTestApp({ listen: true, label: 'statistics-export-browser' });
@@ -119,9 +123,52 @@ describe('exporting from the statistics screen', () => {
     expect(values.filter((v) => v === '<10').length).toBeGreaterThanOrEqual(hiddenOnScreen);
     expect(values).not.toContain('null');
 
-    // The export is in the list of recent exports below, downloadable there too.
+    // The export is in the list of recent exports below, downloadable there too, named by the dimensions'
+    // Russian names rather than their keys.
     const list = page.getByTestId('exports-panel');
     await list.getByRole('link', { name: 'Скачать XLSX' }).first().waitFor();
+    const names = `${STATISTICS_DIMENSION_LABELS.region.ru} × ${STATISTICS_DIMENSION_LABELS.ageBand.ru}`;
+    await list.getByRole('cell', { name: startsWith(`Таблица (${names})`) }).waitFor();
+    expect(await list.textContent()).not.toContain('region × ageBand');
+    expect(errors).toEqual([]);
+  }, 90_000);
+
+  it('exports referral performance and the follow-ups from their tabs, named in the list', async () => {
+    const { page, errors } = await managerPage();
+    const screen = page.getByTestId('statistics');
+    const cases = [
+      {
+        tab: 'referrals',
+        format: 'CSV',
+        file: `korgon-referrals-organisation-${DAY}_${DAY}.csv`,
+        hash: `#/statistics?tab=referrals&period=custom&from=${DAY}&to=${DAY}&rby=organisation`,
+        listed: 'Работа по направлениям (Организация)',
+      },
+      {
+        tab: 'follow-ups',
+        format: 'XLSX',
+        file: `korgon-follow-ups-${DAY}_${DAY}.xlsx`,
+        hash: `#/statistics?tab=follow-ups&period=custom&from=${DAY}&to=${DAY}`,
+        listed: 'Контрольные звонки',
+      },
+    ];
+    for (const c of cases) {
+      await page.evaluate((hash) => {
+        window.location.hash = hash;
+      }, c.hash);
+      const control = screen.getByTestId(`stat-panel-${c.tab}`).getByTestId('export-control');
+      await control.getByRole('button', { name: `Выгрузить ${c.format}` }).click();
+      const link = control.getByRole('link', { name: `Скачать ${c.format}` });
+      await link.waitFor({ timeout: 30_000 });
+      const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+      expect(download.suggestedFilename()).toBe(c.file);
+      await page
+        .getByTestId('exports-panel')
+        .getByRole('cell', { name: startsWith(c.listed) })
+        .first()
+        .waitFor();
+    }
+    if (SHOTS) await page.screenshot({ path: `${SHOTS}/statistics-export-follow-ups.png` });
     expect(errors).toEqual([]);
   }, 90_000);
 });

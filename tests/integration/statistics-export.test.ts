@@ -9,9 +9,12 @@ import {
   testQueues,
 } from '@korgon/dev/testing';
 import {
+  type Cell,
   type ExportProgress,
   type ExportStatus,
+  type FollowUpStatistics,
   type QueueStatistics,
+  type ReferralStatistics,
   type StatisticsTable,
   TAXONOMY_KG_2026_1,
 } from '@korgon/domain';
@@ -81,6 +84,77 @@ async function generate(n: number) {
   await t.db.pool.query('ANALYZE consultations');
 }
 
+/** The day whose referrals and follow-ups are made by hand: small, known counts, so some are suppressed. */
+const SMALL_DAY = `${YEAR}-06-10`;
+
+/**
+ * Referrals (to every partner, in every state that no job of the worker changes) and follow-ups (already
+ * raised: no job raises them again) over the year's finalized consultations; then the ones of SMALL_DAY made
+ * again by hand: 12 referrals to one organisation, 4 of them failed, and 13 follow-ups due, 3 of them missed.
+ */
+async function generateServiceData() {
+  const pool = t.db.pool;
+  const { rows: ops } = await pool.query<{ id: string }>("SELECT id FROM users WHERE username = 'operator1'");
+  const op = ops[0]?.id;
+  const { rows: partners } = await pool.query<{ id: string }>('SELECT id FROM partner_orgs ORDER BY slug');
+  const partnerIds = partners.map((p) => p.id);
+  const statuses = ['delivered', 'acknowledged', 'accepted', 'rejected', 'done', 'escalated', 'failed'];
+  const acknowledgedOnes = `('acknowledged', 'accepted', 'rejected', 'done')`;
+  await pool.query(
+    `INSERT INTO referrals (id, consultation_id, partner_org_id, urgency, status, created_by, created_at,
+                            acknowledged_at, escalated_at)
+     SELECT gen_random_uuid(), k.id, x.partner, 'normal', x.status::referral_status, $1, x.at,
+            CASE WHEN x.status IN ${acknowledgedOnes} THEN x.at + (5 + random() * 180) * interval '1 minute' END,
+            CASE WHEN x.status = 'escalated' THEN x.at + interval '4 hours' END
+       FROM consultations k,
+            LATERAL (SELECT ${one(partnerIds)}::uuid AS partner, ${one(statuses)} AS status,
+                            k.created_at + interval '20 minutes' AS at) x
+      WHERE k.status = 'final' AND random() < 0.08`,
+    [op],
+  );
+  await pool.query(
+    `INSERT INTO follow_ups (consultation_id, kind, source, state, due_at, raise_at, raised_at, closed_at,
+                             created_by)
+     SELECT k.id, 'callback', 'callback', x.state::follow_up_state, x.due, x.due, x.due,
+            CASE WHEN x.state IN ('done', 'missed', 'cancelled')
+                 THEN x.due + (10 + random() * 170) * interval '1 minute' END, $1
+       FROM consultations k,
+            LATERAL (SELECT ${one(['due', 'done', 'done', 'missed', 'cancelled'])} AS state,
+                            k.created_at + interval '1 day' AS due) x
+      WHERE k.status = 'final' AND random() < 0.1`,
+    [op],
+  );
+  const { start, end } = periodBounds(SMALL_DAY, SMALL_DAY);
+  await pool.query('DELETE FROM referrals WHERE created_at >= $1 AND created_at < $2', [start, end]);
+  await pool.query('DELETE FROM follow_ups WHERE due_at >= $1 AND due_at < $2', [start, end]);
+  // Counted consultations (finalized, not refused) of other days carry the small day's referrals and follow-ups.
+  const { rows: counted } = await pool.query<{ id: string }>(
+    `SELECT id FROM consultations k
+      WHERE status = 'final' AND (data -> 'consent' ->> 'statistics') IS DISTINCT FROM 'no'
+        AND NOT EXISTS (SELECT 1 FROM follow_ups f WHERE f.consultation_id = k.id)
+      ORDER BY created_at LIMIT 13`,
+  );
+  const at = new Date(start.getTime() + 10 * 3_600_000);
+  for (const [i, c] of counted.entries()) {
+    if (i < 12)
+      await pool.query(
+        `INSERT INTO referrals (id, consultation_id, partner_org_id, urgency, status, created_by, created_at,
+                                acknowledged_at)
+         VALUES (gen_random_uuid(), $1, $2, 'normal', $3::referral_status, $4, $5,
+                 CASE WHEN $3::text = 'done' THEN $5::timestamptz + interval '30 minutes' END)`,
+        [c.id, partnerIds[0], i < 4 ? 'failed' : 'done', op, at],
+      );
+    await pool.query(
+      `INSERT INTO follow_ups (consultation_id, kind, source, state, due_at, raise_at, raised_at, closed_at,
+                               created_by)
+       VALUES ($1, 'callback', 'small-day', $2::follow_up_state, $3, $3, $3, $3::timestamptz + interval '5 minutes', $4)`,
+      [c.id, i < 3 ? 'missed' : 'done', at, op],
+    );
+  }
+  await pool.query('ANALYZE referrals');
+  await pool.query('ANALYZE follow_ups');
+}
+
 async function api<T>(method: 'GET' | 'POST', url: string, cookie: string, payload?: object) {
   const res = await t.app.inject({
     method,
@@ -125,6 +199,7 @@ beforeAll(async () => {
   t = await createTestApp({ listen: true, label: 'exports', env: { STATISTICS_MIN_CELL: String(K) } });
   worker = await startTestWorker(t.databaseUrl, t.env);
   await generate(RECORDS);
+  await generateServiceData();
   manager = await signIn(t.app, 'manager');
   supervisor = await signIn(t.app, 'supervisor');
   socket = await connectConsole(t.baseUrl, manager);
@@ -324,6 +399,193 @@ describe('a table export', () => {
   }, 60_000);
 });
 
+/** A file's first sheet (header included) and its notes, as strings: a CSV's first section, an XLSX's sheets. */
+async function exportedFile(
+  id: string,
+  format: 'csv' | 'xlsx',
+): Promise<{ rows: string[][]; notes: string }> {
+  const res = await download(id);
+  expect(res.statusCode).toBe(200);
+  if (format === 'csv') {
+    const lines = parse(res.rawPayload, { bom: true, relax_column_count: true }) as string[][];
+    const blank = lines.findIndex((l) => l.every((c) => c === ''));
+    return {
+      rows: lines.slice(0, blank),
+      notes: lines
+        .slice(blank + 1)
+        .flat()
+        .join(' '),
+    };
+  }
+  const book = new ExcelJS.Workbook();
+  await book.xlsx.load(res.rawPayload as unknown as ArrayBuffer);
+  const [sheet, notes] = book.worksheets;
+  const width = sheet?.getRow(1).cellCount ?? 0;
+  const rows: string[][] = [];
+  sheet?.eachRow((row) => {
+    rows.push(
+      Array.from({ length: width }, (_, i) => {
+        const v = row.getCell(i + 1).value;
+        return v === null || v === undefined ? '' : String(v);
+      }),
+    );
+  });
+  const text: string[] = [];
+  notes?.eachRow((row) => text.push(String(row.getCell(1).value)));
+  return { rows, notes: text.join(' ') };
+}
+
+/** A count as the file writes it: the marker when suppressed. */
+const count = (c: Cell) => (c.suppressed ? MARKER : String(c.value));
+/** A derived figure as the file writes it: the marker, empty over nothing, else rounded to a tenth. */
+const derived = (c: Cell) =>
+  c.suppressed ? MARKER : c.value === null ? '' : String(Math.round(c.value * 10) / 10);
+
+async function exported(body: object): Promise<ExportStatus> {
+  const created = await api<{ id: string }>('POST', '/api/exports', manager, body);
+  expect(created.status).toBe(202);
+  const done = await finished(created.body.id);
+  expect(done.state).toBe('done');
+  return done;
+}
+
+describe('referral performance and follow-up exports', () => {
+  it.each([
+    { by: 'region', format: 'csv', from: `${YEAR}-01-01`, to: `${YEAR}-12-31`, locale: 'en' },
+    { by: 'partner_type', format: 'xlsx', from: `${YEAR}-01-01`, to: `${YEAR}-12-31`, locale: 'ky' },
+    { by: 'organisation', format: 'xlsx', from: SMALL_DAY, to: SMALL_DAY, locale: 'ru' },
+    { by: 'organisation', format: 'csv', from: SMALL_DAY, to: SMALL_DAY, locale: 'ru' },
+  ] as const)(
+    'referrals by $by ($from – $to) in $format: the file holds what GET /api/statistics/referrals publishes',
+    async ({ by, format, from, to, locale }) => {
+      const done = await exported({ report: 'referrals', by, from, to, format, locale });
+      expect(done).toMatchObject({ report: 'referrals', params: { from, to, by, locale } });
+      expect(done.fileName).toBe(`korgon-referrals-${by}-${from}_${to}.${format}`);
+      const stats = (
+        await api<ReferralStatistics>(
+          'GET',
+          `/api/statistics/referrals?from=${from}&to=${to}&by=${by}`,
+          manager,
+        )
+      ).body;
+      const { rows, notes } = await exportedFile(done.id, format);
+      const [header, ...data] = rows;
+      expect(header).toHaveLength(13);
+      expect(data).toEqual(
+        stats.groups.map((g) => [
+          g.label[locale] || g.label.en,
+          count(g.sent),
+          count(g.acknowledged),
+          derived(g.ackMedianMinutes),
+          derived(g.ackP90Minutes),
+          count(g.accepted),
+          derived(g.acceptedShare),
+          count(g.rejected),
+          derived(g.rejectedShare),
+          count(g.done),
+          derived(g.doneShare),
+          count(g.escalations),
+          count(g.failures),
+        ]),
+      );
+      expect(done.rows).toBe(stats.groups.length);
+      expect(notes).toContain(`"${MARKER}"`);
+      expect(notes).toContain(from);
+      if (from === SMALL_DAY) {
+        // The small day: 12 referrals to one organisation, 4 failed, 8 done: the 8 and the 4 are markers.
+        const row = data.find((r) => r[1] === '12');
+        expect(row).toEqual([
+          expect.any(String),
+          '12',
+          MARKER,
+          MARKER,
+          MARKER,
+          MARKER,
+          MARKER,
+          '0',
+          '0',
+          MARKER,
+          MARKER,
+          '0',
+          MARKER,
+        ]);
+        expect(data.flat()).not.toContain('4');
+        expect(data.flat()).not.toContain('8');
+      } else {
+        // A year: figures are published, times among them.
+        expect(data.some((r) => /^\d+(\.\d)?$/.test(r[3] ?? ''))).toBe(true);
+      }
+      const { rows: audit } = await t.db.pool.query<{ action: string; details: { report: string } }>(
+        `SELECT action, details FROM audit_log WHERE target_type = 'export' AND target_id = $1 ORDER BY id`,
+        [done.id],
+      );
+      expect(audit.map((a) => [a.action, a.details.report])).toEqual([
+        ['export.requested', 'referrals'],
+        ['export.built', 'referrals'],
+        ['export.downloaded', 'referrals'],
+      ]);
+    },
+    60_000,
+  );
+
+  it.each([
+    { format: 'csv', from: `${YEAR}-01-01`, to: `${YEAR}-12-31`, locale: 'ky' },
+    { format: 'xlsx', from: SMALL_DAY, to: SMALL_DAY, locale: 'ru' },
+  ] as const)(
+    'follow-ups ($from – $to) in $format: the file holds what GET /api/statistics/follow-ups publishes',
+    async ({ format, from, to, locale }) => {
+      const done = await exported({ report: 'follow-ups', from, to, format, locale });
+      expect(done.fileName).toBe(`korgon-follow-ups-${from}_${to}.${format}`);
+      const stats = (
+        await api<FollowUpStatistics>('GET', `/api/statistics/follow-ups?from=${from}&to=${to}`, manager)
+      ).body;
+      const { rows, notes } = await exportedFile(done.id, format);
+      expect(rows.slice(1).map((r) => r[1])).toEqual([stats.due, stats.doneOnTime, stats.missed].map(count));
+      expect(rows).toHaveLength(4);
+      expect(notes).toContain(`"${MARKER}"`);
+      if (from === SMALL_DAY) {
+        // 13 due, 10 done on time, 3 missed: the 3 is the marker.
+        expect(rows.slice(1).map((r) => r[1])).toEqual(['13', '10', MARKER]);
+        expect(rows.map((r) => r[0])).toEqual([
+          'Контрольные звонки',
+          'Запланировано',
+          'Выполнено вовремя',
+          'Пропущено',
+        ]);
+      } else {
+        expect(stats.due.value).toBeGreaterThan(1000);
+      }
+      const { rows: audit } = await t.db.pool.query<{ action: string }>(
+        `SELECT action FROM audit_log WHERE target_type = 'export' AND target_id = $1 ORDER BY id`,
+        [done.id],
+      );
+      expect(audit.map((a) => a.action)).toEqual(['export.requested', 'export.built', 'export.downloaded']);
+    },
+    60_000,
+  );
+
+  it('refuses a `by` the report does not have, and `rows` outside a table, with a 400 naming the field', async () => {
+    const period = { from: `${YEAR}-03-01`, to: `${YEAR}-03-31`, format: 'csv' };
+    const cases = [
+      [{ report: 'referrals', by: 'week', ...period }, 'by'],
+      [{ report: 'queue', by: 'region', ...period }, 'by'],
+      [{ report: 'follow-ups', by: 'day', ...period }, 'by'],
+      [{ report: 'referrals', rows: 'region', ...period }, 'rows'],
+      [{ report: 'referrals', by: 'town', ...period }, 'by'],
+    ] as const;
+    for (const [body, field] of cases) {
+      const res = await api<{ message: string; details?: { issues?: { path: string }[] } }>(
+        'POST',
+        '/api/exports',
+        manager,
+        body,
+      );
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(JSON.stringify(res.body)).toContain(field);
+    }
+  });
+});
+
 describe('the API documentation', () => {
   it('documents the export routes in OpenAPI', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/openapi.json' });
@@ -337,6 +599,12 @@ describe('the API documentation', () => {
         '/api/exports/{id}/file',
       ]),
     );
+    // The request's schema names every report an export can be of, and both kinds of `by`.
+    const request = JSON.stringify(
+      (res.json() as { components: { schemas: Record<string, unknown> } }).components.schemas.ExportRequest,
+    );
+    for (const word of ['referrals', 'follow-ups', 'partner_type', 'organisation', 'region', 'week'])
+      expect(request).toContain(`"${word}"`);
   });
 });
 

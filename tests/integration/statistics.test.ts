@@ -580,7 +580,23 @@ describe('the day cache', () => {
       'SELECT consultation_id FROM statistics_facts WHERE day = $1 LIMIT 1',
       [day],
     );
+    const changes = async () =>
+      (
+        await pool.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM statistics_day_changes WHERE day = $1',
+          [day],
+        )
+      ).rows[0]?.n;
+    const version = await changes();
+    // A change no figure reads (a touch of updated_at) leaves the day as it is…
     await pool.query('UPDATE consultations SET updated_at = now() WHERE id = $1', [one[0]?.consultation_id]);
+    expect(await changes()).toBe(version);
+    expect((await raw('region', 'riskLevel')).cells[i]?.[j]).toBe((before.cells[i]?.[j] as number) + 1000);
+    // …one of its data raises the version.
+    await pool.query(`UPDATE consultations SET data = data || '{"touched": true}' WHERE id = $1`, [
+      one[0]?.consultation_id,
+    ]);
+    expect(await changes()).toBe((version as number) + 1);
     expect(await raw('region', 'riskLevel')).toEqual(before);
     expectRecount(await raw('region', 'riskLevel'), 'region', 'riskLevel');
   });

@@ -72,7 +72,9 @@ const LIVE_SQL = `
 const iso = (d: Date) => d.toISOString();
 
 function windowOf(w: TimeWindow, m: WindowMetrics): BoardWindow {
-  return { from: iso(w.from), to: iso(w.to), ...m };
+  // The board shows AHT without the count it is over (the statistics need it, for disclosure control).
+  const { handled: _h, ...figures } = m;
+  return { from: iso(w.from), to: iso(w.to), ...figures };
 }
 
 /** The live part of the figures and the attention counts, at `now`, for the shift that began at `shiftFrom`. */

@@ -12,6 +12,11 @@ export type BoardQueryable = Pick<pg.Pool | pg.PoolClient | pg.Client, 'query'>;
 export interface WindowMetrics extends BoardMetrics {
   /** Mean seconds of the wrap-ups that began in the window and have ended; null when none did. */
   wrapUpSeconds: number | null;
+  /**
+   * The answered calls that have ended: the calls `ahtSeconds` is the mean of (fewer than answered while some
+   * are still on the line). The statistics publish AHT only over at least k of them.
+   */
+  handled: number;
 }
 
 interface Row {
@@ -22,6 +27,7 @@ interface Row {
   short_abandoned: number;
   lost: number;
   within: number;
+  handled: number;
   asa: number | null;
   aht: number | null;
   wrap_up: number | null;
@@ -44,6 +50,7 @@ const METRICS_SQL = `
            count(*) FILTER (WHERE c.state = 'lost')::int AS lost,
            count(*) FILTER (WHERE ${ANSWERED}
                               AND c.answered_at - c.offered_at <= make_interval(secs => $3::int))::int AS within,
+           count(*) FILTER (WHERE ${ANSWERED} AND c.ended_at IS NOT NULL)::int AS handled,
            (avg(date_part('epoch', c.answered_at - c.offered_at)) FILTER (WHERE ${ANSWERED}))::float8 AS asa,
            (avg(date_part('epoch', c.ended_at - c.answered_at))
               FILTER (WHERE ${ANSWERED} AND c.ended_at IS NOT NULL))::float8 AS aht
@@ -88,6 +95,7 @@ export async function metricsOver(
       asaSeconds: r.asa,
       ahtSeconds: r.aht,
       wrapUpSeconds: r.wrap_up,
+      handled: r.handled,
     };
   });
 }
@@ -106,6 +114,6 @@ export async function boardMetrics(
   if (days) return cachedMetrics(q, window, days, thresholdSeconds);
   const [m] = await metricsOver(q, [window], thresholdSeconds);
   if (!m) throw new Error('the metrics query answered no row');
-  const { wrapUpSeconds: _w, ...metrics } = m;
+  const { wrapUpSeconds: _w, handled: _h, ...metrics } = m;
   return metrics;
 }

@@ -5,6 +5,9 @@ import {
   type ExportReport,
   type Locale,
   type LocalizedText,
+  queuePeriodOf,
+  type ReferralStatistics,
+  referralsByOf,
   STATISTICS_DIMENSION_LABELS,
   type StatisticsDimensionKey,
   type StatisticsTable,
@@ -12,7 +15,7 @@ import {
 } from '@korgon/domain';
 import { isDimensionKey, isMultiValued, type Queryable } from './dimensions';
 import type { ExportSheet, ExportValue, SheetContent } from './export-files';
-import { periodsOf, queueStatistics } from './reports';
+import { followUpStatistics, periodsOf, queueStatistics, referralStatistics } from './reports';
 import { statisticsTable, type TableRequest } from './tables';
 
 /** What a report is made from: the database, and the settings the statistics API publishes with. */
@@ -96,6 +99,77 @@ const T = {
     ],
   },
   queueSheet: { ky: 'Кезек', ru: 'Очередь', en: 'Queue' },
+  referralsSheet: { ky: 'Жолдомолор', ru: 'Направления', en: 'Referrals' },
+  referralsBy: {
+    partner_type: { ky: 'Өнөктөштүн түрү', ru: 'Тип партнёра', en: 'Partner type' },
+    organisation: { ky: 'Уюм', ru: 'Организация', en: 'Organisation' },
+    region: { ky: 'Аймак', ru: 'Регион', en: 'Region' },
+  },
+  referralsHeader: {
+    ky: [
+      'Жөнөтүлдү',
+      'Тастыкталды',
+      'Тастыктоого чейинки убакыт, медиана, мүн',
+      'Тастыктоого чейинки убакыт, 90-процентиль, мүн',
+      'Ишке алынды',
+      'Ишке алынды, жөнөтүлгөндөн %',
+      'Четке кагылды',
+      'Четке кагылды, жөнөтүлгөндөн %',
+      'Аткарылды',
+      'Аткарылды, жөнөтүлгөндөн %',
+      'Жогору жакка билдирүүлөр',
+      'Жеткирилбегендер',
+    ],
+    ru: [
+      'Отправлено',
+      'Подтверждено',
+      'Время до подтверждения, медиана, мин',
+      'Время до подтверждения, 90-й процентиль, мин',
+      'Принято в работу',
+      'Принято в работу, % от отправленных',
+      'Отклонено',
+      'Отклонено, % от отправленных',
+      'Выполнено',
+      'Выполнено, % от отправленных',
+      'Эскалации',
+      'Сбои доставки',
+    ],
+    en: [
+      'Sent',
+      'Acknowledged',
+      'Time to acknowledge, median, min',
+      'Time to acknowledge, 90th percentile, min',
+      'Accepted',
+      'Accepted, % of sent',
+      'Rejected',
+      'Rejected, % of sent',
+      'Done',
+      'Done, % of sent',
+      'Escalations',
+      'Delivery failures',
+    ],
+  },
+  referralsNote: {
+    ky: 'Жолдомолор: мезгилдин бир күнүндө жасалган (долбоор эмес), эсепке алынган консультациялардан. Үлүштөр жөнөтүлгөндөрдөн; үлүш анын саны же жөнөтүлгөндөр жашырылганда жашырылат. Медиана жана 90-процентиль кеминде k тастыкталган жолдомо боюнча гана көрсөтүлөт.',
+    ru: 'Направления: сделанные (не черновики) в день периода, по учтённым консультациям. Доли — от отправленных; доля скрыта, если скрыто её число или число отправленных. Медиана и 90-й процентиль показаны только по не менее чем k подтверждённым направлениям.',
+    en: 'Referrals: made (not drafts) on a day of the period, from counted consultations. Shares are of those sent; a share is withheld when its count or the sent count is. The median and 90th percentile are shown only over at least k acknowledged referrals.',
+  },
+  followUpsSheet: { ky: 'Кайра чалуулар', ru: 'Контрольные звонки', en: 'Follow-ups' },
+  followUpsHeader: {
+    ky: ['Кайра чалуулар', 'Саны'],
+    ru: ['Контрольные звонки', 'Количество'],
+    en: ['Follow-ups', 'Number'],
+  },
+  followUpsRows: {
+    due: { ky: 'Пландалган', ru: 'Запланировано', en: 'Due' },
+    doneOnTime: { ky: 'Өз убагында аткарылды', ru: 'Выполнено вовремя', en: 'Done on time' },
+    missed: { ky: 'Өткөрүлүп жиберилди', ru: 'Пропущено', en: 'Missed' },
+  },
+  followUpsNote: {
+    ky: 'Кайра чалуулар: мөөнөтү мезгилдин бир күнүнө туура келгендер, эсепке алынган консультациялардан; жокко чыгарылгандар эсептелбейт. «Өз убагында» — мөөнөтү өтө электе аткарылган. Кечигип аткарылгандар көрсөтүлбөйт: башкалары менен бирге алар жашырылган санды ачып коюшу мүмкүн.',
+    ru: 'Контрольные звонки: со сроком в день периода, по учтённым консультациям; отменённые не учитываются. «Вовремя» — выполнено до того, как срок истёк. Выполненные с опозданием не показываются: вместе с остальными они могли бы раскрыть скрытое число.',
+    en: 'Follow-ups: due on a day of the period, of counted consultations; cancelled ones are left out. “On time”: done before it became overdue. Those done late are not shown: with the others they could give a withheld count away.',
+  },
   filters: {
     ky: (p: ExportParams) => `Мезгил: ${p.from} – ${p.to} (Бишкек убактысы).`,
     ru: (p: ExportParams) => `Период: ${p.from} – ${p.to} (время Бишкека).`,
@@ -117,7 +191,7 @@ const round1 = (v: number) => Math.round(v * 10) / 10;
 
 /** The queue's service figures per period, as GET /api/statistics/queue publishes them. */
 async function* queueRows(src: ReportSources, p: ExportParams): AsyncGenerator<ExportValue[]> {
-  const by = p.by ?? 'day';
+  const by = queuePeriodOf(p.by);
   const periods = periodsOf(p.from, p.to, by);
   const k = src.k;
   const v = (c: Cell) => cellValue(c, k);
@@ -155,13 +229,74 @@ async function* queueRows(src: ReportSources, p: ExportParams): AsyncGenerator<E
   }
 }
 
+/**
+ * A derived figure (a share, a time) as a file's value, rounded to a tenth (presentation): the marker when it
+ * is suppressed, an empty cell when there is nothing to derive it from (nothing sent, nothing acknowledged).
+ */
+export function derivedValue(c: Cell, k: number): ExportValue {
+  if (c.suppressed) return suppressedMarker(k);
+  return c.value === null ? null : round1(c.value);
+}
+
+/** Referral performance, each group as GET /api/statistics/referrals publishes it (referralStatistics). */
+export function referralRows(stats: ReferralStatistics, locale: Locale): ExportValue[][] {
+  const k = stats.k;
+  const v = (c: Cell) => cellValue(c, k);
+  const d = (c: Cell) => derivedValue(c, k);
+  return stats.groups.map((g) => [
+    g.label[locale] || g.label.en,
+    v(g.sent),
+    v(g.acknowledged),
+    d(g.ackMedianMinutes),
+    d(g.ackP90Minutes),
+    v(g.accepted),
+    d(g.acceptedShare),
+    v(g.rejected),
+    d(g.rejectedShare),
+    v(g.done),
+    d(g.doneShare),
+    v(g.escalations),
+    v(g.failures),
+  ]);
+}
+
+function referralsSheet(src: ReportSources, p: ExportParams, locale: Locale): ExportSheet {
+  const by = referralsByOf(p.by);
+  return {
+    name: T.referralsSheet[locale],
+    load: async () => {
+      const stats = await referralStatistics(src.pool, { from: p.from, to: p.to, by, k: src.k });
+      const rows = referralRows(stats, locale);
+      return {
+        header: [T.referralsBy[by][locale], ...T.referralsHeader[locale]],
+        rows,
+        expected: rows.length,
+      };
+    },
+  };
+}
+
+function followUpsSheet(src: ReportSources, p: ExportParams, locale: Locale): ExportSheet {
+  return {
+    name: T.followUpsSheet[locale],
+    load: async () => {
+      const stats = await followUpStatistics(src.pool, { from: p.from, to: p.to, k: src.k });
+      const rows = (['due', 'doneOnTime', 'missed'] as const).map((key) => [
+        T.followUpsRows[key][locale],
+        cellValue(stats[key], stats.k),
+      ]);
+      return { header: T.followUpsHeader[locale], rows, expected: rows.length };
+    },
+  };
+}
+
 function queueSheet(src: ReportSources, p: ExportParams, locale: Locale): ExportSheet {
   return {
     name: T.queueSheet[locale],
     load: async () => ({
       header: T.queueHeader[locale],
       rows: queueRows(src, p),
-      expected: periodsOf(p.from, p.to, p.by ?? 'day').length,
+      expected: periodsOf(p.from, p.to, queuePeriodOf(p.by)).length,
     }),
   };
 }
@@ -255,7 +390,25 @@ export function buildReport(
       sheets: [queueSheet(src, p, locale)],
       notes,
       notesTitle,
-      fileStem: `korgon-queue-${p.by ?? 'day'}-${p.from}_${p.to}`,
+      fileStem: `korgon-queue-${queuePeriodOf(p.by)}-${p.from}_${p.to}`,
+    };
+  }
+  if (report === 'referrals') {
+    notes.push(T.referralsNote[locale], T.counted[locale]);
+    return {
+      sheets: [referralsSheet(src, p, locale)],
+      notes,
+      notesTitle,
+      fileStem: `korgon-referrals-${referralsByOf(p.by)}-${p.from}_${p.to}`,
+    };
+  }
+  if (report === 'follow-ups') {
+    notes.push(T.followUpsNote[locale], T.counted[locale]);
+    return {
+      sheets: [followUpsSheet(src, p, locale)],
+      notes,
+      notesTitle,
+      fileStem: `korgon-follow-ups-${p.from}_${p.to}`,
     };
   }
   notes.push(T.counted[locale]);

@@ -1,4 +1,4 @@
-import { metricsOver, type TimeWindow } from '@korgon/board';
+import { metricsOver, type TimeWindow, type WindowMetrics } from '@korgon/board';
 import {
   ADMIN_REGION_IDS,
   type Cell,
@@ -14,7 +14,7 @@ import {
   safeWindowOf,
 } from '@korgon/domain';
 import type { Queryable, StatisticsValue } from './dimensions';
-import { primaryCell, protectTable, publishOverRecords, sharePublished } from './disclosure';
+import { isSmallCount, primaryCell, protectTable, publishOverRecords, sharePublished } from './disclosure';
 import { periodBounds } from './tables';
 
 /**
@@ -62,8 +62,35 @@ export async function queueStatistics(
     return { from: start, to: end };
   });
   const metrics = await metricsOver(q, windows, o.thresholdSeconds);
-  const k = o.k;
   if (metrics.length !== periods.length) throw new Error('the metrics query answered too few rows');
+  return publishQueue(periods, metrics, o);
+}
+
+/** What publishQueue reads of the board's figures of a window (WindowMetrics). */
+export type QueueCounts = Pick<
+  WindowMetrics,
+  | 'offered'
+  | 'answered'
+  | 'abandoned'
+  | 'shortAbandoned'
+  | 'lost'
+  | 'answeredWithinThreshold'
+  | 'serviceLevel'
+  | 'asaSeconds'
+  | 'ahtSeconds'
+  | 'handled'
+>;
+
+/**
+ * The queue figures of each period through disclosure control (pure: the counts of queueStatistics' one
+ * statement in, the published figures out).
+ */
+export function publishQueue(
+  periods: readonly { from: string; to: string }[],
+  metrics: readonly QueueCounts[],
+  o: { by: 'day' | 'week' | 'month'; thresholdSeconds: number; k: number },
+): QueueStatistics {
+  const k = o.k;
   // offered = answered + abandoned + lost + the rest (transferred unanswered, still waiting): a sum, so the
   // counts go through protectTable as a table of periods × outcomes, the offered calls its row totals, and no
   // suppressed count can be worked back by subtraction. Short-abandoned is a part of abandoned in no published
@@ -90,9 +117,18 @@ export async function queueStatistics(
     by: o.by,
     thresholdSeconds: o.thresholdSeconds,
     periods: periods.map((p, i) => {
-      const m = metrics[i] as (typeof metrics)[number];
+      const m = metrics[i] as QueueCounts;
       const row = table.cells[i] as Cell[];
       const base = m.answered + m.abandoned - m.shortAbandoned;
+      // The service level is within ÷ base, and base is answered + abandoned − short-abandoned, which are
+      // published: a share gives its count back (within = share × base), and so base − within, the calls not
+      // answered in time. Both must be publishable counts, not only the base.
+      const within = m.answeredWithinThreshold;
+      const overBase = publishOverRecords(m.serviceLevel, base, k);
+      const serviceLevel: Cell =
+        overBase.value !== null && (isSmallCount(within, k) || isSmallCount(base - within, k))
+          ? { value: null, suppressed: true }
+          : overBase;
       return {
         ...p,
         offered: table.rowTotals[i] as Cell,
@@ -100,10 +136,11 @@ export async function queueStatistics(
         abandoned: row[1] as Cell,
         shortAbandoned: primaryCell(m.shortAbandoned, k),
         lost: row[2] as Cell,
-        serviceLevel: publishOverRecords(m.serviceLevel, base, k),
+        serviceLevel,
         asaSeconds: publishOverRecords(m.asaSeconds, m.answered, k),
-        // AHT is a mean over the answered calls that have ended: fewer than answered, never more.
-        ahtSeconds: publishOverRecords(m.ahtSeconds, m.answered, k),
+        // AHT is the mean over the answered calls that have ended (`handled`), fewer than answered while calls
+        // are on the line: it is published only over at least k of those, the calls it is the mean of.
+        ahtSeconds: publishOverRecords(m.ahtSeconds, m.handled, k),
       };
     }),
   };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Locale } from '../i18n/locales';
+import { REFERRAL_STATISTICS_BY } from './dimensions';
 
 /**
  * Statistics exports (docs/statistics.md "Exports"): a report written by the worker to a CSV or XLSX file,
@@ -17,9 +18,11 @@ export type ExportState = z.infer<typeof ExportState>;
 /**
  * - `table`: one statistics table (rows × cols), as GET /api/statistics/table publishes it;
  * - `queue`: the queue's service figures, one row per day, week or month;
+ * - `referrals`: referral performance per partner type, organisation or region (GET /api/statistics/referrals);
+ * - `follow-ups`: the follow-ups due, done on time and missed (GET /api/statistics/follow-ups);
  * - `monthly`: the Ministry's monthly report (XLSX, a sheet per standard table).
  */
-export const EXPORT_REPORTS = ['table', 'queue', 'monthly'] as const;
+export const EXPORT_REPORTS = ['table', 'queue', 'referrals', 'follow-ups', 'monthly'] as const;
 export const ExportReport = z.enum(EXPORT_REPORTS);
 export type ExportReport = z.infer<typeof ExportReport>;
 
@@ -27,19 +30,36 @@ export const QUEUE_PERIODS = ['day', 'week', 'month'] as const;
 export const QueuePeriod = z.enum(QUEUE_PERIODS);
 export type QueuePeriod = z.infer<typeof QueuePeriod>;
 
+/** An export's `by`: the queue's periods, or the referral report's groupings. */
+export const EXPORT_BY = [...QUEUE_PERIODS, ...REFERRAL_STATISTICS_BY] as const;
+export const ExportBy = z.enum(EXPORT_BY, {
+  message: `by must be one of ${EXPORT_BY.join(', ')}`,
+});
+export type ExportBy = z.infer<typeof ExportBy>;
+const isIn = <T extends string>(list: readonly T[], v: string | undefined): v is T =>
+  v !== undefined && (list as readonly string[]).includes(v);
+/** The queue export's period: `by` if it is one (day by default). */
+export const queuePeriodOf = (by: string | undefined): QueuePeriod => (isIn(QUEUE_PERIODS, by) ? by : 'day');
+/** The referral export's grouping: `by` if it is one (partner type by default, as the API). */
+export const referralsByOf = (by: string | undefined): (typeof REFERRAL_STATISTICS_BY)[number] =>
+  isIn(REFERRAL_STATISTICS_BY, by) ? by : 'partner_type';
+
 const day = z.iso.date({ message: 'must be a date, YYYY-MM-DD' });
 /** Longest period an export may cover (a year and a bit: a year's report with its edges). */
 export const EXPORT_MAX_DAYS = 400;
 
 export const ExportRequest = z
   .object({
-    report: z.enum(['table', 'queue']),
+    report: z.enum(['table', 'queue', 'referrals', 'follow-ups']),
     from: day.meta({ description: 'first day (inclusive), Asia/Bishkek' }),
     to: day.meta({ description: 'last day (inclusive), Asia/Bishkek' }),
     format: ExportFormat,
     rows: z.string().min(1).optional().meta({ description: 'table: the rows’ dimension key' }),
     cols: z.string().min(1).optional().meta({ description: 'table: a second dimension key' }),
-    by: QueuePeriod.optional().meta({ description: 'queue: one row per day (default), week or month' }),
+    by: ExportBy.optional().meta({
+      description:
+        'queue: one row per day (default), week or month; referrals: per partner_type (default), organisation or region',
+    }),
     locale: Locale.optional().meta({ description: 'the labels’ language; the requester’s own by default' }),
   })
   .strict()
@@ -52,6 +72,22 @@ export const ExportRequest = z
     message: 'A table export needs `rows` (a dimension key).',
     path: ['rows'],
   })
+  .refine((q) => q.report === 'table' || (q.rows === undefined && q.cols === undefined), {
+    message: 'Only a table export takes `rows` and `cols`.',
+    path: ['rows'],
+  })
+  .refine((q) => q.by === undefined || q.report !== 'queue' || isIn(QUEUE_PERIODS, q.by), {
+    message: `The queue figures are by ${QUEUE_PERIODS.join(', ')}.`,
+    path: ['by'],
+  })
+  .refine((q) => q.by === undefined || q.report !== 'referrals' || isIn(REFERRAL_STATISTICS_BY, q.by), {
+    message: `Referral performance is by ${REFERRAL_STATISTICS_BY.join(', ')}.`,
+    path: ['by'],
+  })
+  .refine((q) => q.by === undefined || q.report === 'queue' || q.report === 'referrals', {
+    message: 'Only the queue and referral exports take `by`.',
+    path: ['by'],
+  })
   .meta({ id: 'ExportRequest' });
 export type ExportRequest = z.infer<typeof ExportRequest>;
 
@@ -62,7 +98,7 @@ export const ExportParams = z
     to: day,
     rows: z.string().optional(),
     cols: z.string().optional(),
-    by: QueuePeriod.optional(),
+    by: ExportBy.optional(),
     /** monthly: the month reported, YYYY-MM. */
     month: z.string().optional(),
     /** The labels' language in the file. */

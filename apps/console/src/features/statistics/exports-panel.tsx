@@ -1,4 +1,11 @@
-import { can, type ExportFormat, type ExportStatus } from '@korgon/domain';
+import {
+  can,
+  type ExportFormat,
+  type ExportStatus,
+  queuePeriodOf,
+  referralsByOf,
+  type StatisticsDimension,
+} from '@korgon/domain';
 import { useEffect, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useCurrentLocale } from '../../i18n/language';
@@ -7,6 +14,7 @@ import { formatDate, formatDateTime } from '../../lib/format';
 import { useAuthStore } from '../auth/auth-store';
 import type { ExportSlotRequest } from './export-slot';
 import { exportFileUrl, useExportsStore } from './exports-store';
+import { labelIn } from './statistics-common';
 import { bishkekToday } from './statistics-state';
 
 /** The progress bar of one export, then its download; live from the `export:progress` pushes. */
@@ -43,8 +51,8 @@ function ExportProgressView({ e }: { e: ExportStatus }) {
 }
 
 /**
- * "Export CSV / XLSX" of what is on screen (a table, the queue figures): the server's worker writes the file,
- * every figure through disclosure control; the progress shows here, then the download.
+ * "Export CSV / XLSX" of what is on screen (a table, the queue, referral or follow-up figures): the server's
+ * worker writes the file, every figure through disclosure control; the progress shows here, then the download.
  */
 export function ExportControl({ request }: { request: ExportSlotRequest }) {
   const { t } = useTranslation();
@@ -112,8 +120,12 @@ const lastMonth = () => {
   return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
 };
 
-/** The recent exports (one's own) and the Ministry's monthly reports (managers'), with a build for a month. */
-export function RecentExports() {
+/**
+ * The recent exports (one's own) and the Ministry's monthly reports (managers'), with a build for a month. A
+ * table export is named by its dimensions' names in the console's language (from GET /api/statistics/dimensions,
+ * which the statistics screen has read; the key until it has).
+ */
+export function RecentExports({ dimensions }: { dimensions?: readonly StatisticsDimension[] | undefined }) {
   const { t } = useTranslation();
   const locale = useCurrentLocale();
   const me = useAuthStore((s) => s.me);
@@ -133,12 +145,21 @@ export function RecentExports() {
       (p.from === p.to
         ? formatDate(p.from, locale)
         : `${formatDate(p.from, locale)} – ${formatDate(p.to, locale)}`);
+    const dimension = (key: string) => {
+      const d = dimensions?.find((x) => x.key === key);
+      return d ? labelIn(d.label, locale) : key;
+    };
     const what =
       e.report === 'table'
-        ? [p.rows, p.cols].filter(Boolean).join(' × ')
+        ? [p.rows, p.cols]
+            .filter((x): x is string => !!x)
+            .map(dimension)
+            .join(' × ')
         : e.report === 'queue'
-          ? t(`stats.per.${p.by ?? 'day'}`)
-          : '';
+          ? t(`stats.per.${queuePeriodOf(p.by)}`)
+          : e.report === 'referrals'
+            ? t(`stats.rby.${referralsByOf(p.by)}`)
+            : '';
     return `${t(`exports.report.${e.report}`)}${what ? ` (${what})` : ''}, ${range}`;
   };
 

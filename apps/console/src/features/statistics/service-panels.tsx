@@ -241,6 +241,9 @@ export function ReferralsPanel({
           onChange={(v) => onChange({ referralsBy: v })}
           testId="stat-referrals-by"
         />
+        <div className="stat-export">
+          <ExportSlot request={{ report: 'referrals', from, to, by }} />
+        </div>
       </div>
       <ReadView read={read.read} retry={read.retry} loading={t('stats.loading')}>
         {(data) => {
@@ -332,44 +335,51 @@ export function FollowUpsPanel({ state }: { state: StatisticsState }) {
   const { from, to } = rangeOf(state);
   const read = useRead(JSON.stringify({ from, to }), () => statisticsApi.followUps({ from, to }));
   return (
-    <ReadView read={read.read} retry={read.retry} loading={t('stats.loading')}>
-      {(data) => {
-        const rows = [
-          ['due', data.due],
-          ['doneOnTime', data.doneOnTime],
-          ['missed', data.missed],
-        ] as const;
-        const hidden = rows.some(([, c]) => c.suppressed);
-        return (
-          <>
-            <div className="table-scroll">
-              <table className="table table-compact stat-table" data-testid="stat-follow-ups-table">
-                <caption className="stat-caption">{t('stats.followUpsCaption')}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('stats.f.what')}</th>
-                    <th scope="col">{t('stats.f.count')}</th>
-                    <th scope="col">{t('stats.f.shareOfDue')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {rows.map(([key, c]) => (
-                    <tr key={key} data-testid="stat-follow-ups-row">
-                      <th scope="row">{t(`stats.f.${key}`)}</th>
-                      <td>
-                        <CellView cell={c} k={data.k} locale={locale} />
-                      </td>
-                      <td>{key === 'due' ? '' : percent(shareOf(c, data.due))}</td>
+    <div className="stat-follow-ups">
+      <div className="stat-controls">
+        <div className="stat-export">
+          <ExportSlot request={{ report: 'follow-ups', from, to }} />
+        </div>
+      </div>
+      <ReadView read={read.read} retry={read.retry} loading={t('stats.loading')}>
+        {(data) => {
+          const rows = [
+            ['due', data.due],
+            ['doneOnTime', data.doneOnTime],
+            ['missed', data.missed],
+          ] as const;
+          const hidden = rows.some(([, c]) => c.suppressed);
+          return (
+            <>
+              <div className="table-scroll">
+                <table className="table table-compact stat-table" data-testid="stat-follow-ups-table">
+                  <caption className="stat-caption">{t('stats.followUpsCaption')}</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">{t('stats.f.what')}</th>
+                      <th scope="col">{t('stats.f.count')}</th>
+                      <th scope="col">{t('stats.f.shareOfDue')}</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-            {hidden && <SuppressedLegend k={data.k} />}
-            <p className="stat-note">{t('stats.followUpsNote')}</p>
-          </>
-        );
-      }}
-    </ReadView>
+                  </thead>
+                  <tbody>
+                    {rows.map(([key, c]) => (
+                      <tr key={key} data-testid="stat-follow-ups-row">
+                        <th scope="row">{t(`stats.f.${key}`)}</th>
+                        <td>
+                          <CellView cell={c} k={data.k} locale={locale} />
+                        </td>
+                        <td>{key === 'due' ? '' : percent(shareOf(c, data.due))}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+              {hidden && <SuppressedLegend k={data.k} />}
+              <p className="stat-note">{t('stats.followUpsNote')}</p>
+            </>
+          );
+        }}
+      </ReadView>
+    </div>
   );
 }

@@ -84,7 +84,7 @@ export function StatisticsPage() {
           {state.tab === 'follow-ups' && <FollowUpsPanel state={state} />}
         </div>
       </section>
-      <RecentExports />
+      <RecentExports dimensions={dimensions.read.state === 'done' ? dimensions.read.data : undefined} />
     </AreaPage>
   );
 }

@@ -35,7 +35,7 @@ const exportsFeature: FastifyPluginAsyncZod<{ dir: string | undefined }> = async
       schema: {
         tags,
         summary:
-          'Start an export (a statistics table or the queue figures, CSV or XLSX): written by the worker, every figure through disclosure control; audited',
+          'Start an export (a statistics table, the queue figures, referral performance or the follow-ups; CSV or XLSX): written by the worker, every figure through disclosure control; audited',
         body: ExportRequest,
         response: { 202: ExportCreated, 400: ErrorBody, ...guarded },
       },

@@ -12,6 +12,8 @@ import {
   exportRunJob,
   type Locale,
   ExportParams as ParamsSchema,
+  queuePeriodOf,
+  referralsByOf,
   rooms,
   STATISTICS_DIMENSION_KEYS,
 } from '@korgon/domain';
@@ -105,7 +107,8 @@ export function createExportsService(d: ExportsDeps) {
         to: body.to,
         locale: body.locale ?? user.locale,
         ...(body.report === 'table' ? { rows: body.rows, ...(body.cols ? { cols: body.cols } : {}) } : {}),
-        ...(body.report === 'queue' ? { by: body.by ?? 'day' } : {}),
+        ...(body.report === 'queue' ? { by: queuePeriodOf(body.by) } : {}),
+        ...(body.report === 'referrals' ? { by: referralsByOf(body.by) } : {}),
       };
       const id = await d.db.transaction(async (tx) => {
         const id = await repo.insert(tx, {
