@@ -92,14 +92,14 @@ async function apiAs(username: string, method: string, path: string, body?: unkn
 }
 
 /** A consultation by operator1 in Bishkek, with high risk (strangulation) and the given consent to refer. */
-async function consultation(consent: 'yes' | 'no'): Promise<string> {
+async function consultation(consent: 'yes' | 'no', survivor: Record<string, string> = {}): Promise<string> {
   const id = crypto.randomUUID();
   const save = await apiAs('operator1', 'PUT', `/api/consultations/${id}`, {
     baseRevision: 0,
     channel: 'call_back',
     data: {
       contactKind: 'about_self',
-      survivor: { region: 'KG-GB', ageBand: '26-40', gender: 'female', language: 'ky' },
+      survivor: { region: 'KG-GB', ageBand: '26-40', gender: 'female', language: 'ky', ...survivor },
       violenceForms: ['physical', 'threats'],
       childrenAffected: 'yes',
       consent: { referral: consent },
@@ -304,6 +304,33 @@ describe('referrals in the console', () => {
 
     expect(op.errors).toEqual([]);
     expect(partner.errors).toEqual([]);
+  });
+
+  it('offers the settlement with the taxonomy’s label; text that is not one of its choices cannot be sent', async () => {
+    const op = await browser.newPage();
+    await browser.signIn(op.page, 'operator1', { landing: LANDING.operator });
+    const settlementOf = async (k: string) => {
+      await openConsultation(op.page, k);
+      // A fresh load, so that nothing of the consultation opened before is still on the page.
+      await op.page.reload();
+      const form = op.page.getByTestId('referrals').getByTestId('referral-form');
+      await form.waitFor();
+      return {
+        box: form.locator('input[type="checkbox"][data-field="settlement"]'),
+        choice: form.locator('label.choice:has(input[data-field="settlement"])'),
+      };
+    };
+
+    const rural = await settlementOf(await consultation('yes', { settlement: 'rural' }));
+    await expect.poll(() => text(rural.choice), SOON).toContain('Айыл');
+    expect(await rural.box.isDisabled()).toBe(false);
+
+    // Typed into a draft through the API: not offered, and the operator is told what to do.
+    const typed = await settlementOf(await consultation('yes', { settlement: 'Ош, Ленина 5' }));
+    await expect.poll(() => text(typed.choice), SOON).toContain('тизмеден эмес');
+    expect(await text(typed.choice)).not.toContain('Ленина');
+    expect(await typed.box.isDisabled()).toBe(true);
+    expect(await typed.box.isChecked()).toBe(false);
   });
 
   it('a new referral arrives in the partner inbox live; rejecting it needs a reason, which the operator then sees', async () => {

@@ -130,3 +130,44 @@ describe('an operator signs in', () => {
     expect(await page.getByLabel(KY.user).isVisible()).toBe(true);
   });
 });
+
+describe('a stranger’s wrong passwords do not lock the owner out', () => {
+  it('tells the stranger, in their language, why and for how long, while the owner signs in on her own device', async () => {
+    // The owner's browser: she signed in here before, then signed out.
+    const owner = await newPage();
+    await owner.page.goto(t.baseUrl);
+    await signIn(owner.page, 'supervisor-night', KY);
+    await owner.page.getByRole('heading', { level: 1, name: 'Панель супервайзера' }).waitFor();
+    await owner.page.getByRole('button', { name: 'Выйти' }).click();
+    await owner.page.getByTestId('sign-in-form').waitFor();
+
+    // A stranger on another browser (the same address) guesses her password.
+    const stranger = await newPage();
+    await stranger.page.goto(t.baseUrl);
+    for (let i = 0; i < 5; i++) {
+      await stranger.page.getByLabel(KY.user).fill('supervisor-night');
+      await stranger.page.getByLabel(KY.password).fill(`guess-${i}`);
+      await Promise.all([
+        stranger.page.waitForResponse((r) => r.url().endsWith('/api/auth/login')),
+        stranger.page.getByRole('button', { name: KY.submit }).click(),
+      ]);
+    }
+    await stranger.page
+      .getByRole('alert')
+      .filter({ hasText: 'бул жерден ага кирүү 15 мүнөткө токтотулду' })
+      .waitFor();
+    await stranger.page.getByRole('button', { name: 'Русский' }).click();
+    await stranger.page
+      .getByRole('alert')
+      .filter({ hasText: 'вход в неё отсюда приостановлен на 15 минут' })
+      .waitFor();
+
+    // Her own browser still lets her in.
+    await owner.page.locator('input[name="username"]').fill('supervisor-night');
+    await owner.page.locator('input[name="password"]').fill(TEST_PASSWORD);
+    await owner.page.locator('button[type="submit"]').click();
+    await owner.page.getByRole('heading', { level: 1, name: 'Панель супервайзера' }).waitFor();
+    expect(owner.errors).toEqual([]);
+    expect(stranger.errors.filter((e) => !/status of 429/.test(e))).toEqual([]);
+  });
+});

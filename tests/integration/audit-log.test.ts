@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createDb, type DbHandle, verifyAuditChain, writeAudit } from '@korgon/db';
 import { freshDatabase } from '@korgon/dev/testing';
@@ -17,7 +19,13 @@ afterAll(async () => h?.close());
 /** Runs the real `pnpm audit:verify` against this test's database. */
 async function auditVerify(): Promise<{ code: number; out: string }> {
   try {
-    const r = await run('pnpm', ['--silent', 'audit:verify'], { env: { ...process.env, DATABASE_URL: url } });
+    // An empty checkpoint directory of its own: the chain alone is checked here (audit-anchor.test.ts has the rest).
+    const env = {
+      ...process.env,
+      DATABASE_URL: url,
+      AUDIT_ANCHOR_DIR: join(tmpdir(), `korgon-no-anchors-${process.pid}`),
+    };
+    const r = await run('pnpm', ['--silent', 'audit:verify'], { env });
     return { code: 0, out: r.stdout + r.stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };

@@ -502,6 +502,73 @@ describe('when a partner does not answer', () => {
 });
 
 describe('edge cases', () => {
+  it('sends the settlement only as a key of the taxonomy: other text in a draft is refused with 400 naming it', async () => {
+    const draft = async (settlement: string) => {
+      const id = crypto.randomUUID();
+      const save = await api(op, 'PUT', `/api/consultations/${id}`, {
+        baseRevision: 0,
+        channel: 'call_back',
+        data: {
+          contactKind: 'about_self',
+          survivor: { region: 'KG-GB', settlement },
+          consent: { referral: 'yes' },
+        },
+        secret: { notes: '', codeWord: '', ifCallDrops: '' },
+      });
+      expect(save.status).toBe(201);
+      return id;
+    };
+    // A draft saved through the API may hold any text (an address, even); it is checked only at finalizing.
+    const typed = await draft('Ош, Ленина 5, кв. 12');
+    const before = await jobCount();
+    const refused = await refer(typed, ids.portal as string, {
+      fields: ['region', 'settlement'],
+      message: undefined,
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.json.code).toBe('invalid_request');
+    expect(refused.json.message).toMatch(/settlement is not one of the choices \(urban, rural, unknown\)/);
+    expect(refused.json.issues).toEqual([
+      expect.objectContaining({
+        path: 'body.fields',
+        code: 'unknown_option',
+        message: expect.stringMatching(/^settlement: /),
+      }),
+    ]);
+    expect(JSON.stringify(refused.json)).not.toContain('Ленина');
+    const stored = await t.db.pool.query(
+      'SELECT count(*)::int AS n FROM referrals WHERE consultation_id = $1',
+      [typed],
+    );
+    expect(stored.rows[0].n).toBe(0);
+    expect(await jobCount()).toBe(before);
+    // Without the settlement the same draft can be referred.
+    expect(
+      (await refer(typed, ids.portal as string, { fields: ['region'], message: undefined })).status,
+    ).toBe(201);
+
+    // One of the taxonomy's choices is sent as its key, as the region is.
+    const chosen = await refer(await draft('rural'), ids.portal as string, {
+      fields: ['region', 'settlement'],
+      message: undefined,
+    });
+    expect(chosen.status).toBe(201);
+    const id = chosen.json.id as string;
+    await until('portal delivery', async () => (await statusOf(id)) === 'delivered');
+    const partner = await signIn(t.app, 'partner-police-bishkek');
+    const inbox = async () =>
+      ((await api(partner, 'GET', '/api/partner/referrals')).json as PartnerReferral[]).find(
+        (r) => r.id === id,
+      );
+    expect((await inbox())?.content).toEqual({ region: 'KG-GB', settlement: 'rural' });
+    // A referral stored before this rule with other text there: the text never reaches the partner.
+    await t.db.pool.query(
+      `UPDATE referrals SET content = jsonb_set(content, '{settlement}', '"Ош, Ленина 5"') WHERE id = $1`,
+      [id],
+    );
+    expect((await inbox())?.content).toEqual({ region: 'KG-GB' });
+  });
+
   it('suggests partners for a draft that is still empty, and refuses to refer from it without consent (400, not 500)', async () => {
     const id = crypto.randomUUID();
     await t.db.pool.query(

@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
+import { auditAnchorDirOf, metricsAllowOf } from '@korgon/config';
 import { type Clock, systemClock } from '@korgon/domain';
+import { sealKeyFrom } from '@korgon/signing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { LoggerOptions } from 'pino';
@@ -33,6 +35,7 @@ import dbPlugin from './plugins/db';
 import errorsPlugin, { sendError } from './plugins/errors';
 import inputHygiene from './plugins/input-hygiene';
 import jobsPlugin from './plugins/jobs';
+import metricsPlugin from './plugins/metrics';
 import openapi from './plugins/openapi';
 import queueDashboard from './plugins/queue-dashboard';
 import rateLimit from './plugins/rate-limit';
@@ -91,6 +94,12 @@ export async function buildApp({
   const redis = { url: env.REDIS_URL, prefix: env.REDIS_PREFIX };
   await app.register(jobsPlugin, { ...redis, backoffMs: env.JOB_BACKOFF_MS });
   await app.register(rateLimit, { redis });
+  // Before every route, so that its onResponse hook times them all.
+  await app.register(metricsPlugin, {
+    token: env.METRICS_TOKEN,
+    allow: metricsAllowOf(env.METRICS_ALLOW) ?? [],
+    auditAnchorDir: auditAnchorDirOf(env.AUDIT_ANCHOR_DIR),
+  });
   await app.register(openapi, { publicUrl: config.publicUrl });
   await app.register(authPlugin, {
     sessionSecret: env.SESSION_SECRET,
@@ -146,7 +155,7 @@ export async function buildApp({
   await app.register(operators);
   app.decorate(
     'risk',
-    createRiskService(app.pool, app.io, {
+    createRiskService(app.pool, app.io, sealKeyFrom(env.NOTES_ENCRYPTION_KEY, env.NOTES_KEY_VERSION), {
       // After the assessment's commit: a failed offer is logged, never the assessment's failure.
       becameCritical: (operatorId) =>
         app.operators

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '@korgon/domain';
+import type { ErrorCode, SignInThrottle } from '@korgon/domain';
 
 /** A failure the person can act on: a 4xx with a stable code and a clear message. */
 export class AppError extends Error {
@@ -8,6 +8,8 @@ export class AppError extends Error {
     message: string,
     readonly extra: {
       retryAfterSeconds?: number;
+      /** On a 429 of sign-in: which limit was reached. */
+      throttle?: SignInThrottle;
       issues?: { path: string; message: string; code?: string }[];
       /** The record as it is now (revision conflicts). */
       current?: unknown;
@@ -44,8 +46,13 @@ export class ConflictError extends AppError {
   }
 }
 export class TooManyRequestsError extends AppError {
-  constructor(message: string, retryAfterSeconds: number) {
-    super(429, 'too_many_requests', message, { retryAfterSeconds });
+  constructor(message: string, retryAfterSeconds: number, throttle?: SignInThrottle) {
+    super(
+      429,
+      'too_many_requests',
+      message,
+      throttle ? { retryAfterSeconds, throttle } : { retryAfterSeconds },
+    );
   }
 }
 

@@ -1,7 +1,42 @@
-import { ConfigError } from '@korgon/config';
-import { migrate } from '@korgon/db';
+import { ConfigError, type Env } from '@korgon/config';
+import { migrate, ownsTables, pendingMigrations, roleOf } from '@korgon/db';
+import pg from 'pg';
 import { buildApp } from './app';
 import { serverConfig } from './config';
+
+/**
+ * With DATABASE_MIGRATION_URL, migrates as the owner and grants the application's role (the user of
+ * DATABASE_URL). Without it, migrates as DATABASE_URL when that role owns the tables (or there are none yet: a
+ * single-role installation); else the owner has migrated (`pnpm db:migrate`, the compose service `migrate`),
+ * and a migration still missing stops the start with a message saying so.
+ */
+async function migrateAtStart(env: Env): Promise<void> {
+  if (env.DATABASE_MIGRATION_URL) {
+    await migrate(env.DATABASE_MIGRATION_URL, { appRole: roleOf(env.DATABASE_URL) });
+    return;
+  }
+  const pool = new pg.Pool({
+    connectionString: env.DATABASE_URL,
+    max: 1,
+    application_name: 'korgon-migrate',
+  });
+  try {
+    if (await ownsTables(pool)) {
+      await migrate(env.DATABASE_URL);
+      return;
+    }
+    const pending = await pendingMigrations(pool);
+    if (pending > 0) {
+      console.error(
+        `Korgon server: ${pending} database migration(s) are not applied, and the role of DATABASE_URL owns no ` +
+          'tables to apply them: run them as the owner (DATABASE_MIGRATION_URL, `pnpm db:migrate`; docs/deploy.md)',
+      );
+      process.exit(78);
+    }
+  } finally {
+    await pool.end();
+  }
+}
 
 /** Starts one server process: migrate, listen, and on SIGTERM/SIGINT finish in-flight work and close. */
 async function main() {
@@ -15,7 +50,7 @@ async function main() {
     }
     throw err;
   }
-  await migrate(config.env.DATABASE_URL);
+  await migrateAtStart(config.env);
   const app = await buildApp({ config });
   let closing = false;
   const shutdown = async (signal: string) => {

@@ -1,6 +1,7 @@
-import { ConfigError, publicUrlOf } from '@korgon/config';
+import { auditAnchorDirOf, ConfigError, metricsAllowOf, publicUrlOf } from '@korgon/config';
 import { pino } from 'pino';
 import { workerConfig } from './config';
+import { createWorkerMetrics, serveWorkerMetrics } from './metrics';
 import { startWorker } from './worker';
 
 async function main() {
@@ -16,7 +17,10 @@ async function main() {
   }
   const log = pino({ level: config.env.LOG_LEVEL, base: { service: 'worker' } });
   const { env } = config;
+  // Only with WORKER_METRICS_PORT: otherwise the worker serves no HTTP at all (docs/operations.md "Metrics").
+  const metrics = env.WORKER_METRICS_PORT ? createWorkerMetrics() : undefined;
   const worker = await startWorker({
+    metrics,
     databaseUrl: env.DATABASE_URL,
     redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX },
     concurrency: config.concurrency,
@@ -41,6 +45,7 @@ async function main() {
     smtpUrl: env.SMTP_URL,
     mailFrom: env.MAIL_FROM,
     webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    auditAnchor: { dir: auditAnchorDirOf(env.AUDIT_ANCHOR_DIR), key: env.AUDIT_ANCHOR_KEY },
     exports: {
       dir: env.EXPORTS_DIR,
       keepDays: env.EXPORTS_KEEP_DAYS,
@@ -48,11 +53,23 @@ async function main() {
       thresholdSeconds: env.BOARD_SERVICE_LEVEL_SECONDS,
     },
   });
+  const metricsServer =
+    metrics && env.WORKER_METRICS_PORT
+      ? await serveWorkerMetrics(metrics, {
+          port: env.WORKER_METRICS_PORT,
+          host: env.WORKER_METRICS_HOST,
+          token: env.METRICS_TOKEN,
+          allow: metricsAllowOf(env.METRICS_ALLOW) ?? [],
+        })
+      : undefined;
+  if (metricsServer)
+    log.info({ port: env.WORKER_METRICS_PORT, host: env.WORKER_METRICS_HOST }, 'worker metrics served');
   log.info({ workerId: worker.workerId }, 'Korgon worker ready');
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'worker shutting down: finishing jobs in flight');
     const force = setTimeout(() => process.exit(1), 30_000);
     force.unref();
+    metricsServer?.close();
     await worker.stop();
     process.exit(0);
   };

@@ -11,10 +11,16 @@ export type KorgonEmitter = Emitter<ServerToClientEvents>;
  * Live queue changes from the worker (a wrap-up that ended), to the same rooms the servers push them to;
  * `changed` follows (the board's figures).
  */
-export function createWorkerPublish(emitter: KorgonEmitter, changed: () => void = () => {}): Publish {
-  return (changes: readonly QueueChange[]) => {
+export function createWorkerPublish(
+  emitter: KorgonEmitter,
+  changed: () => void = () => {},
+  /** Told the push lag in seconds (the worker's metrics). */
+  lag?: (seconds: number) => void,
+): Publish {
+  return (changes: readonly QueueChange[], began?: number) => {
     for (const change of changes)
       emitter.to([rooms.role('operator'), rooms.role('supervisor')]).emit('queue:change', change);
+    if (began !== undefined) lag?.((performance.now() - began) / 1000);
     changed();
   };
 }

@@ -29,6 +29,7 @@ import type { LiveSink } from '@korgon/queue';
 import {
   guardedLookup,
   STRICT_WEBHOOKS,
+  sealLegacyExceptionReasons,
   sealLegacyRejectionReasons,
   type WebhookPolicy,
 } from '@korgon/referrals';
@@ -39,8 +40,10 @@ import nodemailer from 'nodemailer';
 import pg from 'pg';
 import type { Logger as PinoLogger } from 'pino';
 import { Agent } from 'undici';
+import type { WorkerMetrics } from './metrics';
 import { createWorkerPublish, createWorkerReferralPush } from './push';
 import { reconcile } from './reconcile';
+import { type AuditAnchorSettings, auditAnchor } from './tasks/audit-anchor';
 import { callLost } from './tasks/call-lost';
 import { type ExportSettings, exportPush, exportRun, exportsExpire, reportMonthly } from './tasks/exports';
 import { followUpRaise } from './tasks/follow-up-raise';
@@ -61,6 +64,9 @@ export const SCHEDULES = [
   { id: 'exports-expire', name: 'exports.expire', repeat: { pattern: '30 3 * * *', tz: 'Asia/Bishkek' } },
   // The Ministry's monthly report: the 1st of each month at 02:00 Asia/Bishkek (docs/statistics.md "Exports").
   { id: 'report-monthly', name: 'report.monthly', repeat: { pattern: '0 2 1 * *', tz: 'Asia/Bishkek' } },
+  // A signed checkpoint of the audit chain's head every hour, outside the database (docs/deploy.md "Audit
+  // anchors"): at most an hour of entries can be cut or rewritten unseen. Also after each monthly report.
+  { id: 'audit-anchor', name: 'audit.anchor', repeat: { pattern: '0 * * * *', tz: 'Asia/Bishkek' } },
 ] as const satisfies readonly { id: string; name: JobName; repeat: object }[];
 
 export interface WorkerHandle {
@@ -100,6 +106,10 @@ export interface WorkerOptions {
   alerts?: AlertSettings & { sweepSeconds: number };
   /** Statistics exports: EXPORTS_DIR, EXPORTS_KEEP_DAYS, STATISTICS_MIN_CELL, BOARD_SERVICE_LEVEL_SECONDS. */
   exports: ExportSettings;
+  /** The audit chain's checkpoints: AUDIT_ANCHOR_DIR (resolved) and AUDIT_ANCHOR_KEY. */
+  auditAnchor: AuditAnchorSettings;
+  /** Where job durations and push lags are recorded (served on WORKER_METRICS_PORT); none: not recorded. */
+  metrics?: WorkerMetrics;
 }
 
 /**
@@ -167,10 +177,11 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   });
   const maxAttempts = opts.maxAttempts ?? 6;
   const sink: LiveSink = {
-    publish: createWorkerPublish(emitter, changed),
+    publish: createWorkerPublish(emitter, changed, (seconds) => opts.metrics?.pushLag.observe(seconds)),
     enqueue: (reqs) =>
       jobs.add(reqs).catch((err: Error) => opts.log.warn({ err: { message: err.message } }, 'job not added')),
   };
+  const anchor = auditAnchor(pool, opts.auditAnchor, (msg) => opts.log.info(msg));
   const reconcileNow = async () => {
     const result = await reconcile(pool, jobs, maxAttempts, clock);
     if (result.added > 0) opts.log.info(result, 'reconciler: added jobs that Redis did not hold');
@@ -195,7 +206,14 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     'sessions.prune': sessionsPrune(pool, (msg) => opts.log.info(msg)),
     'jobs.reconcile': reconcileNow,
     'alerts.sweep': async () => pushAlerts(await syncAlerts(pool, clock, alertSettings)),
-    'export.run': exportRun(pool, opts.exports, emitter),
+    // The monthly report is a fact the Ministry holds: the chain is anchored right after it is written too.
+    // A failed checkpoint must not fail the written report; the hourly one follows.
+    'export.run': exportRun(pool, opts.exports, emitter, async (e) => {
+      if (e.report !== 'monthly' || e.state !== 'done') return;
+      await anchor().catch((err: Error) =>
+        opts.log.warn({ err: { message: err.message } }, 'audit chain not anchored after the monthly report'),
+      );
+    }),
     'exports.expire': exportsExpire(pool, opts.exports.dir, (msg) => opts.log.info(msg)),
     'report.monthly': reportMonthly(
       pool,
@@ -203,6 +221,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       (id) => jobs.add([exportRunJob(id)]),
       exportPush(emitter),
     ),
+    'audit.anchor': anchor,
   };
 
   const processJob = async (job: Job) => {
@@ -237,7 +256,17 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       maxStalledCount: 5,
     });
     w.on('error', redisLost);
+    // The attempt's run, from BullMQ's own times; its type and queue only, never its id (a referral's id).
+    const timed = (job: Job | undefined, outcome: 'completed' | 'failed') => {
+      if (job?.processedOn && job.finishedOn)
+        opts.metrics?.jobDuration.observe(
+          { queue, job: job.name, outcome },
+          Math.max(0, job.finishedOn - job.processedOn) / 1000,
+        );
+    };
+    w.on('completed', (job) => timed(job, 'completed'));
     w.on('failed', (job, err) => {
+      timed(job, 'failed');
       opts.log.warn(
         {
           job: { id: job?.id, name: job?.name, attemptsMade: job?.attemptsMade },
@@ -297,6 +326,12 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       n > 0 ? opts.log.info({ sealed: n }, 'sealed rejection reasons stored in clear') : undefined,
     )
     .catch((err: Error) => opts.log.warn({ err: { message: err.message } }, 'rejection reasons not sealed'));
+  // Consent-exception reasons likewise (issue 13's canary found them stored in clear).
+  await sealLegacyExceptionReasons(pool, key)
+    .then((n) =>
+      n > 0 ? opts.log.info({ sealed: n }, 'sealed consent-exception reasons stored in clear') : undefined,
+    )
+    .catch((err: Error) => opts.log.warn({ err: { message: err.message } }, 'exception reasons not sealed'));
   const timer = setInterval(() => void beat(), Math.min(WORKER_HEARTBEAT_MS, RECONCILE_EVERY_MS * 2));
   // After Redis comes back (a restart, a flush) the schedules are checked at once.
   jobs.connection.on('ready', () => {
@@ -327,4 +362,5 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     },
   };
 }
+export { createWorkerMetrics, serveWorkerMetrics, type WorkerMetrics } from './metrics';
 export { type ReconcileResult, reconcile } from './reconcile';

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
+
+export { type MetricsRefusal, metricsAccess } from './metrics-access';
 
 /** The secrets Korgon needs; each is generated for a local start and required in production. */
 export const SECRET_KEYS = [
@@ -10,6 +13,8 @@ export const SECRET_KEYS = [
   'CALLER_HMAC_KEY',
   'NOTES_ENCRYPTION_KEY',
   'TELEPHONY_SECRET',
+  'AUDIT_ANCHOR_KEY',
+  'METRICS_TOKEN',
 ] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
@@ -25,7 +30,21 @@ export const Env = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().default('0.0.0.0'),
+  /**
+   * The role the server and the worker connect as: it owns nothing, and may only INSERT into and SELECT from the
+   * audit log (docs/deploy.md "Least privilege"), so it cannot rewrite, cut or un-trigger the audit chain.
+   */
   DATABASE_URL: z.url().refine((u) => /^postgres(ql)?:\/\//.test(u), 'must be a postgres:// URL'),
+  /**
+   * The owner of the tables, for migrations only. When set, the server migrates with it and grants the role of
+   * DATABASE_URL what the application needs. When not set, the server migrates as DATABASE_URL if that role owns
+   * the tables (a single-role installation: the audit log is then protected by its triggers only), and otherwise
+   * leaves the migrations to the owner (`pnpm db:migrate`, the compose service `migrate`).
+   */
+  DATABASE_MIGRATION_URL: z
+    .url()
+    .refine((u) => /^postgres(ql)?:\/\//.test(u), 'must be a postgres:// URL')
+    .optional(),
   /** Redis carries jobs (BullMQ), live pushes (Socket.IO adapter) and rate limits; PostgreSQL keeps records. */
   REDIS_URL: z.string().refine((u) => /^rediss?:\/\/[^\s]+$/.test(u), 'must be a redis:// or rediss:// URL'),
   /** Every Redis key this installation writes starts with it, so one Redis can serve several (or tests). */
@@ -160,6 +179,41 @@ export const Env = z.object({
   NOTES_ENCRYPTION_KEY: base64Key32,
   NOTES_KEY_VERSION: z.coerce.number().int().positive().default(1),
   TELEPHONY_SECRET: secret,
+  /**
+   * Signs the audit chain's checkpoints (docs/deploy.md "Audit anchors"). Kept outside the database, so that
+   * whoever can rewrite the database cannot forge a checkpoint.
+   */
+  AUDIT_ANCHOR_KEY: secret,
+  /**
+   * Where the worker appends the signed checkpoints of the audit chain, and where `pnpm audit:verify` reads them.
+   * In production a volume that the database's administrators cannot write, copied off the host. Default:
+   * <repo>/var/audit-anchors.
+   */
+  AUDIT_ANCHOR_DIR: z.string().min(1).optional(),
+  /**
+   * What Prometheus sends (`Authorization: Bearer …`) to read GET /metrics (docs/operations.md "Metrics"). Required
+   * in production; without it (a local start, a test) the address allow-list alone guards /metrics.
+   */
+  METRICS_TOKEN: secret.optional(),
+  /**
+   * Addresses allowed to read /metrics, comma-separated IPs or CIDR blocks (10.0.0.0/8), or `any`. Checked as well
+   * as the token, not instead of it. Default: loopback only. With TRUST_PROXY=true the address is the one the
+   * proxy reports (X-Forwarded-For), which a client can forge: the token is the guard that holds.
+   */
+  METRICS_ALLOW: z
+    .string()
+    .default('127.0.0.0/8,::1/128')
+    .refine(
+      (v) => metricsAllowOf(v) !== null,
+      'must be `any` or IP addresses and CIDR blocks, comma-separated (e.g. 127.0.0.1,10.0.0.0/8)',
+    ),
+  /**
+   * When set, the worker serves its own GET /metrics (job durations, its push lag, process figures) on this
+   * port, guarded like the server's (METRICS_TOKEN, METRICS_ALLOW). Unset: the worker serves no HTTP.
+   */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** The address the worker's /metrics listens on; 0.0.0.0 when Prometheus runs in another container. */
+  WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
 });
 export type Env = z.infer<typeof Env>;
 
@@ -202,6 +256,40 @@ export function allowedOriginsOf(env: Env): string[] {
     .map((s) => s.trim())
     .filter(Boolean);
   return [...new Set([new URL(publicUrlOf(env)).origin, ...extra.map((o) => new URL(o).origin)])];
+}
+
+/** One entry of METRICS_ALLOW: an address and its prefix length. */
+export interface AllowedNet {
+  address: string;
+  prefix: number;
+  family: 'ipv4' | 'ipv6';
+}
+
+/**
+ * METRICS_ALLOW parsed: null when not valid, 'any', or the networks (a bare address is a /32 or /128).
+ */
+export function metricsAllowOf(value: string): AllowedNet[] | 'any' | null {
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (items.length === 1 && items[0]?.toLowerCase() === 'any') return 'any';
+  const nets: AllowedNet[] = [];
+  for (const item of items) {
+    const [address = '', bits, ...rest] = item.split('/');
+    const version = isIP(address);
+    if (version === 0 || rest.length > 0) return null;
+    const max = version === 4 ? 32 : 128;
+    const prefix = bits === undefined ? max : Number(bits);
+    if (!/^\d{1,3}$/.test(bits ?? String(max)) || prefix > max) return null;
+    nets.push({ address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' });
+  }
+  return nets.length > 0 ? nets : null;
+}
+
+/** AUDIT_ANCHOR_DIR, or <repo>/var/audit-anchors. */
+export function auditAnchorDirOf(dir: string | undefined, root = findRepoRoot()): string {
+  return resolve(dir ?? resolve(root, 'var/audit-anchors'));
 }
 
 export function generateSecret(): string {

@@ -84,7 +84,9 @@ BEGIN
          perpetrator_relation = EXCLUDED.perpetrator_relation, risk_level = EXCLUDED.risk_level,
          language = EXCLUDED.language, disability = EXCLUDED.disability, channel = EXCLUDED.channel,
          violence_forms = EXCLUDED.violence_forms, services_given = EXCLUDED.services_given,
-         referral_partner_types = EXCLUDED.referral_partner_types, referral_outcomes = EXCLUDED.referral_outcomes;
+         referral_partner_types = EXCLUDED.referral_partner_types, referral_outcomes = EXCLUDED.referral_outcomes
+   -- A row that would not change is left as it is (no dead tuple for a re-assessment at the same level).
+   WHERE (f.*) IS DISTINCT FROM (EXCLUDED.*);
 END
 $$;
 --> statement-breakpoint
@@ -98,11 +100,14 @@ BEGIN
 END
 $$;
 --> statement-breakpoint
+-- Only a change of what a fact is read from (status, data, channel, contact time) of a record that is or was
+-- final: a link set, a note sealed or shredded, a touch of updated_at changes no figure.
 CREATE OR REPLACE FUNCTION statistics_facts_consultations_upd() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM statistics_facts_refresh(ARRAY(
-    SELECT n.id FROM new_rows n WHERE n.status = 'final'
-    UNION SELECT o.id FROM old_rows o WHERE o.status = 'final'));
+    SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
+     WHERE (n.status = 'final' OR o.status = 'final')
+       AND (n.status, n.data, n.channel, n.created_at) IS DISTINCT FROM (o.status, o.data, o.channel, o.created_at)));
   RETURN NULL;
 END
 $$;
@@ -114,10 +119,25 @@ BEGIN
 END
 $$;
 --> statement-breakpoint
-CREATE OR REPLACE FUNCTION statistics_facts_children_upd() RETURNS trigger LANGUAGE plpgsql AS $$
+-- An assessment's or a referral's update matters only when its record, level, status or partner changes (a
+-- delivery attempt, an acknowledgement time or a sealed outcome changes no figure). Each table has its own
+-- function: the columns differ.
+CREATE OR REPLACE FUNCTION statistics_facts_assessments_upd() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM statistics_facts_refresh(ARRAY(
-    SELECT n.consultation_id FROM new_rows n UNION SELECT o.consultation_id FROM old_rows o));
+    SELECT DISTINCT x.id FROM new_rows n JOIN old_rows o ON o.id = n.id,
+           LATERAL (VALUES (n.consultation_id), (o.consultation_id)) AS x(id)
+     WHERE (n.consultation_id, n.final_level, n.created_at) IS DISTINCT FROM (o.consultation_id, o.final_level, o.created_at)));
+  RETURN NULL;
+END
+$$;
+--> statement-breakpoint
+CREATE OR REPLACE FUNCTION statistics_facts_referrals_upd() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM statistics_facts_refresh(ARRAY(
+    SELECT DISTINCT x.id FROM new_rows n JOIN old_rows o ON o.id = n.id,
+           LATERAL (VALUES (n.consultation_id), (o.consultation_id)) AS x(id)
+     WHERE (n.consultation_id, n.status, n.partner_org_id) IS DISTINCT FROM (o.consultation_id, o.status, o.partner_org_id)));
   RETURN NULL;
 END
 $$;
@@ -162,7 +182,7 @@ CREATE TRIGGER statistics_facts_ins AFTER INSERT ON risk_assessments
   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION statistics_facts_children_new();
 --> statement-breakpoint
 CREATE TRIGGER statistics_facts_upd AFTER UPDATE ON risk_assessments
-  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION statistics_facts_children_upd();
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION statistics_facts_assessments_upd();
 --> statement-breakpoint
 CREATE TRIGGER statistics_facts_del AFTER DELETE ON risk_assessments
   REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION statistics_facts_children_del();
@@ -171,7 +191,7 @@ CREATE TRIGGER statistics_facts_ins AFTER INSERT ON referrals
   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION statistics_facts_children_new();
 --> statement-breakpoint
 CREATE TRIGGER statistics_facts_upd AFTER UPDATE ON referrals
-  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION statistics_facts_children_upd();
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION statistics_facts_referrals_upd();
 --> statement-breakpoint
 CREATE TRIGGER statistics_facts_del AFTER DELETE ON referrals
   REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION statistics_facts_children_del();

@@ -1,4 +1,6 @@
+export * from './app-role';
 export * from './audit';
+export * from './audit-anchor';
 export * from './client';
 export * from './follow-ups';
 export * from './migrate';

@@ -2,16 +2,26 @@ import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate as drizzleMigrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
+import { grantAppRole, roleOf } from './app-role';
 import { ensureReferenceData } from './reference-data';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../migrations', import.meta.url));
 const MIGRATION_LOCK = [5200, 0] as const;
 
+export interface MigrateOptions {
+  /**
+   * The application's role (the user of DATABASE_URL), when it is not the owner that migrates: granted what
+   * the application needs, and no more on the audit log (app-role.ts).
+   */
+  appRole?: string | undefined;
+}
+
 /**
- * Applies Korgon's drizzle migrations and the reference data. Several processes may start at once:
- * an advisory lock makes them take turns, and the later ones find nothing left to do.
+ * Applies Korgon's drizzle migrations and the reference data, as the owner of the tables, then grants the
+ * application's role. Several processes may start at once: an advisory lock makes them take turns, and the
+ * later ones find nothing left to do.
  */
-export async function migrate(url: string): Promise<void> {
+export async function migrate(url: string, opts: MigrateOptions = {}): Promise<void> {
   const client = new pg.Client({ connectionString: url, application_name: 'korgon-migrate' });
   await client.connect();
   try {
@@ -19,6 +29,7 @@ export async function migrate(url: string): Promise<void> {
     await client.query('SELECT pg_advisory_lock($1, $2)', [...MIGRATION_LOCK]);
     await drizzleMigrate(drizzle(client), { migrationsFolder: MIGRATIONS_FOLDER });
     await ensureReferenceData(client);
+    if (opts.appRole && opts.appRole !== roleOf(url)) await grantAppRole(client, opts.appRole);
   } finally {
     await client.query('SELECT pg_advisory_unlock($1, $2)', [...MIGRATION_LOCK]).catch(() => undefined);
     await client.end();

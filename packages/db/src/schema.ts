@@ -482,7 +482,10 @@ export const referrals = pgTable(
     status: referralStatusEnum('status').notNull().default('draft'),
     consentBasis: text('consent_basis'),
     consentException: text('consent_exception'),
+    /** Before sealing existed: clear text, sealed into consent_exception_reason_sealed by the worker at start, never written. */
     consentExceptionReason: text('consent_exception_reason'),
+    /** Why the referral went without consent: free text for the supervisors, sealed like the message. */
+    consentExceptionReasonSealed: bytea('consent_exception_reason_sealed'),
     /** The fields the operator chose to send. */
     fields: text('fields').array().notNull().default(sql`'{}'`),
     /** Only the fields consent allows; what the partner receives (coarse, no free text). */

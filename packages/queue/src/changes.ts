@@ -28,6 +28,8 @@ export async function withQueueTransaction<T>(
   sink: LiveSink,
   work: (client: pg.PoolClient, pending: PendingChanges) => Promise<T>,
 ): Promise<T> {
+  // Lock waits and retries included: the lag a console sees is from the moment the change was asked for.
+  const began = performance.now();
   for (let attempt = 1; ; attempt++) {
     const pending: PendingChanges = { calls: new Set(), operators: new Set(), jobs: [] };
     let changes: QueueChange[] = [];
@@ -39,7 +41,7 @@ export async function withQueueTransaction<T>(
         changes = await numberChanges(client, pending);
         return r;
       });
-      if (changes.length > 0) sink.publish(changes);
+      if (changes.length > 0) sink.publish(changes, began);
       release?.();
       release = undefined;
       if (pending.jobs.length > 0) await sink.enqueue(pending.jobs);

@@ -3,8 +3,12 @@ import type pg from 'pg';
 
 export type Queryable = Pick<pg.Pool | pg.PoolClient | pg.Client, 'query'>;
 
-/** Delivers committed changes to the consoles (Socket.IO in the server, the Redis emitter in the worker). */
-export type Publish = (changes: readonly QueueChange[]) => void;
+/**
+ * Delivers committed changes to the consoles (Socket.IO in the server, the Redis emitter in the worker).
+ * `began` is `performance.now()` when the transaction that made them started (its first attempt): the time to
+ * this push is the push lag a process reports (docs/operations.md "Metrics").
+ */
+export type Publish = (changes: readonly QueueChange[], began?: number) => void;
 
 /** Where a committed queue transaction sends what it did: live changes to consoles, and its jobs to BullMQ. */
 export interface LiveSink {

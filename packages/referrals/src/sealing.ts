@@ -9,6 +9,29 @@ export const REJECTION_NOTE = 'reason given (sealed with the referral)';
  * removed from the referral and from the rejection's event, in one statement per referral (run again, it finds
  * nothing). Rows under another key version are left for the re-encryption of a key rotation.
  */
+/**
+ * Consent-exception reasons stored before they were sealed: each is sealed with the referral's key and its
+ * clear text removed, in one statement per referral (run again, it finds nothing). Other key versions are left
+ * for the re-encryption of a key rotation.
+ */
+export async function sealLegacyExceptionReasons(q: Queryable, key: SealKey): Promise<number> {
+  const { rows } = await q.query<{ id: string; consent_exception_reason: string }>(
+    `SELECT id, consent_exception_reason FROM referrals
+      WHERE consent_exception_reason IS NOT NULL AND key_version = $1 ORDER BY created_at LIMIT 1000`,
+    [key.version],
+  );
+  let sealed = 0;
+  for (const r of rows) {
+    const { rowCount } = await q.query(
+      `UPDATE referrals SET consent_exception_reason_sealed = $2, consent_exception_reason = NULL
+        WHERE id = $1 AND consent_exception_reason = $3`,
+      [r.id, seal(key, `${r.id}:exception`, r.consent_exception_reason), r.consent_exception_reason],
+    );
+    sealed += rowCount ?? 0;
+  }
+  return sealed;
+}
+
 export async function sealLegacyRejectionReasons(q: Queryable, key: SealKey): Promise<number> {
   const { rows } = await q.query<{ id: string; rejection_reason: string }>(
     `SELECT id, rejection_reason FROM referrals

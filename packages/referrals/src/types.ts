@@ -19,7 +19,9 @@ export interface ReferralRow {
   status: Referral['status'];
   consent_basis: string | null;
   consent_exception: string | null;
+  /** Clear text only in rows from before sealing (sealed by the worker at start). */
   consent_exception_reason: string | null;
+  consent_exception_reason_sealed: Buffer | null;
   fields: string[];
   content: Record<string, unknown>;
   message_sealed: Buffer | null;

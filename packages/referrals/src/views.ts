@@ -1,4 +1,11 @@
-import type { LocalizedText, PartnerReferral, PartnerType, Referral, ReferralContent } from '@korgon/domain';
+import {
+  type LocalizedText,
+  type PartnerReferral,
+  type PartnerType,
+  type Referral,
+  type ReferralContent,
+  Settlement,
+} from '@korgon/domain';
 import { open, type SealKey } from '@korgon/signing';
 import type { Queryable, ReferralRow } from './types';
 
@@ -43,6 +50,11 @@ const unseal = (key: SealKey, id: string, sealed: Buffer | null, version: number
 /** The partner's rejection reason: sealed; a row from before sealing may still hold it in clear. */
 const rejectionReasonOf = (key: SealKey, r: ReferralRow) =>
   unseal(key, r.id, r.rejection_reason_sealed, r.key_version, 'rejection') ?? r.rejection_reason;
+
+/** Why it went without consent: sealed; a row from before sealing may still hold it in clear. */
+export const exceptionReasonOf = (key: SealKey, r: ReferralRow) =>
+  unseal(key, r.id, r.consent_exception_reason_sealed, r.key_version, 'exception') ??
+  r.consent_exception_reason;
 
 export async function referralRows(q: Queryable, ids: string[]): Promise<ReferralViewRow[]> {
   const { rows } = await q.query<ReferralViewRow>(`${SELECT} WHERE r.id = ANY($1::uuid[])`, [ids]);
@@ -95,7 +107,7 @@ export function staffViewOf(key: SealKey, r: StaffViewRow): Referral {
     partner: { id: r.partner_org_id, name: r.partner_name, type: r.partner_type, channel: r.channel },
     urgency: r.urgency,
     status: r.status,
-    consent: { basis: r.consent_basis, exception: r.consent_exception, reason: r.consent_exception_reason },
+    consent: { basis: r.consent_basis, exception: r.consent_exception, reason: exceptionReasonOf(key, r) },
     fields: r.fields,
     attempts: r.attempts,
     lastError: r.last_error,
@@ -120,6 +132,9 @@ export async function staffViews(q: Queryable, key: SealKey, ids: string[]): Pro
 /** What the partner sees: the chosen content and the operator's message, nothing about the hotline's record. */
 export function partnerView(key: SealKey, r: ReferralRow): PartnerReferral {
   const content: ReferralContent = { ...(r.content as ReferralContent) };
+  // A referral stored before settlement had to be one of the taxonomy's keys may hold other text: never sent.
+  if (content.settlement !== undefined && !Settlement.safeParse(content.settlement).success)
+    delete content.settlement;
   const message = unseal(key, r.id, r.message_sealed, r.key_version, 'message');
   if (message) content.message = message;
   return {

@@ -193,6 +193,8 @@ export function serviceEnv(
     // The bench's partner is an HTTP server on 127.0.0.1.
     PARTNER_WEBHOOK_ALLOW_HTTP: 'true',
     PARTNER_WEBHOOK_ALLOW_PRIVATE: 'true',
+    // The run's audit checkpoints apart, outside the repository.
+    AUDIT_ANCHOR_DIR: resolve(tmpdir(), `korgon-bench-anchors-${new URL(databaseUrl).pathname.slice(1)}`),
     ...secrets,
   };
 }
@@ -208,6 +210,7 @@ export interface ServerSecrets {
   CALLER_HMAC_KEY: string;
   NOTES_ENCRYPTION_KEY: string;
   TELEPHONY_SECRET: string;
+  AUDIT_ANCHOR_KEY: string;
 }
 
 export interface RunningServer {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { createDb, migrate, schema, writeAudit } from '@korgon/db';
+import { createDb, migrate, ownsTables, roleOf, schema, writeAudit } from '@korgon/db';
 import { Username } from '@korgon/domain';
 import { hashPassword } from '@korgon/server';
 import { and, eq, sql } from 'drizzle-orm';
@@ -25,7 +25,11 @@ const username = parsed.data;
 const dev = await openDevDatabase((l) => console.error(l));
 let code = 0;
 try {
-  await migrate(dev.url);
+  // In a production container DATABASE_URL is the application's role, which owns nothing: the owner has
+  // migrated (docs/deploy.md). Elsewhere, migrate first, as the server would.
+  const probe = createDb(dev.url, { max: 1 });
+  const owner = await ownsTables(probe.pool).finally(() => probe.close());
+  if (owner) await migrate(dev.url, { appRole: roleOf(dev.appUrl) });
   const h = createDb(dev.url, { max: 2 });
   const password = randomBytes(15).toString('base64url');
   const passwordHash = await hashPassword(password);

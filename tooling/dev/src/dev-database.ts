@@ -1,7 +1,15 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { findRepoRoot } from '@korgon/config';
-import { answers, ensureDatabase, freePort, type PostgresServer, resolvePostgres } from './postgres';
+import {
+  answers,
+  asAppRole,
+  ensureAppRole,
+  ensureDatabase,
+  freePort,
+  type PostgresServer,
+  resolvePostgres,
+} from './postgres';
 
 export const DEV_DB_NAME = 'korgon';
 export const EMBEDDED_PORT = 54329;
@@ -11,7 +19,13 @@ export const dataDir = resolve(root, '.data');
 const runningFile = resolve(dataDir, 'embedded-postgres.url');
 
 export interface DevDatabase {
+  /** As the owner of the tables: for migrations, the seed and the CLIs. */
   url: string;
+  /**
+   * As the application's role (DEV_APP_ROLE on a local or embedded PostgreSQL; DATABASE_URL when set), for the
+   * server and the worker: it owns nothing and may only append to the audit log (docs/deploy.md).
+   */
+  appUrl: string;
   server: PostgresServer;
   /** Stops the embedded PostgreSQL if this process started it. */
   release(): Promise<void>;
@@ -25,8 +39,10 @@ export interface DevDatabase {
 export async function openDevDatabase(log: (line: string) => void = () => undefined): Promise<DevDatabase> {
   const envUrl = process.env.DATABASE_URL || undefined;
   if (envUrl) {
-    const server = await resolvePostgres({ databaseUrl: envUrl, embeddedDir: dataDir, persistent: true });
-    return { url: envUrl, server, release: async () => {} };
+    // DATABASE_MIGRATION_URL, when set, is the owner; without it DATABASE_URL is both (a single-role database).
+    const ownerUrl = process.env.DATABASE_MIGRATION_URL || envUrl;
+    const server = await resolvePostgres({ databaseUrl: ownerUrl, embeddedDir: dataDir, persistent: true });
+    return { url: ownerUrl, appUrl: envUrl, server, release: async () => {} };
   }
   if (existsSync(runningFile)) {
     const url = readFileSync(runningFile, 'utf8').trim();
@@ -37,7 +53,8 @@ export async function openDevDatabase(log: (line: string) => void = () => undefi
         urlFor: () => url,
         stop: async () => {},
       };
-      return { url, server, release: async () => {} };
+      await ensureAppRole(url);
+      return { url, appUrl: asAppRole(url), server, release: async () => {} };
     }
   }
   mkdirSync(dataDir, { recursive: true });
@@ -53,9 +70,11 @@ export async function openDevDatabase(log: (line: string) => void = () => undefi
   });
   const url = server.urlFor(DEV_DB_NAME);
   await ensureDatabase(server.adminUrl, DEV_DB_NAME);
+  await ensureAppRole(server.adminUrl);
   if (server.kind === 'embedded') writeFileSync(runningFile, url, { mode: 0o600 });
   return {
     url,
+    appUrl: asAppRole(url),
     server,
     release: async () => {
       if (server.kind !== 'embedded') return;

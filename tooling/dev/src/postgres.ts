@@ -153,3 +153,43 @@ export async function ensureDatabase(adminUrl: string, name: string): Promise<bo
     await client.end();
   }
 }
+
+/**
+ * The application's role of a local or embedded PostgreSQL (docs/deploy.md "Least privilege"): the server and
+ * the worker of `pnpm start` and of the process tests connect as it, the owner (postgres) migrates. Roles are
+ * the whole server's, shared by every database on it (each database grants it its own privileges), so it is
+ * made once; several test runs may try at the same instant.
+ */
+export const DEV_APP_ROLE = 'korgon_app';
+const DEV_APP_PASSWORD = 'korgon-app-local';
+
+export async function ensureAppRole(adminUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const { rowCount } = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [DEV_APP_ROLE]);
+      if (rowCount) return;
+      try {
+        await client.query(
+          `CREATE ROLE ${pg.escapeIdentifier(DEV_APP_ROLE)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '${DEV_APP_PASSWORD}'`,
+        );
+        return;
+      } catch (err) {
+        // Made by another run in the meantime (duplicate_object, or the unique index of pg_authid).
+        const code = (err as { code?: string }).code;
+        if (attempt >= 5 || (code !== '42710' && code !== '23505')) throw err;
+      }
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** The same database as `url`, as the application's role. */
+export function asAppRole(url: string): string {
+  const u = new URL(url);
+  u.username = DEV_APP_ROLE;
+  u.password = DEV_APP_PASSWORD;
+  return u.toString();
+}

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { ensureLocalSecrets, findRepoRoot, localEnvPath, parseEnv, publicUrlOf } from '@korgon/config';
-import { createDb, migrate } from '@korgon/db';
+import { createDb, migrate, roleOf } from '@korgon/db';
 import { PARTNER_TYPE_LABELS } from '@korgon/domain';
 import { DEMO_USERS, demoPartnerOf, seedDemo, seedDemoHistory } from '@korgon/server';
 import { sealKeyFrom } from '@korgon/signing';
@@ -43,11 +43,20 @@ log(
   `Redis: ${redis.kind === 'env' ? 'REDIS_URL' : redis.kind === 'local' ? '127.0.0.1:6379' : `embedded (data in .data/redis, ${redis.url})`}`,
 );
 
-const childEnv: NodeJS.ProcessEnv = { ...local, ...process.env, DATABASE_URL: dev.url, REDIS_URL: redis.url };
+// The server and the worker connect as the application's role, which owns nothing and may only append to the
+// audit log; this process migrates and seeds as the owner (docs/deploy.md "Least privilege"). The children get
+// no owner URL: the migrations are applied here.
+const childEnv: NodeJS.ProcessEnv = {
+  ...local,
+  ...process.env,
+  DATABASE_URL: dev.appUrl,
+  REDIS_URL: redis.url,
+};
+delete childEnv.DATABASE_MIGRATION_URL;
 const env = parseEnv(childEnv);
 const url = publicUrlOf(env);
 
-await migrate(dev.url);
+await migrate(dev.url, { appRole: roleOf(dev.appUrl) });
 const handle = createDb(dev.url, { max: 2 });
 const seed = await seedDemo(handle.db, demoPassword);
 // A year of calls, operator states and the records behind them (consultations, assessments, referrals,

@@ -5,6 +5,7 @@ import fp from 'fastify-plugin';
 import { AppError, ForbiddenError, UnauthenticatedError } from '../errors';
 import { createAuthRepository, type SessionUser } from '../features/auth/repository';
 import { type AuthService, createAuthService } from '../features/auth/service';
+import { hmacHex } from '../lib/crypto';
 
 export interface AuthContext {
   sessionId: string;
@@ -148,7 +149,8 @@ export async function settleAuth(req: FastifyRequest): Promise<void> {
  */
 export default fp<AuthPluginOptions>(
   async (app: FastifyInstance, opts) => {
-    await app.register(cookie);
+    // Signs the device cookie (a known device is spared strangers' sign-in locks); a key of its own, derived.
+    await app.register(cookie, { secret: hmacHex(opts.sessionSecret, 'cookie-signing') });
     const name = opts.secureCookies ? '__Host-korgon_session' : 'korgon_session';
     app.decorate('sessionCookie', {
       name,

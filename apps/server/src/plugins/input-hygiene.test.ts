@@ -1,6 +1,6 @@
 import { callEvent, createTestApp, postEvents, signIn, type TestApp } from '@korgon/dev/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nulPath } from './input-hygiene';
+import { inputProblem, nulPath } from './input-hygiene';
 
 let t: TestApp;
 let op: string;
@@ -17,6 +17,22 @@ describe('NUL characters (which PostgreSQL cannot store)', () => {
     expect(nulPath({ a: [{ b: 'x' }, { c: `y${NUL}` }] }, 'body')).toBe('body.a.1.c');
     expect(nulPath({ [`k${NUL}`]: 1 }, 'body')).toBe('body.k\\u0000');
     expect(nulPath({ a: ['ok', 1, null, true] }, 'body')).toBeNull();
+  });
+
+  it('tells nesting deeper than any request apart from a NUL character (the fuzz test found them mixed up)', async () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 40; i++) deep = { a: deep };
+    expect(inputProblem({ text: deep }, 'body')).toMatchObject({ kind: 'too_deep' });
+    expect(nulPath({ text: deep }, 'body')).toBeNull();
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/referrals',
+      headers: { cookie: op, 'sec-fetch-site': 'same-origin' },
+      payload: { id: deep },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toMatch(/nested more than 32 levels deep at body\.id\.a/);
+    expect(res.body).not.toMatch(/NUL/);
   });
 
   it('in a signed PBX event: 400 naming the field, not a 500 the PBX would retry for ever', async () => {

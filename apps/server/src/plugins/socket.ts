@@ -1,4 +1,11 @@
-import { type ClientToServerEvents, rooms, type ServerToClientEvents } from '@korgon/domain';
+import {
+  CLIENT_EVENT_PERMISSIONS,
+  type ClientToServerEvents,
+  can,
+  type EventRefused,
+  rooms,
+  type ServerToClientEvents,
+} from '@korgon/domain';
 import { type RedisSettings, redisConnection, socketKey } from '@korgon/jobs';
 import { currentVersion } from '@korgon/queue';
 import { createAdapter } from '@socket.io/redis-adapter';
@@ -80,8 +87,20 @@ export default fp(
       socket.emit('session:ended', { reason: 'expired' });
       socket.disconnect(true);
     };
+    /** Every incoming event names a permission, as every route does (CLIENT_EVENT_PERMISSIONS). */
+    const refusal = (socket: KorgonSocket, event: string): EventRefused | null => {
+      if (!Object.hasOwn(CLIENT_EVENT_PERMISSIONS, event))
+        return { error: 'unknown_event', message: 'The server does not handle this event.' };
+      const permission = CLIENT_EVENT_PERMISSIONS[event as keyof typeof CLIENT_EVENT_PERMISSIONS];
+      const role = socket.data.auth.user.role;
+      if (can(role, permission)) return null;
+      return {
+        error: 'forbidden',
+        message: `Your role (${role}) does not allow this: it needs "${permission}".`,
+      };
+    };
     io.on('connection', (socket: KorgonSocket) => {
-      socket.use((_packet, next) => {
+      socket.use((packet, next) => {
         limiter.consume(socket.id).then(
           async () => {
             const live = await app.auth.liveSessions([socket.data.auth.sessionId]).catch(() => null);
@@ -90,6 +109,13 @@ export default fp(
             if (!live.has(socket.data.auth.sessionId)) {
               endExpired(socket);
               return next(new Error('session ended: sign in again'));
+            }
+            const refused = refusal(socket, String(packet[0]));
+            if (refused) {
+              // The ack (if any) is told why, so a console is not left waiting; the handler never runs.
+              const ack = packet[packet.length - 1];
+              if (typeof ack === 'function') ack(refused);
+              return next(new Error(refused.message));
             }
             next();
           },

@@ -35,10 +35,17 @@ export function exportPush(emitter: KorgonEmitter) {
 }
 
 /** `export.run`: writes the file (packages/statistics export-run.ts). */
-export function exportRun(pool: pg.Pool, settings: ExportSettings, emitter: KorgonEmitter) {
+export function exportRun(
+  pool: pg.Pool,
+  settings: ExportSettings,
+  emitter: KorgonEmitter,
+  /** After an export is written (the monthly report anchors the audit chain); not called when none was. */
+  written: (e: { report: string; state: string }) => Promise<unknown> = async () => undefined,
+) {
   const deps: RunDeps = { pool, ...settings, dir: exportsDirOf(settings.dir), push: exportPush(emitter) };
   return async (data: { exportId: string }, attempt: Attempt): Promise<void> => {
-    await runExport(deps, data.exportId, attempt);
+    const done = await runExport(deps, data.exportId, attempt);
+    if (done) await written(done);
   };
 }
 

@@ -1,5 +1,12 @@
 import { z } from 'zod';
 
+/**
+ * Which sign-in limit a 429 is about: failures on this account from this address, or from this known device;
+ * from this address on any account; or on this account from everywhere (slows new devices only).
+ */
+export const SIGN_IN_THROTTLES = ['account_address', 'device', 'address', 'account'] as const;
+export type SignInThrottle = (typeof SIGN_IN_THROTTLES)[number];
+
 /** Every error the API sends has this shape; `issues` only on validation errors. */
 export const ErrorBody = z
   .object({
@@ -10,6 +17,10 @@ export const ErrorBody = z
       .optional()
       .meta({ description: 'one entry per invalid field (validation errors only)' }),
     retryAfterSeconds: z.number().int().optional(),
+    throttle: z
+      .enum(SIGN_IN_THROTTLES)
+      .optional()
+      .meta({ description: 'on a 429 of sign-in: which limit was reached (see docs/decisions/0001)' }),
   })
   .meta({ id: 'ErrorBody' });
 export type ErrorBody = z.infer<typeof ErrorBody>;

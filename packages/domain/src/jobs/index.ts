@@ -48,6 +48,11 @@ export const JOBS = {
   'exports.expire': { queue: 'maintenance', payload: EmptyPayload },
   /** On the 1st of each month, 02:00 Asia/Bishkek (a job scheduler): the Ministry's report of the month before. */
   'report.monthly': { queue: 'maintenance', payload: EmptyPayload },
+  /**
+   * Hourly (a job scheduler), and after each monthly report is written: a signed checkpoint of the audit chain's
+   * head, appended to AUDIT_ANCHOR_DIR outside the database (docs/deploy.md "Audit anchors").
+   */
+  'audit.anchor': { queue: 'maintenance', payload: EmptyPayload },
 } as const satisfies Record<string, { queue: QueueName; payload: z.ZodType }>;
 
 export type JobName = keyof typeof JOBS;

@@ -1,3 +1,4 @@
+import type { Permission } from '../auth/roles';
 import type { BoardAlert } from '../board/alerts';
 import type { BoardFigures } from '../board/figures';
 import type { FollowUp } from '../follow-ups/schemas';
@@ -89,6 +90,20 @@ export interface ClientToServerEvents {
    * queue version, so a console that missed a change without seeing a gap still catches up.
    */
   ping: (ack: (e: { serverTime: string; queueVersion: number }) => void) => void;
+}
+
+/**
+ * The permission each console → server event needs, as a route names one: the server's socket guard refuses an
+ * event that is not named here, or whose permission the role lacks, with the ack `EventRefused` (docs/realtime.md).
+ */
+export const CLIENT_EVENT_PERMISSIONS = {
+  ping: 'me:read',
+} as const satisfies Record<keyof ClientToServerEvents, Permission>;
+
+/** What a refused event's ack receives (and nothing else). */
+export interface EventRefused {
+  error: 'forbidden' | 'unknown_event';
+  message: string;
 }
 
 /** Socket.IO rooms: one per user and one per role, so the server can address both. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LocalizedText } from '../i18n/locales';
 import { PartnerType } from '../partners/types';
+import { Settlement } from '../taxonomy/schema';
 
 export const REFERRAL_STATUSES = [
   'draft',
@@ -80,7 +81,8 @@ export type CreateReferralBody = z.infer<typeof CreateReferralBody>;
 export const ReferralContent = z
   .object({
     region: z.string(),
-    settlement: z.string(),
+    /** A key of the taxonomy's `settlements`, as `region` is a key of its regions. */
+    settlement: Settlement,
     ageBand: z.string(),
     gender: z.string(),
     language: z.string(),

@@ -38,5 +38,13 @@ export const Taxonomy = z
   .meta({ id: 'Taxonomy' });
 export type Taxonomy = z.infer<typeof Taxonomy>;
 
+/**
+ * Urban or rural: the taxonomy's `settlements`, a fixed classification (as national statistics count it) that
+ * every taxonomy version keeps. A referral sends only one of these, never text someone typed.
+ */
+export const SETTLEMENTS = ['urban', 'rural', 'unknown'] as const;
+export const Settlement = z.enum(SETTLEMENTS);
+export type Settlement = z.infer<typeof Settlement>;
+
 /** The option lists of a taxonomy that a consultation field draws from. */
 export type TaxonomyList = Exclude<keyof Taxonomy, 'version' | 'safetyPlan'>;

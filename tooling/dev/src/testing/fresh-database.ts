@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { inject } from 'vitest';
+import { asAppRole } from '../postgres';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -7,6 +8,8 @@ declare module 'vitest' {
     pgTemplate: string;
     pgRunId: string;
     pgKind: string;
+    /** The application's role on this run's PostgreSQL ('' when it could not be made: DATABASE_URL's server). */
+    pgAppRole: string;
     redisUrl: string;
   }
 }
@@ -50,4 +53,17 @@ export async function freshDatabase(label = 'db'): Promise<string> {
   const url = new URL(admin);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+/**
+ * A test database of this run as the application's role (docs/deploy.md "Least privilege"): it owns nothing and
+ * may only append to the audit log. Null for a database of another server (a test's own cluster), or when this
+ * run has no such role.
+ */
+export function appRoleUrl(databaseUrl: string): string | null {
+  if (!inject('pgAppRole')) return null;
+  const admin = new URL(inject('pgAdminUrl'));
+  const u = new URL(databaseUrl);
+  if (u.host !== admin.host || u.username !== admin.username) return null;
+  return asAppRole(databaseUrl);
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { migrate } from '@korgon/db';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { ensureDatabase, resolvePostgres } from '../postgres';
+import { DEV_APP_ROLE, ensureAppRole, ensureDatabase, resolvePostgres } from '../postgres';
 import { deleteKeys, resolveRedis } from '../redis';
 import { dumpDatabaseText } from './dump';
 import { REDIS_TEST_PREFIX } from './fresh-database';
@@ -31,11 +31,22 @@ export default async function setup(project: TestProject) {
   });
   const template = `korgon_t_${runId}_tpl`;
   await ensureDatabase(server.adminUrl, template);
-  await migrate(server.urlFor(template));
+  // The application's role, granted in the template and so in every clone: the server and worker processes
+  // of the process tests connect as it (processes.ts). A DATABASE_URL whose user may not create roles runs
+  // them as that user instead.
+  const appRole = await ensureAppRole(server.adminUrl).then(
+    () => DEV_APP_ROLE,
+    (err: Error) => {
+      console.log(`[tests] no application role (${err.message}): processes connect as the owner`);
+      return '';
+    },
+  );
+  await migrate(server.urlFor(template), { appRole });
   project.provide('pgAdminUrl', server.adminUrl);
   project.provide('pgTemplate', template);
   project.provide('pgRunId', runId);
   project.provide('pgKind', server.kind);
+  project.provide('pgAppRole', appRole);
   project.provide('redisUrl', redis.url);
   console.log(`[tests] PostgreSQL: ${server.kind}; Redis: ${redis.kind} (${redis.url}); run ${runId}`);
 

@@ -12,6 +12,8 @@ export interface WebhookCall {
     statusUrl: string;
   };
   signatureOk: boolean;
+  /** The request as received: method, path, headers and raw body (tests that search everything sent). */
+  raw: string;
 }
 
 export type WebhookMode = 'ok' | 'error' | 'hang';
@@ -39,6 +41,7 @@ export async function startWebhookPartner(secret: () => string) {
       idempotencyKey: h('idempotency-key') ?? '',
       body: JSON.parse(raw || '{}'),
       signatureOk,
+      raw: `${req.method} ${req.url}\n${JSON.stringify(req.headers)}\n${raw}`,
     };
     calls.push(call);
     if (mode === 'hang') return; // never answers

@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { findRepoRoot } from '@korgon/config';
-import { testRedis } from './fresh-database';
+import { appRoleUrl, testRedis } from './fresh-database';
 
 const root = findRepoRoot(import.meta.dirname);
 
@@ -13,11 +15,19 @@ export interface ServerProcess {
 }
 
 /**
- * Starts `apps/<app>/src/main.ts` as a real process with exactly `env` (plus PATH and HOME). Without a
+ * Starts `apps/<app>/src/main.ts` as a real process with exactly `env` (plus PATH and HOME, and its database
+ * as the application's role: see below). Without a
  * REDIS_URL it gets this run's Redis, under the key prefix of its database (shared by the processes of one
  * test, apart from every other test's).
  */
 export function startProcess(app: 'server' | 'worker', env: Record<string, string>): ServerProcess {
+  // As in production: a database of this run is reached as the application's role, which owns nothing; the
+  // server migrates as the owner (DATABASE_MIGRATION_URL), unless the test chose its URLs itself.
+  const asApp = env.DATABASE_URL && !env.DATABASE_MIGRATION_URL ? appRoleUrl(env.DATABASE_URL) : null;
+  const roles =
+    asApp && env.DATABASE_URL
+      ? { DATABASE_URL: asApp, ...(app === 'server' ? { DATABASE_MIGRATION_URL: env.DATABASE_URL } : {}) }
+      : {};
   const redis =
     !env.REDIS_URL && env.DATABASE_URL
       ? (() => {
@@ -27,7 +37,16 @@ export function startProcess(app: 'server' | 'worker', env: Record<string, strin
       : {};
   const child = spawn(process.execPath, ['--import', 'tsx', resolve(root, `apps/${app}/src/main.ts`)], {
     cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...redis, ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      LOG_LEVEL: 'warn',
+      // A worker's audit checkpoints go to a directory of the test's own, never the repository's var/.
+      AUDIT_ANCHOR_DIR: join(tmpdir(), `korgon-anchors-${randomBytes(6).toString('hex')}`),
+      ...redis,
+      ...env,
+      ...roles,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -66,4 +85,6 @@ export const PROCESS_SECRETS = {
   CALLER_HMAC_KEY: 'c'.repeat(40),
   NOTES_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
   TELEPHONY_SECRET: 't'.repeat(40),
+  AUDIT_ANCHOR_KEY: 'a'.repeat(40),
+  METRICS_TOKEN: 'm'.repeat(40),
 };

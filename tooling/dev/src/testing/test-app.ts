@@ -6,8 +6,9 @@ import { createDb, type DbHandle } from '@korgon/db';
 import type { Clock } from '@korgon/domain';
 import { buildApp, seedDemo, serverConfig } from '@korgon/server';
 import type { FastifyInstance } from 'fastify';
+import type { DestinationStream, LoggerOptions } from 'pino';
 import { freePort } from '../postgres';
-import { freshDatabase, testRedis } from './fresh-database';
+import { appRoleUrl, freshDatabase, testRedis } from './fresh-database';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
 export const TEST_ORIGIN = 'http://localhost:8080';
@@ -17,7 +18,9 @@ export function testEnv(databaseUrl: string, extra: Record<string, string> = {})
   const redis = testRedis(databaseUrl);
   return parseEnv({
     NODE_ENV: 'test',
-    DATABASE_URL: databaseUrl,
+    // The app connects as the application's role, as in production (it owns nothing and may only append to
+    // the audit log); the test's own handles (TestApp.db) stay the owner's, to arrange and inspect anything.
+    DATABASE_URL: appRoleUrl(databaseUrl) ?? databaseUrl,
     REDIS_URL: redis.url,
     REDIS_PREFIX: redis.prefix,
     JOB_BACKOFF_MS: '200',
@@ -30,8 +33,10 @@ export function testEnv(databaseUrl: string, extra: Record<string, string> = {})
     CALLER_HMAC_KEY: key(),
     NOTES_ENCRYPTION_KEY: key(),
     TELEPHONY_SECRET: key(),
-    // Each test app's export files apart, outside the repository.
+    AUDIT_ANCHOR_KEY: key(),
+    // Each test app's export files and audit checkpoints apart, outside the repository.
     EXPORTS_DIR: join(tmpdir(), `korgon-exports-${randomBytes(6).toString('hex')}`),
+    AUDIT_ANCHOR_DIR: join(tmpdir(), `korgon-anchors-${randomBytes(6).toString('hex')}`),
     ...extra,
   });
 }
@@ -50,7 +55,14 @@ export interface TestApp {
 
 /** A real server on a fresh database with the demo seeded (password TEST_PASSWORD). */
 export async function createTestApp(
-  opts: { listen?: boolean; env?: Record<string, string>; label?: string; clock?: Clock } = {},
+  opts: {
+    listen?: boolean;
+    env?: Record<string, string>;
+    label?: string;
+    clock?: Clock;
+    /** Where the server's pino lines go (at `LOG_LEVEL`, default info), for tests that read its logs. */
+    logStream?: DestinationStream;
+  } = {},
 ): Promise<TestApp> {
   const databaseUrl = await freshDatabase(opts.label ?? 'app');
   // A listening app is reached at its own address, so that is the origin it must trust.
@@ -61,7 +73,12 @@ export async function createTestApp(
   const env = testEnv(databaseUrl, { PUBLIC_URL: baseUrl, ...opts.env });
   const app = await buildApp({
     config: serverConfig(env),
-    logger: process.env.TEST_SERVER_LOG ? { level: process.env.TEST_SERVER_LOG } : false,
+    logger: opts.logStream
+      ? // Fastify passes `stream` on to pino; pino's options type does not name it.
+        ({ level: opts.env?.LOG_LEVEL ?? 'info', stream: opts.logStream } as LoggerOptions)
+      : process.env.TEST_SERVER_LOG
+        ? { level: process.env.TEST_SERVER_LOG }
+        : false,
     poolSize: 10,
     clock: opts.clock,
   });

@@ -1,8 +1,12 @@
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Env } from '@korgon/config';
 import type { Clock } from '@korgon/domain';
 import { JobQueues } from '@korgon/jobs';
-import { startWorker, type WorkerHandle } from '@korgon/worker';
+import { startWorker, type WorkerHandle, type WorkerMetrics } from '@korgon/worker';
 import { pino } from 'pino';
+import { appRoleUrl } from './fresh-database';
 
 /** A real worker (BullMQ workers in this process) for a test app's database, Redis and configuration. */
 export function startTestWorker(
@@ -23,6 +27,8 @@ export function startTestWorker(
     EXPORTS_KEEP_DAYS?: number;
     STATISTICS_MIN_CELL?: number;
     BOARD_SERVICE_LEVEL_SECONDS?: number;
+    AUDIT_ANCHOR_DIR?: string | undefined;
+    AUDIT_ANCHOR_KEY?: string;
   },
   extra: {
     smtpUrl?: string;
@@ -31,10 +37,13 @@ export function startTestWorker(
     lockDurationMs?: number;
     /** The test's clock, shared with its server (follow-up times). */
     clock?: Clock;
+    /** Where the worker records job durations and push lags (tests of its /metrics). */
+    metrics?: WorkerMetrics;
   } = {},
 ): Promise<WorkerHandle> {
   return startWorker({
-    databaseUrl,
+    // As the application's role, as in production (see testEnv).
+    databaseUrl: appRoleUrl(databaseUrl) ?? databaseUrl,
     redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX },
     backoffMs: env.JOB_BACKOFF_MS,
     maxAttempts: env.REFERRAL_MAX_ATTEMPTS,
@@ -58,6 +67,12 @@ export function startTestWorker(
     smtpUrl: extra.smtpUrl,
     webhookTimeoutMs: extra.webhookTimeoutMs ?? 2000,
     clock: extra.clock,
+    metrics: extra.metrics,
+    // Each test's checkpoints apart, outside the repository (testEnv gives each app a directory of its own).
+    auditAnchor: {
+      dir: env.AUDIT_ANCHOR_DIR ?? join(tmpdir(), `korgon-anchors-${randomBytes(6).toString('hex')}`),
+      key: env.AUDIT_ANCHOR_KEY ?? randomBytes(32).toString('base64'),
+    },
     exports: {
       dir: env.EXPORTS_DIR,
       keepDays: env.EXPORTS_KEEP_DAYS ?? 30,

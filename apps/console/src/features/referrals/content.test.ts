@@ -45,4 +45,15 @@ describe('what a partner receives', () => {
       contentRows(content, { t, locale: 'ky', taxonomy: TAXONOMY_KG_2026_1 }).map((r) => r.field),
     ).toEqual(['region', 'ageBand', 'riskLevel']);
   });
+
+  it('sends the settlement only as one of the taxonomy’s choices, shown with its label', () => {
+    const rural = ConsultationData.parse({ survivor: { settlement: 'rural' } });
+    const content = previewContent(['settlement'], rural, null, '');
+    expect(content).toEqual({ settlement: 'rural' });
+    expect(
+      contentRows(content, { t, locale: 'ky', taxonomy: TAXONOMY_KG_2026_1 }).map((r) => r.lines),
+    ).toEqual([['Айыл']]);
+    const typed = ConsultationData.parse({ survivor: { settlement: 'Ош, Ленина 5' } });
+    expect(previewContent(['settlement'], typed, null, '')).toEqual({});
+  });
 });

@@ -4,6 +4,7 @@ import {
   REFERRAL_FIELDS,
   type ReferralContent,
   type ReferralField,
+  Settlement,
   type Taxonomy,
 } from '@korgon/domain';
 import type { TFunction } from 'i18next';
@@ -23,7 +24,9 @@ export function previewContent(
   const c: ReferralContent = {};
   const has = (f: ReferralField) => fields.includes(f);
   if (has('region') && d.survivor.region) c.region = d.survivor.region;
-  if (has('settlement') && d.survivor.settlement) c.settlement = d.survivor.settlement;
+  // Only one of the taxonomy's choices: the server refuses to send any other text (a draft may hold some).
+  const settlement = Settlement.safeParse(d.survivor.settlement);
+  if (has('settlement') && settlement.success) c.settlement = settlement.data;
   if (has('ageBand') && d.survivor.ageBand) c.ageBand = d.survivor.ageBand;
   if (has('gender') && d.survivor.gender) c.gender = d.survivor.gender;
   if (has('language') && d.survivor.language) c.language = d.survivor.language;

@@ -5,6 +5,7 @@ import {
   type Partner,
   REFERRAL_FIELDS,
   type ReferralField,
+  Settlement,
   type Taxonomy,
 } from '@korgon/domain';
 import { type FormEvent, type KeyboardEvent, useEffect, useId, useMemo, useRef, useState } from 'react';
@@ -127,6 +128,12 @@ export function ReferralForm(props: ReferralFormProps) {
     ).map((r) => [r.field, r.lines.join('; ')]),
   );
 
+  // A settlement that is not one of the taxonomy's choices (typed through the API into a draft) cannot be
+  // sent: the server refuses it. It is offered only once chosen again in the consultation.
+  const badSettlement =
+    data.survivor.settlement !== undefined && !Settlement.safeParse(data.survivor.settlement).success;
+  const sendable = (f: ReferralField) => !(f === 'settlement' && badSettlement);
+
   const toggleField = (f: ReferralField, on: boolean) =>
     setFields((list) =>
       on ? REFERRAL_FIELDS.filter((x) => x === f || list.includes(x)) : list.filter((x) => x !== f),
@@ -170,7 +177,7 @@ export function ReferralForm(props: ReferralFormProps) {
       urgency: shownUrgency,
       consent:
         consent === 'exception' ? { exception, reason: reason.trim() } : { basis: 'caller_consent' as const },
-      fields,
+      fields: fields.filter(sendable),
       ...(fields.includes('message') && message.trim() ? { message: message.trim() } : {}),
     };
     setSending(true);
@@ -449,7 +456,8 @@ export function ReferralForm(props: ReferralFormProps) {
               <input
                 type="checkbox"
                 value={f}
-                checked={fields.includes(f)}
+                checked={fields.includes(f) && sendable(f)}
+                disabled={!sendable(f)}
                 onChange={(e) => toggleField(f, e.target.checked)}
                 data-field={f}
               />
@@ -458,7 +466,9 @@ export function ReferralForm(props: ReferralFormProps) {
                 {f !== 'message' && (
                   <span className="field-value">
                     {' · '}
-                    {values.get(f) || t('referrals.form.nothingRecorded')}
+                    {sendable(f)
+                      ? values.get(f) || t('referrals.form.nothingRecorded')
+                      : t('referrals.form.settlementNotAChoice')}
                   </span>
                 )}
               </span>

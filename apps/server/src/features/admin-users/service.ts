@@ -165,7 +165,7 @@ export function createUsersService(db: Db) {
         const auth = createAuthRepository(tx);
         await auth.setPasswordHash(id, passwordHash, true);
         const ended = await auth.endAllSessionsOf(id, 'password_reset');
-        await auth.clearFailures(`user:${user.username.toLowerCase()}`);
+        await auth.clearAccountFailures(user.username);
         await auth.clearFailures(`password:${id}`);
         await writeAudit(tx, {
           action: 'user.password_reset',

@@ -237,9 +237,124 @@ describe('secure cookies behind https', () => {
       expect(res.statusCode).toBe(200);
       expect(res.cookies[0]?.secure).toBe(true);
       expect(res.cookies[0]?.name).toBe('__Host-korgon_session');
+      const device = res.cookies.find((c) => c.name === '__Host-korgon_device');
+      expect(device?.secure).toBe(true);
+      expect(device?.httpOnly).toBe(true);
       expect(res.headers['strict-transport-security']).toContain('max-age=');
     } finally {
       await https.close();
     }
+  });
+});
+
+describe('a stranger cannot lock staff out', () => {
+  const from = (remoteAddress: string, username: string, password: string, cookie?: string) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      headers: cookie ? { origin: TEST_ORIGIN, cookie } : { origin: TEST_ORIGIN },
+      remoteAddress,
+      payload: { username, password },
+    });
+  const deviceCookieOf = (res: Awaited<ReturnType<typeof from>>) => {
+    const c = res.cookies.find((x) => x.name === 'korgon_device');
+    return c ? `${c.name}=${c.value}` : '';
+  };
+
+  it('throttles the attacker’s address on the account, and says how long and why, but not the owner elsewhere', async () => {
+    const attacker = '203.0.113.10';
+    for (let i = 0; i < 4; i++)
+      expect((await from(attacker, 'supervisor-night', `guess-${i}`)).statusCode).toBe(401);
+    const fifth = await from(attacker, 'supervisor-night', 'guess-5');
+    expect(fifth.statusCode).toBe(429);
+    expect(fifth.json()).toMatchObject({ code: 'too_many_requests', throttle: 'account_address' });
+    expect(fifth.json().retryAfterSeconds).toBe(15 * 60);
+    expect(fifth.json().message).toMatch(/from this address.*paused for 15 minutes/);
+    expect(fifth.json().message).toContain('A device you have signed in on before is not affected.');
+    // The attacker stays throttled even when the guess is right.
+    const right = await from(attacker, 'supervisor-night', TEST_PASSWORD);
+    expect(right.statusCode).toBe(429);
+    expect(right.json().throttle).toBe('account_address');
+
+    // The owner, from her own address, is not.
+    const owner = await from('192.0.2.20', 'supervisor-night', TEST_PASSWORD);
+    expect(owner.statusCode).toBe(200);
+    expect(owner.json().username).toBe('supervisor-night');
+
+    const { rows } = await t.db.pool.query<{ details: Record<string, unknown> }>(
+      `SELECT a.details FROM audit_log a JOIN users u ON u.id::text = a.target_id
+        WHERE a.action = 'auth.login_failed' AND u.username = 'supervisor-night' ORDER BY a.id`,
+    );
+    expect(rows.map((r) => r.details)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ reason: 'wrong_password', lockedOut: 'account_address', lockSeconds: 900 }),
+        expect.objectContaining({ reason: 'throttled', throttle: 'account_address' }),
+      ]),
+    );
+  });
+
+  it('lets the owner in on a known device while failures from many addresses slow new devices down', async () => {
+    const user = 'partner-probation-bishkek';
+    // Her browser: signed in once before; the device cookie is signed, HttpOnly and long-lived.
+    const first = await from('192.0.2.30', user, TEST_PASSWORD);
+    expect(first.statusCode).toBe(200);
+    const device = first.cookies.find((c) => c.name === 'korgon_device');
+    expect(device?.httpOnly).toBe(true);
+    expect(device?.sameSite).toBe('Strict');
+    expect(device?.maxAge).toBeGreaterThan(180 * 24 * 3600);
+    const knownDevice = deviceCookieOf(first);
+
+    // A spread attack: 4 guesses from each of three addresses (none reaches the per-address limit).
+    const codes: number[] = [];
+    for (const address of ['203.0.113.31', '203.0.113.32', '203.0.113.33'])
+      for (let i = 0; i < 4; i++) codes.push((await from(address, user, `guess-${i}`)).statusCode);
+    expect(codes.slice(0, 9).every((c) => c === 401)).toBe(true);
+    expect(codes[9]).toBe(429);
+
+    // A new device, even with the right password, waits a short while, and is told so.
+    const stranger = await from('198.51.100.40', user, TEST_PASSWORD);
+    expect(stranger.statusCode).toBe(429);
+    expect(stranger.json().throttle).toBe('account');
+    expect(stranger.json().retryAfterSeconds).toBeLessThanOrEqual(5 * 60);
+    expect(stranger.json().message).toMatch(/from several places.*slowed down for \d minutes?/);
+
+    // Her known device is let in, from anywhere, the attacker's address included.
+    const owner = await from('203.0.113.31', user, TEST_PASSWORD, knownDevice);
+    expect(owner.statusCode).toBe(200);
+    expect(owner.json().username).toBe(user);
+
+    // A forged or other account's device cookie does not help.
+    const forged = await from('198.51.100.41', user, TEST_PASSWORD, `${knownDevice.slice(0, -3)}abc`);
+    expect(forged.statusCode).toBe(429);
+    const otherDevice = deviceCookieOf(await from('192.0.2.50', 'operator1', TEST_PASSWORD));
+    expect((await from('198.51.100.42', user, TEST_PASSWORD, otherDevice)).statusCode).toBe(429);
+  });
+
+  it('forgets the account’s counters when an administrator resets its password', async () => {
+    const user = 'partner-child-bishkek';
+    for (let i = 0; i < 5; i++) await from('203.0.113.70', user, `guess-${i}`);
+    expect((await from('203.0.113.70', user, TEST_PASSWORD)).statusCode).toBe(429);
+    const admin = await signIn(t.app, 'admin');
+    const { rows } = await t.db.pool.query<{ id: string }>('SELECT id FROM users WHERE username = $1', [
+      user,
+    ]);
+    const reset = await t.app.inject({
+      method: 'POST',
+      url: `/api/admin/users/${rows[0]?.id}/password-reset`,
+      headers: { cookie: admin, origin: TEST_ORIGIN },
+    });
+    expect(reset.statusCode).toBe(200);
+    expect((await from('203.0.113.70', user, reset.json().oneTimePassword)).statusCode).toBe(200);
+  });
+
+  it('counts wrong passwords on a known device for that device, which then waits', async () => {
+    const user = 'partner-legal-aid-bishkek';
+    const knownDevice = deviceCookieOf(await from('192.0.2.60', user, TEST_PASSWORD));
+    for (let i = 0; i < 4; i++)
+      expect((await from('192.0.2.60', user, `typo-${i}`, knownDevice)).statusCode).toBe(401);
+    const fifth = await from('192.0.2.60', user, 'typo-5', knownDevice);
+    expect(fifth.statusCode).toBe(429);
+    expect(fifth.json().throttle).toBe('device');
+    expect((await from('192.0.2.60', user, TEST_PASSWORD, knownDevice)).statusCode).toBe(429);
   });
 });

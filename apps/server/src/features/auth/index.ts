@@ -14,6 +14,9 @@ const tags = ['auth'];
 const auth: FastifyPluginAsyncZod = async (app) => {
   const repo = createAuthRepository(app.db);
   const { name, secure, maxAgeSeconds } = app.sessionCookie;
+  // Remembers the accounts that signed in on this browser, so its owner is spared strangers' sign-in locks.
+  const deviceCookie = secure ? '__Host-korgon_device' : 'korgon_device';
+  const deviceMaxAgeSeconds = 400 * 24 * 3600;
   const clearCookie = (reply: FastifyReply) =>
     reply.clearCookie(name, { path: '/', httpOnly: true, sameSite: 'strict', secure });
 
@@ -31,9 +34,12 @@ const auth: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req, reply) => {
-      const { token, me } = await app.auth.login(req.body.username, req.body.password, {
+      const raw = req.cookies[deviceCookie];
+      const unsigned = raw ? req.unsignCookie(raw) : null;
+      const { token, me, device } = await app.auth.login(req.body.username, req.body.password, {
         ip: req.ip,
         userAgent: req.headers['user-agent'] ?? null,
+        device: unsigned?.valid ? unsigned.value : null,
       });
       reply.setCookie(name, token, {
         path: '/',
@@ -41,6 +47,14 @@ const auth: FastifyPluginAsyncZod = async (app) => {
         sameSite: 'strict',
         secure,
         maxAge: maxAgeSeconds,
+      });
+      reply.setCookie(deviceCookie, device, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'strict',
+        secure,
+        maxAge: deviceMaxAgeSeconds,
+        signed: true,
       });
       return me;
     },

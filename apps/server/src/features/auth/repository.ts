@@ -42,6 +42,20 @@ export function createAuthRepository(db: DbOrTx) {
       ),
     )
     .prepare('korgon_live_session');
+  /** The locked key of these that may try again last, with the seconds until then; nothing if none is locked. */
+  const longestLock = async (keys: string[]): Promise<{ key: string; seconds: number } | undefined> => {
+    const [row] = await db
+      .select({
+        key: loginThrottle.key,
+        secs: sql<number>`ceil(extract(epoch FROM ${loginThrottle.lockedUntil} - now()))::int`,
+      })
+      .from(loginThrottle)
+      .where(and(inArray(loginThrottle.key, keys), gt(loginThrottle.lockedUntil, sql`now()`)))
+      .orderBy(sql`${loginThrottle.lockedUntil} DESC`)
+      .limit(1);
+    return row ? { key: row.key, seconds: Math.max(1, row.secs) } : undefined;
+  };
+
   return {
     async findUserForLogin(username: string) {
       const [row] = await db
@@ -160,24 +174,22 @@ export function createAuthRepository(db: DbOrTx) {
     // ── failed sign-in throttling ────────────────────────────────────────────────────────────────────────
     /** Seconds until the key may try again, or 0. */
     async lockedFor(keys: string[]): Promise<number> {
-      const [row] = await db
-        .select({
-          secs: sql<number>`coalesce(max(ceil(extract(epoch FROM ${loginThrottle.lockedUntil} - now()))), 0)::int`,
-        })
-        .from(loginThrottle)
-        .where(and(inArray(loginThrottle.key, keys), gt(loginThrottle.lockedUntil, sql`now()`)));
-      return Math.max(0, row?.secs ?? 0);
+      return (await longestLock(keys))?.seconds ?? 0;
     },
+
+    longestLock,
 
     /**
      * Counts one failure for a key within a window; at `max` failures the key is locked for a time that
-     * doubles with each further lock-out (capped). Returns the lock in seconds, 0 if not locked.
+     * doubles with each further lock-out, up to `maxLockSeconds` (a day unless said). Returns the lock in
+     * seconds, 0 if not locked.
      */
     async recordFailure(
       key: string,
       max: number,
       windowSeconds: number,
       lockSeconds: number,
+      maxLockSeconds = 24 * 3600,
     ): Promise<number> {
       const [row] = await db
         .insert(loginThrottle)
@@ -196,12 +208,25 @@ export function createAuthRepository(db: DbOrTx) {
         .returning({ failures: loginThrottle.failures });
       const failures = row?.failures ?? 1;
       if (failures < max) return 0;
-      const secs = Math.min(lockSeconds * 2 ** Math.floor((failures - max) / max), 24 * 3600);
+      const secs = Math.min(lockSeconds * 2 ** Math.floor((failures - max) / max), maxLockSeconds);
       await db
         .update(loginThrottle)
         .set({ lockedUntil: sql`now() + make_interval(secs => ${secs})` })
         .where(eq(loginThrottle.key, key));
       return secs;
+    },
+
+    /**
+     * Forgets every failure counted on an account: from everywhere (`user:<name>`) and from each address
+     * (`user:<name>@ip:…`). Known devices' counters are keyed by a hash and simply run out.
+     */
+    async clearAccountFailures(username: string) {
+      const name = username.toLowerCase();
+      await db
+        .delete(loginThrottle)
+        .where(
+          sql`${loginThrottle.key} = ${`user:${name}`} OR starts_with(${loginThrottle.key}, ${`user:${name}@`})`,
+        );
     },
 
     async clearFailures(key: string) {

@@ -40,10 +40,19 @@ export interface RiskRow {
   created_at: Date;
 }
 
-/** The override as stored (ids); names are joined when read. */
-export type StoredOverride = Omit<RiskOverride, 'by' | 'signedBy'> & {
+/**
+ * The override as stored (ids); names are joined when read. Its free text (the operator's reason, the supervisor's
+ * sign-off note) is sealed like the notes, for the assessment's id: `textSealed` is the base64 of
+ * seal(`{"reason","signOffNote"}`) under key `keyVersion` (jsonb holds no bytes). `reason` and `signOffNote` in
+ * clear are only read, from assessments stored before sealing existed.
+ */
+export type StoredOverride = Omit<RiskOverride, 'by' | 'signedBy' | 'reason' | 'signOffNote'> & {
   byId: string;
   signedById: string | null;
+  textSealed?: string;
+  keyVersion?: number;
+  reason?: string;
+  signOffNote?: string | null;
 };
 
 export interface AddendumRow {

@@ -21,6 +21,7 @@ import {
   createConsultationsRepository,
   type Queryable,
   type RiskRow,
+  type StoredOverride,
 } from './repository';
 
 /** A 409 that carries the record as it is now, so the console can show both versions to merge. */
@@ -30,8 +31,42 @@ export class RevisionConflictError extends ConflictError {
   }
 }
 
-export function toRiskRecord(r: RiskRow, names: Map<string, string>): RiskRecord {
+/** An override's free text, sealed for its assessment: what `StoredOverride` keeps instead of the clear text. */
+export function sealOverrideText(
+  key: SealKey,
+  assessmentId: string,
+  text: { reason: string; signOffNote: string | null },
+): { textSealed: string; keyVersion: number } {
+  return {
+    textSealed: seal(key, assessmentId, JSON.stringify(text)).toString('base64'),
+    keyVersion: key.version,
+  };
+}
+
+/** The override's reason and sign-off note, opened (or read in clear from an assessment stored before sealing). */
+export function overrideText(
+  key: SealKey,
+  assessmentId: string,
+  o: StoredOverride,
+): { reason: string; signOffNote: string | null } {
+  if (o.textSealed === undefined || o.keyVersion === undefined)
+    return { reason: o.reason ?? '', signOffNote: o.signOffNote ?? null };
+  try {
+    const text = JSON.parse(open(key, assessmentId, Buffer.from(o.textSealed, 'base64'), o.keyVersion)) as {
+      reason: string;
+      signOffNote: string | null;
+    };
+    return { reason: text.reason, signOffNote: text.signOffNote };
+  } catch (err) {
+    if (err instanceof UnreadableError)
+      throw new AppError(409, 'conflict', `The override's reason cannot be read: ${err.message}.`);
+    throw err;
+  }
+}
+
+export function toRiskRecord(r: RiskRow, names: Map<string, string>, key: SealKey): RiskRecord {
   const o = r.override;
+  const text = o ? overrideText(key, r.id, o) : null;
   return {
     id: r.id,
     methodologyId: r.methodology_id,
@@ -44,14 +79,14 @@ export function toRiskRecord(r: RiskRow, names: Map<string, string>): RiskRecord
     override: o
       ? {
           level: o.level,
-          reason: o.reason,
+          reason: text?.reason ?? '',
           direction: o.direction,
           status: o.status,
           by: { id: o.byId, displayName: names.get(o.byId) ?? '' },
           at: o.at,
           signedBy: o.signedById ? { id: o.signedById, displayName: names.get(o.signedById) ?? '' } : null,
           signedAt: o.signedAt,
-          signOffNote: o.signOffNote,
+          signOffNote: text?.signOffNote ?? null,
         }
       : null,
     createdAt: r.created_at.toISOString(),
@@ -142,7 +177,7 @@ export function createConsultationsService(pool: pg.Pool, key: SealKey, hooks: C
       taxonomyVersion: row.taxonomy_version,
       data: row.data,
       secret: openSecret(row),
-      risk: risk ? toRiskRecord(risk, names) : null,
+      risk: risk ? toRiskRecord(risk, names, key) : null,
       addenda: addenda.map((a) => ({
         id: a.id,
         author: { id: a.author_id, displayName: a.author_name },

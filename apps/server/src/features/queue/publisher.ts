@@ -11,8 +11,9 @@ export const QUEUE_ROOMS = [rooms.role('operator'), rooms.role('supervisor')];
  */
 export function createLiveSink(app: FastifyInstance): LiveSink {
   return {
-    publish: (changes: readonly QueueChange[]) => {
+    publish: (changes: readonly QueueChange[], began?: number) => {
       for (const change of changes) app.io.to(QUEUE_ROOMS).emit('queue:change', change);
+      if (began !== undefined) app.metrics.pushLag.observe((performance.now() - began) / 1000);
       app.board.kick();
       app.alerts.kick();
     },

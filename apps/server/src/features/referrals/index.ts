@@ -1,4 +1,4 @@
-import { CreateReferralBody, ErrorBody, PartnerSuggestion, Referral } from '@korgon/domain';
+import { CreateReferralBody, can, ErrorBody, PartnerSuggestion, Referral } from '@korgon/domain';
 import { sealKeyFrom } from '@korgon/signing';
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -71,7 +71,8 @@ const referrals: FastifyPluginAsyncZod = async (app) => {
     async (req) => {
       const user = authOf(req).user;
       if (req.query.consultationId) return service.list(req.query.consultationId, user);
-      if (user.role !== 'supervisor') return [];
+      // Every open referral is a supervisor's view (`referral:manage`); others name their consultation.
+      if (!can(user.role, 'referral:manage')) return [];
       return service.open();
     },
   );

@@ -12,10 +12,13 @@ import {
   type Referral,
   type ReferralContent,
   type ReferralStatus,
+  SETTLEMENTS,
+  Settlement,
 } from '@korgon/domain';
 import type { SafeJobs } from '@korgon/jobs';
 import {
   escalationDeadline,
+  exceptionReasonOf,
   partnerView,
   REJECTION_NOTE,
   type ReferralPush,
@@ -44,7 +47,8 @@ export function buildContent(
   const c: ReferralContent = {};
   const has = (f: string) => fields.includes(f);
   if (has('region') && d.survivor.region) c.region = d.survivor.region;
-  if (has('settlement') && d.survivor.settlement) c.settlement = d.survivor.settlement;
+  const settlement = Settlement.safeParse(d.survivor.settlement);
+  if (has('settlement') && settlement.success) c.settlement = settlement.data;
   if (has('ageBand') && d.survivor.ageBand) c.ageBand = d.survivor.ageBand;
   if (has('gender') && d.survivor.gender) c.gender = d.survivor.gender;
   if (has('language') && d.survivor.language) c.language = d.survivor.language;
@@ -148,9 +152,31 @@ export function createReferralsService(
         },
       );
     }
+    // The record's settlement must be one of the taxonomy's choices before it goes to a partner: a draft saved
+    // through the API may hold any text there (checked only when it is finalized), even an address.
+    const settlement = k.data.survivor.settlement;
+    if (
+      body.fields.includes('settlement') &&
+      settlement !== undefined &&
+      !Settlement.safeParse(settlement).success
+    )
+      throw new AppError(
+        400,
+        'invalid_request',
+        `The consultation's settlement is not one of the choices (${SETTLEMENTS.join(', ')}). Choose it again in the consultation, or do not send settlement.`,
+        {
+          issues: [
+            {
+              path: 'body.fields',
+              message: `settlement: the consultation's value is not one of ${SETTLEMENTS.join(', ')}`,
+              code: 'unknown_option',
+            },
+          ],
+        },
+      );
     const content = buildContent(body.fields, k.data, k.risk_level);
     await c.query(
-      `INSERT INTO referrals (id, consultation_id, partner_org_id, urgency, status, consent_basis, consent_exception, consent_exception_reason,
+      `INSERT INTO referrals (id, consultation_id, partner_org_id, urgency, status, consent_basis, consent_exception, consent_exception_reason_sealed,
                               fields, content, message_sealed, key_version, created_by)
        VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, $8, $9, $10, $11, $12)`,
       [
@@ -160,7 +186,8 @@ export function createReferralsService(
         body.urgency,
         exception ? null : 'caller_consent',
         exception?.exception ?? null,
-        exception?.reason ?? null,
+        // The exception's reason is free text: sealed like the message, never stored in clear.
+        exception?.reason ? seal(key, `${body.id}:exception`, exception.reason) : null,
         body.fields,
         JSON.stringify(content),
         body.message ? seal(key, `${body.id}:message`, body.message) : null,
@@ -329,7 +356,7 @@ export function createReferralsService(
         const consent = old.consent_exception
           ? {
               exception: old.consent_exception as 'child_at_risk',
-              reason: old.consent_exception_reason ?? 'as before',
+              reason: exceptionReasonOf(key, old) ?? 'as before',
             }
           : { basis: 'caller_consent' as const };
         await insert(

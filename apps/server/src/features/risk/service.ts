@@ -8,6 +8,7 @@ import {
   type RiskRecord,
   rooms,
 } from '@korgon/domain';
+import type { SealKey } from '@korgon/signing';
 import type pg from 'pg';
 import { AppError, ConflictError, ForbiddenError, NotFoundError } from '../../errors';
 import type { KorgonIo } from '../../plugins/socket';
@@ -18,7 +19,7 @@ import {
   type RiskRow,
   type StoredOverride,
 } from '../consultations/repository';
-import { namesOf, toRiskRecord } from '../consultations/service';
+import { namesOf, overrideText, sealOverrideText, toRiskRecord } from '../consultations/service';
 
 /** What the risk service tells the rest of the server after its commits. */
 export interface RiskHooks {
@@ -36,7 +37,7 @@ export interface RiskHooks {
  * with the consultation (every answer, computed and final level, override with who and when), overrides that
  * raise freely with a reason and lower only with a supervisor's sign-off and never below a floor.
  */
-export function createRiskService(pool: pg.Pool, io: KorgonIo, hooks: RiskHooks = {}) {
+export function createRiskService(pool: pg.Pool, io: KorgonIo, key: SealKey, hooks: RiskHooks = {}) {
   const cache = new Map<string, Methodology>();
 
   async function methodology(q: Queryable, id: string, version: string): Promise<Methodology> {
@@ -117,6 +118,7 @@ export function createRiskService(pool: pg.Pool, io: KorgonIo, hooks: RiskHooks 
         const previous = await createConsultationsRepository(c).latestRisk(consultationId);
         let finalLevel = result.level;
         let override: StoredOverride | null = null;
+        const assessmentId = crypto.randomUUID();
         if (body.override && body.override.level !== result.level) {
           const rank = levelRank(m, body.override.level);
           if (rank < 0)
@@ -136,23 +138,23 @@ export function createRiskService(pool: pg.Pool, io: KorgonIo, hooks: RiskHooks 
             );
           }
           const raise = rank > levelRank(m, result.level);
+          // The reason is free text: sealed for the assessment, whose id is made here for that.
           override = {
             level: body.override.level,
-            reason: body.override.reason,
+            ...sealOverrideText(key, assessmentId, { reason: body.override.reason, signOffNote: null }),
             direction: raise ? 'raise' : 'lower',
             status: raise ? 'applied' : 'pending_sign_off',
             byId: actor.id,
             at: new Date().toISOString(),
             signedById: null,
             signedAt: null,
-            signOffNote: null,
           };
           if (raise) finalLevel = body.override.level;
         }
         const { rows } = await c.query<RiskRow>(
           `INSERT INTO risk_assessments (consultation_id, methodology_id, methodology_version, answers, score, computed_level,
-                                         minimum_level, final_level, override, result, created_by)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
+                                         minimum_level, final_level, override, result, created_by, id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *`,
           [
             consultationId,
             m.id,
@@ -165,6 +167,7 @@ export function createRiskService(pool: pg.Pool, io: KorgonIo, hooks: RiskHooks 
             override ? JSON.stringify(override) : null,
             JSON.stringify(result),
             actor.id,
+            assessmentId,
           ],
         );
         const row = rows[0] as RiskRow;
@@ -192,7 +195,7 @@ export function createRiskService(pool: pg.Pool, io: KorgonIo, hooks: RiskHooks 
           m,
         };
       });
-      const record = toRiskRecord(out.row, out.names);
+      const record = toRiskRecord(out.row, out.names, key);
       // The level rose with this save (not a re-save at the same level). The supervisors' critical_risk and
       // override_pending alerts are raised from the stored assessments by the alerts sync that `changed` kicks.
       const rose =
@@ -225,7 +228,7 @@ export function createRiskService(pool: pg.Pool, io: KorgonIo, hooks: RiskHooks 
         operator: { id: r.created_by, displayName: r.operator_name },
         computedLevel: r.computed_level,
         requestedLevel: r.override?.level ?? r.computed_level,
-        reason: r.override?.reason ?? '',
+        reason: r.override ? overrideText(key, r.id, r.override).reason : '',
         at: r.created_at.toISOString(),
       }));
     },
@@ -246,12 +249,17 @@ export function createRiskService(pool: pg.Pool, io: KorgonIo, hooks: RiskHooks 
           throw new ConflictError('This assessment has no override waiting for a sign-off.');
         if (row.override.byId === supervisor.id)
           throw new ForbiddenError('Another supervisor must sign off your own override.');
+        // The reason and the note sealed together (an override stored in clear before sealing is sealed now).
+        const { reason: _reason, signOffNote: _note, ...kept } = row.override;
         const override: StoredOverride = {
-          ...row.override,
+          ...kept,
+          ...sealOverrideText(key, row.id, {
+            reason: overrideText(key, row.id, row.override).reason,
+            signOffNote: note ?? null,
+          }),
           status: approve ? 'signed' : 'refused',
           signedById: supervisor.id,
           signedAt: new Date().toISOString(),
-          signOffNote: note ?? null,
         };
         const finalLevel = approve ? override.level : row.final_level;
         const updated = await c.query<RiskRow>(
@@ -277,7 +285,7 @@ export function createRiskService(pool: pg.Pool, io: KorgonIo, hooks: RiskHooks 
           names: await namesOf(c, [override.byId, supervisor.id]),
         };
       });
-      const record = toRiskRecord(out.row, out.names);
+      const record = toRiskRecord(out.row, out.names, key);
       const event = {
         consultationId: out.row.consultation_id,
         consultationReference: out.reference,

@@ -1,0 +1,1 @@
+ALTER TABLE "referrals" ADD COLUMN "consent_exception_reason_sealed" "bytea";
