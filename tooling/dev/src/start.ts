@@ -1,11 +1,20 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, renameSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ensureLocalSecrets, findRepoRoot, localEnvPath, parseEnv, publicUrlOf } from '@korgon/config';
-import { createDb, migrate, roleOf } from '@korgon/db';
+import {
+  auditAnchorDirOf,
+  ensureLocalSecrets,
+  findRepoRoot,
+  localEnvPath,
+  parseEnv,
+  publicUrlOf,
+} from '@korgon/config';
+import { AUDIT_ANCHOR_FILE, createDb, migrate, roleOf } from '@korgon/db';
 import { PARTNER_TYPE_LABELS } from '@korgon/domain';
 import { DEMO_USERS, demoPartnerOf, seedDemo, seedDemoHistory } from '@korgon/server';
 import { sealKeyFrom } from '@korgon/signing';
+import type { Pool } from 'pg';
 import { dataDir, openDevDatabase } from './dev-database';
 import { resolveRedis } from './redis';
 import { createSimulator, type Simulator } from './simulator/index';
@@ -58,6 +67,7 @@ const url = publicUrlOf(env);
 
 await migrate(dev.url, { appRole: roleOf(dev.appUrl) });
 const handle = createDb(dev.url, { max: 2 });
+await setAsideForeignAnchors(handle.pool, env.AUDIT_ANCHOR_DIR);
 const seed = await seedDemo(handle.db, demoPassword);
 // A year of calls, operator states and the records behind them (consultations, assessments, referrals,
 // follow-ups), so the board's charts and the managers' statistics mean something at once (KORGON_DEMO_HISTORY=off
@@ -194,4 +204,24 @@ if (await waitReady()) {
 } else if (!stopping) {
   log('the server did not become ready in 90 s; see the log above');
   await stop(1);
+}
+
+/**
+ * A demo database made anew (dropped, or a fresh .data) starts an empty audit log, and the checkpoints of the
+ * one before would rightly report it as cut (`pnpm audit:verify`). Only here, in the local demo, and only for
+ * the default anchor directory: they are moved aside (kept, renamed), never deleted. A production never does
+ * this: there an empty log beside its checkpoints is exactly what they are for.
+ */
+async function setAsideForeignAnchors(
+  pool: Pick<Pool, 'query'>,
+  configured: string | undefined,
+): Promise<void> {
+  if (configured) return;
+  const file = resolve(auditAnchorDirOf(undefined), AUDIT_ANCHOR_FILE);
+  if (!existsSync(file)) return;
+  const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log');
+  if ((rows[0]?.n ?? 0) > 0) return;
+  const aside = `${file}.${new Date().toISOString().replaceAll(':', '-')}.earlier-database`;
+  renameSync(file, aside);
+  log(`audit checkpoints of an earlier demo database moved aside to ${aside}`);
 }
