@@ -58,7 +58,8 @@ async function main() {
     closing = true;
     app.log.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
     const force = setTimeout(() => {
-      app.log.error('shutdown took longer than 20 s; exiting');
+      // What still holds the close (sockets, timers): the lead for whoever finds out why.
+      app.log.error({ open: process.getActiveResourcesInfo() }, 'shutdown took longer than 20 s; exiting');
       process.exit(1);
     }, 20_000);
     force.unref();
