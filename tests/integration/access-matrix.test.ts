@@ -1,12 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import {
-  callEvent,
-  connectConsole,
-  createTestApp,
-  postEvents,
-  TEST_PASSWORD,
-  type TestApp,
-} from '@korgon/dev/testing';
+import { callEvent, connectConsole, createTestApp, postEvents, type TestApp } from '@korgon/dev/testing';
 import {
   CLIENT_EVENT_PERMISSIONS,
   can,
@@ -19,6 +12,7 @@ import {
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openapiPath, parseRouteTree, type RouteEntry } from './lib/fuzz';
+import { sessionMaker } from './lib/sessions';
 
 /**
  * Issue 13's access matrix: every operation of the server's own OpenAPI document, for every role and for no
@@ -66,41 +60,8 @@ let t: TestApp;
 let spec: OpenApi;
 let routes: RouteEntry[];
 const cookies: Partial<Record<Who, string>> = {};
-let signIns = 0;
-
-/** Signs in through the real route, each time from another address (sign-in is limited per address). */
-async function signInAs(username: string): Promise<string> {
-  const n = ++signIns;
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/api/auth/login',
-    remoteAddress: `10.14.${(n >> 8) & 255}.${n & 255}`,
-    headers: { origin: t.baseUrl },
-    payload: { username, password: TEST_PASSWORD },
-  });
-  const cookie = res.cookies[0];
-  if (res.statusCode !== 200 || !cookie) throw new Error(`sign-in as ${username} failed: ${res.body}`);
-  return `${cookie.name}=${cookie.value}`;
-}
-
-/** A wall display's session: an administrator creates the display, the screen pairs with its code. */
-async function pairWall(): Promise<string> {
-  const display = await t.app.inject({
-    method: 'POST',
-    url: '/api/admin/wall-displays',
-    headers: { cookie: await signInAs('admin'), origin: t.baseUrl },
-    payload: { name: 'Access matrix wall', locale: 'en' },
-  });
-  const paired = await t.app.inject({
-    method: 'POST',
-    url: '/api/wall/pair',
-    headers: { origin: t.baseUrl },
-    payload: { code: (display.json() as { code: string }).code },
-  });
-  const cookie = paired.cookies[0];
-  if (paired.statusCode !== 200 || !cookie) throw new Error(`wall pairing failed: ${paired.body}`);
-  return `${cookie.name}=${cookie.value}`;
-}
+let signInAs: (username: string) => Promise<string>;
+let pairWall: () => Promise<string>;
 
 /** A new session for a role (after it signed itself out). */
 async function renew(role: Role) {
@@ -109,6 +70,9 @@ async function renew(role: Role) {
 
 beforeAll(async () => {
   t = await createTestApp({ label: 'access', listen: true });
+  const sessions = sessionMaker(t, 14);
+  signInAs = sessions.signInAs;
+  pairWall = () => sessions.pairWall('Access matrix wall');
   for (const role of ROLES) await renew(role);
   spec = t.app.swagger() as unknown as OpenApi;
   routes = parseRouteTree(t.app.printRoutes({ commonPrefix: false }));

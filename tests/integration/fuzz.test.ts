@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { connectConsole, createTestApp, TEST_PASSWORD, type TestApp } from '@korgon/dev/testing';
+import { connectConsole, createTestApp, type TestApp } from '@korgon/dev/testing';
 import { signedHeaders, signedRequestHeaders } from '@korgon/signing';
 import fc from 'fast-check';
 import { io } from 'socket.io-client';
@@ -19,6 +19,7 @@ import {
   rawBody,
   useSchemaContext,
 } from './lib/fuzz';
+import { sessionMaker } from './lib/sessions';
 
 /**
  * Issue 13's fuzz test: every route in the server's own route table, for every role that can reach it and for
@@ -74,43 +75,9 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 /** A request from the fuzz's own address, so that sign-in limits on 127.0.0.1 are not used up by it. */
 const FUZZ_ADDRESS = '203.0.113.13';
 
-async function pairWall(): Promise<string> {
-  // Its own administrator's session: the fuzz's may just have been ended.
-  const admin = await signInAs('admin');
-  const headers = { cookie: admin, origin: t.baseUrl };
-  const display = await t.app.inject({
-    method: 'POST',
-    url: '/api/admin/wall-displays',
-    headers,
-    payload: { name: 'Fuzz wall', locale: 'en' },
-  });
-  const code = (display.json() as { code: string }).code;
-  const paired = await t.app.inject({
-    method: 'POST',
-    url: '/api/wall/pair',
-    headers: { origin: t.baseUrl },
-    payload: { code },
-  });
-  const cookie = paired.cookies[0];
-  if (paired.statusCode !== 200 || !cookie) throw new Error(`wall pairing failed: ${paired.body}`);
-  return `${cookie.name}=${cookie.value}`;
-}
-
-let signIns = 0;
-/** Signs in through the real route, each time from another address (sign-in is limited per address). */
-async function signInAs(username: string): Promise<string> {
-  const n = ++signIns;
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/api/auth/login',
-    remoteAddress: `10.13.${(n >> 8) & 255}.${n & 255}`,
-    headers: { origin: t.baseUrl },
-    payload: { username, password: TEST_PASSWORD },
-  });
-  const cookie = res.cookies[0];
-  if (res.statusCode !== 200 || !cookie) throw new Error(`sign-in as ${username} failed: ${res.body}`);
-  return `${cookie.name}=${cookie.value}`;
-}
+let signInAs: (username: string) => Promise<string>;
+/** Its own administrator's session (the fuzz's may just have been ended), then the screen pairs. */
+let pairWall: () => Promise<string>;
 
 /** Signs everybody in again whose session a fuzzed request ended (a logout, a revoked session). */
 async function keepSignedIn() {
@@ -217,6 +184,9 @@ const partnerCallback = { referralId: '', secret: '' };
 
 beforeAll(async () => {
   t = await createTestApp({ label: 'fuzz', listen: true, logStream, env: { LOG_LEVEL: 'warn' } });
+  const sessions = sessionMaker(t, 13);
+  signInAs = sessions.signInAs;
+  pairWall = () => sessions.pairWall('Fuzz wall');
   for (const [who, username] of Object.entries(USERNAMES)) {
     cookies[who as Who] = await signInAs(username);
     const { rows } = await t.db.pool.query<{ id: string }>('SELECT id FROM users WHERE username = $1', [

@@ -200,32 +200,34 @@ export function RecentExports({ dimensions }: { dimensions?: readonly Statistics
       {status === 'failed' && <p className="inline-error">{t('exports.loadFailed')}</p>}
       {status === 'ready' && exports.length === 0 && <p className="muted">{t('exports.none')}</p>}
       {exports.length > 0 && (
-        <table className="stat-table exports-table">
-          <caption className="sr-only">{t('exports.title')}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t('exports.columns.what')}</th>
-              <th scope="col">{t('exports.columns.format')}</th>
-              <th scope="col">{t('exports.columns.asked')}</th>
-              <th scope="col">{t('exports.columns.file')}</th>
-            </tr>
-          </thead>
-          <tbody aria-live="polite">
-            {exports.map((e) => (
-              <tr key={e.id}>
-                <td>{describe(e)}</td>
-                <td>{e.format.toUpperCase()}</td>
-                <td>
-                  {formatDateTime(e.createdAt, locale)}
-                  {e.requestedBy ? ` · ${e.requestedBy.displayName}` : ` · ${t('exports.scheduled')}`}
-                </td>
-                <td>
-                  <ExportProgressView e={e} />
-                </td>
+        <div className="table-scroll">
+          <table className="stat-table exports-table">
+            <caption className="sr-only">{t('exports.title')}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('exports.columns.what')}</th>
+                <th scope="col">{t('exports.columns.format')}</th>
+                <th scope="col">{t('exports.columns.asked')}</th>
+                <th scope="col">{t('exports.columns.file')}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody aria-live="polite">
+              {exports.map((e) => (
+                <tr key={e.id}>
+                  <td>{describe(e)}</td>
+                  <td>{e.format.toUpperCase()}</td>
+                  <td>
+                    {formatDateTime(e.createdAt, locale)}
+                    {e.requestedBy ? ` · ${e.requestedBy.displayName}` : ` · ${t('exports.scheduled')}`}
+                  </td>
+                  <td>
+                    <ExportProgressView e={e} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </section>
   );

@@ -104,7 +104,6 @@ export function QueuePanel({
 }) {
   const { t } = useTranslation();
   const locale = useCurrentLocale();
-  const _id = useId();
   const { from, to } = rangeOf(state);
   const by = state.queueBy;
   const queue = useRead(JSON.stringify({ from, to, by }), () => statisticsApi.queue({ from, to, by }));
@@ -226,7 +225,6 @@ export function ReferralsPanel({
 }) {
   const { t } = useTranslation();
   const locale = useCurrentLocale();
-  const _id = useId();
   const { from, to } = rangeOf(state);
   const by = state.referralsBy;
   const read = useRead(JSON.stringify({ from, to, by }), () => statisticsApi.referrals({ from, to, by }));
