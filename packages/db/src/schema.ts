@@ -78,6 +78,15 @@ export const users = pgTable(
     active: boolean('active').notNull().default(true),
     /** Set with a one-time password (admin reset, `pnpm admin:create`); cleared when the user changes it. */
     mustChangePassword: boolean('must_change_password').notNull().default(false),
+    /**
+     * The TOTP second factor (docs/security.md "Second factor"): the shared secret, sealed like the notes (record
+     * id = the user's id), null until enrolled. `totp_last_step` is the last 30-second step accepted, so a code
+     * seen over a shoulder cannot be used twice.
+     */
+    totpSecretSealed: bytea('totp_secret_sealed'),
+    totpKeyVersion: integer('totp_key_version'),
+    totpEnrolledAt: tstz('totp_enrolled_at'),
+    totpLastStep: bigint('totp_last_step', { mode: 'number' }),
     createdAt: createdAt(),
     updatedAt: tstz('updated_at').notNull().defaultNow(),
   },
@@ -101,11 +110,66 @@ export const sessions = pgTable(
     endedAt: tstz('ended_at'),
     endReason: text('end_reason'),
     userAgent: text('user_agent'),
+    /**
+     * Null: a full session. 'totp': the password was right and the second factor is still to come; 'enrol': the
+     * user must enrol a second factor first. Such a session opens only the second-factor routes.
+     */
+    pendingStep: text('pending_step'),
   },
   (t) => [
     index('sessions_user_live_idx').on(t.userId).where(sql`${t.endedAt} is null`),
     index('sessions_expires_idx').on(t.expiresAt),
   ],
+);
+
+/** One-time recovery codes of a user's second factor: argon2 hashes, each used once. */
+export const userRecoveryCodes = pgTable(
+  'user_recovery_codes',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    codeHash: text('code_hash').notNull(),
+    createdAt: createdAt(),
+    usedAt: tstz('used_at'),
+  },
+  (t) => [index('user_recovery_codes_user_idx').on(t.userId)],
+);
+
+/**
+ * Settings an admin changes in the console (retention periods, the operators' second-factor policy), one row per
+ * key; every change is audited. Settings that need a restart stay in the environment (packages/config).
+ */
+export const systemSettings = pgTable('system_settings', {
+  key: text('key').primaryKey(),
+  value: jsonb('value').notNull(),
+  updatedAt: tstz('updated_at').notNull().defaultNow(),
+  updatedBy: uuid('updated_by').references(() => users.id),
+});
+
+/**
+ * The runs of maintenance jobs an admin watches: retention (shredding free text past its period) and key
+ * rotation (re-sealing text under the current notes key). Counts only, never content.
+ */
+export const maintenanceRuns = pgTable(
+  'maintenance_runs',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** 'retention' or 'reencrypt'. */
+    kind: text('kind').notNull(),
+    /** 'schedule' or 'manual' (an admin's button; startedBy says who). */
+    trigger: text('trigger').notNull(),
+    startedBy: uuid('started_by').references(() => users.id),
+    startedAt: tstz('started_at').notNull().defaultNow(),
+    finishedAt: tstz('finished_at'),
+    /** 'running', 'succeeded', 'failed'. */
+    status: text('status').notNull().default('running'),
+    /** What it did: counts per kind of record, the settings it ran with. */
+    counts: jsonb('counts').notNull().default({}),
+    error: text('error'),
+  },
+  (t) => [index('maintenance_runs_kind_idx').on(t.kind, t.startedAt)],
 );
 
 /** Failed sign-in counters: per account and address, per address, per account, per known device (addresses and devices hashed). */
@@ -163,6 +227,8 @@ export const calls = pgTable(
     line: text('line').notNull(),
     /** Keyed HMAC of the caller's number; the number itself is never stored. */
     callerHash: text('caller_hash'),
+    /** The version of the HMAC key that made callerHash (CALLER_HMAC_KEY_VERSION; docs/security.md "Key rotation"). */
+    callerHashKeyVersion: integer('caller_hash_key_version'),
     state: callStateEnum('state').notNull().default('waiting'),
     offeredAt: tstz('offered_at'),
     answeredAt: tstz('answered_at'),
@@ -219,6 +285,7 @@ export const callEvents = pgTable(
     at: tstz('at').notNull(),
     extension: text('extension'),
     callerHash: text('caller_hash'),
+    callerHashKeyVersion: integer('caller_hash_key_version'),
     receivedAt: tstz('received_at').notNull().defaultNow(),
   },
   (t) => [index('call_events_call_at_idx').on(t.callId, t.at)],
@@ -332,6 +399,7 @@ export const consultations = pgTable(
       .notNull()
       .references(() => users.id),
     callerHash: text('caller_hash'),
+    callerHashKeyVersion: integer('caller_hash_key_version'),
     status: consultationStatusEnum('status').notNull().default('draft'),
     revision: integer('revision').notNull().default(0),
     taxonomyVersion: text('taxonomy_version')
@@ -342,7 +410,10 @@ export const consultations = pgTable(
     notesCiphertext: bytea('notes_ciphertext'),
     notesKeyVersion: integer('notes_key_version'),
     notesShreddedAt: tstz('notes_shredded_at'),
+    /** A legal hold stops retention from shredding this consultation's free text (set and lifted by an admin, audited). */
     legalHold: boolean('legal_hold').notNull().default(false),
+    legalHoldAt: tstz('legal_hold_at'),
+    legalHoldBy: uuid('legal_hold_by').references(() => users.id),
     createdAt: createdAt(),
     updatedAt: tstz('updated_at').notNull().defaultNow(),
     finalizedAt: tstz('finalized_at'),
@@ -404,9 +475,11 @@ export const consultationAddenda = pgTable(
       .notNull()
       .references(() => users.id),
     createdAt: createdAt(),
-    textCiphertext: bytea('text_ciphertext').notNull(),
+    /** Null once retention has shredded it (shreddedAt); the signature stays, over what was written. */
+    textCiphertext: bytea('text_ciphertext'),
     keyVersion: integer('key_version').notNull(),
     signature: text('signature').notNull(),
+    shreddedAt: tstz('shredded_at'),
   },
   (t) => [index('consultation_addenda_consultation_idx').on(t.consultationId, t.createdAt)],
 );
@@ -498,6 +571,8 @@ export const referrals = pgTable(
     rejectionReason: text('rejection_reason'),
     /** The partner's reason for rejecting: free text, sealed like the outcome. */
     rejectionReasonSealed: bytea('rejection_reason_sealed'),
+    /** When retention removed the content sent and the sealed texts (done + REFERRAL_CONTENT_DAYS). */
+    contentRemovedAt: tstz('content_removed_at'),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
     /** sha256 of the one-time acknowledgement link's token (e-mail partners). */
