@@ -578,6 +578,7 @@ describe('referrals in the console', () => {
   it('an administrator adds a webhook partner and makes its secret, shown once', async () => {
     const admin = await browser.newPage();
     await browser.signIn(admin.page, 'admin', { landing: LANDING.admin });
+    await admin.page.getByRole('tab', { name: 'Partners' }).click();
     const panel = admin.page.getByTestId('partners-panel');
     await panel.locator('[data-testid="partner-row"][data-slug="police-kg-gb"]').waitFor();
     await panel.getByRole('button', { name: 'Add a partner organisation' }).click();

@@ -1,0 +1,4 @@
+/** The audit log viewer (issue 13): being built. */
+export function AuditPanel() {
+  return null;
+}
