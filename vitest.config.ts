@@ -22,6 +22,16 @@ export default defineConfig({
       },
       { test: { ...shared, name: 'integration', include: ['tests/integration/**/*.test.ts'] } },
       {
+        // Real nginx in front of real server and worker processes (ADR 0005): one topology at a time.
+        test: {
+          ...shared,
+          name: 'topology',
+          include: ['tests/topology/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 180_000,
+        },
+      },
+      {
         test: {
           ...shared,
           name: 'browser',

@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { resolve } from 'node:path';
 import { createDb, migrate } from '@korgon/db';
-import { hashPassword, seedDemo } from '@korgon/server';
+import { enrolDemoSecondFactor, hashPassword, seedDemo } from '@korgon/server';
+import { sealKeyFrom } from '@korgon/signing';
 import { autosave } from './autosave';
 import { boardMetricsMonth, boardRecompute, boardUpdate } from './board';
 import { claimRace } from './claim-race';
@@ -94,6 +95,8 @@ async function main() {
     AUDIT_ANCHOR_KEY: key32(),
     METRICS_TOKEN: key32(),
   };
+  // The demo's supervisors, managers, admins and partners sign in with a second factor (lib/context.ts signIn).
+  await enrolDemoSecondFactor(handle.db, { password, sealKey: sealKeyFrom(secrets.NOTES_ENCRYPTION_KEY, 1) });
   const server = await startServer(db.url, redis, secrets);
   log(`server ready at ${server.url} (${Math.round((Date.now() - t0) / 1000)} s of setup)`);
   const ctx: BenchContext = {

@@ -1,4 +1,11 @@
-import { createTestApp, launchBrowser, TEST_PASSWORD, type TestApp } from '@korgon/dev/testing';
+import {
+  createTestApp,
+  launchBrowser,
+  passSecondFactorInBrowser,
+  signInOverHttp,
+  TEST_PASSWORD,
+  type TestApp,
+} from '@korgon/dev/testing';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -32,6 +39,9 @@ async function signIn(page: Page, username: string, password = TEST_PASSWORD) {
   await page.getByLabel('Колдонуучунун аты', { exact: true }).fill(username);
   await page.getByLabel('Сырсөз', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Кирүү' }).click();
+  // The administrator's second factor (the code her app would show); operators have none here.
+  if (username === 'admin')
+    await passSecondFactorInBrowser(page, username, () => page.waitForURL(/#\/admin/));
 }
 
 function login(username: string, password: string) {
@@ -42,10 +52,9 @@ function login(username: string, password: string) {
   });
 }
 
-async function adminCookie(): Promise<string> {
-  const res = await login('admin', TEST_PASSWORD);
-  expect(res.status).toBe(200);
-  return (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+/** The admin's session over HTTP, second factor included. */
+function adminCookie(): Promise<string> {
+  return signInOverHttp(t.baseUrl, 'admin');
 }
 
 interface ListedUser {

@@ -3,7 +3,7 @@ import {
   createTestApp,
   createTestBrowser,
   postEvents,
-  TEST_PASSWORD,
+  signInOverHttp,
   type TestApp,
   type TestBrowser,
 } from '@korgon/dev/testing';
@@ -55,13 +55,8 @@ const cookies = new Map<string, string>();
 async function cookieOf(username: string): Promise<string> {
   const known = cookies.get(username);
   if (known) return known;
-  const res = await fetch(`${t.baseUrl}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: t.baseUrl },
-    body: JSON.stringify({ username, password: TEST_PASSWORD }),
-  });
-  expect(res.status).toBe(200);
-  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  // Second factor included, for the roles that have one.
+  const cookie = await signInOverHttp(t.baseUrl, username);
   cookies.set(username, cookie);
   return cookie;
 }

@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import {
   createTestApp,
   createTestBrowser,
+  signInOverHttp,
   startTestWorker,
-  TEST_PASSWORD,
   type TestApp,
   type TestBrowser,
   testQueues,
@@ -67,13 +67,8 @@ const cookies = new Map<string, string>();
 async function cookieOf(username: string): Promise<string> {
   const known = cookies.get(username);
   if (known) return known;
-  const res = await fetch(`${t.baseUrl}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: t.baseUrl },
-    body: JSON.stringify({ username, password: TEST_PASSWORD }),
-  });
-  expect(res.status).toBe(200);
-  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  // Second factor included, for the roles that have one.
+  const cookie = await signInOverHttp(t.baseUrl, username);
   cookies.set(username, cookie);
   return cookie;
 }

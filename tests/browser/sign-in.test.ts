@@ -1,4 +1,11 @@
-import { createTestApp, launchBrowser, TEST_PASSWORD, type TestApp } from '@korgon/dev/testing';
+import {
+  createTestApp,
+  launchBrowser,
+  passSecondFactorInBrowser,
+  signInOverHttp,
+  TEST_PASSWORD,
+  type TestApp,
+} from '@korgon/dev/testing';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -107,18 +114,13 @@ describe('an operator signs in', () => {
     const { page } = await newPage();
     await page.goto(t.baseUrl);
     await signIn(page, 'supervisor', KY);
-    await page.getByRole('heading', { level: 1, name: 'Супервайзердин тактасы' }).waitFor();
+    await passSecondFactorInBrowser(page, 'supervisor', () =>
+      page.getByRole('heading', { level: 1, name: 'Супервайзердин тактасы' }).waitFor(),
+    );
     const { rows } = await t.db.pool.query<{ id: string }>(
       `SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = 'supervisor' AND s.ended_at IS NULL`,
     );
-    const adminCookie = await (async () => {
-      const res = await fetch(`${t.baseUrl}/api/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', origin: t.baseUrl },
-        body: JSON.stringify({ username: 'admin', password: TEST_PASSWORD }),
-      });
-      return (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-    })();
+    const adminCookie = await signInOverHttp(t.baseUrl, 'admin');
     for (const { id } of rows) {
       const res = await fetch(`${t.baseUrl}/api/admin/sessions/${id}`, {
         method: 'DELETE',
@@ -137,7 +139,9 @@ describe('a stranger’s wrong passwords do not lock the owner out', () => {
     const owner = await newPage();
     await owner.page.goto(t.baseUrl);
     await signIn(owner.page, 'supervisor-night', KY);
-    await owner.page.getByRole('heading', { level: 1, name: 'Панель супервайзера' }).waitFor();
+    await passSecondFactorInBrowser(owner.page, 'supervisor-night', () =>
+      owner.page.getByRole('heading', { level: 1, name: 'Панель супервайзера' }).waitFor(),
+    );
     await owner.page.getByRole('button', { name: 'Выйти' }).click();
     await owner.page.getByTestId('sign-in-form').waitFor();
 
@@ -166,7 +170,9 @@ describe('a stranger’s wrong passwords do not lock the owner out', () => {
     await owner.page.locator('input[name="username"]').fill('supervisor-night');
     await owner.page.locator('input[name="password"]').fill(TEST_PASSWORD);
     await owner.page.locator('button[type="submit"]').click();
-    await owner.page.getByRole('heading', { level: 1, name: 'Панель супервайзера' }).waitFor();
+    await passSecondFactorInBrowser(owner.page, 'supervisor-night', () =>
+      owner.page.getByRole('heading', { level: 1, name: 'Панель супервайзера' }).waitFor(),
+    );
     expect(owner.errors).toEqual([]);
     expect(stranger.errors.filter((e) => !/status of 429/.test(e))).toEqual([]);
   });

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import {
   createTestApp,
   launchBrowser,
+  passSecondFactorInBrowser,
   startTestWorker,
   TEST_PASSWORD,
   type TestApp,
@@ -74,7 +75,10 @@ async function managerPage(): Promise<{ page: Page; errors: string[] }> {
   await page.getByLabel('Колдонуучунун аты', { exact: true }).fill('manager');
   await page.getByLabel('Сырсөз', { exact: true }).fill(TEST_PASSWORD);
   await page.getByRole('button', { name: 'Кирүү' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Статистика' }).waitFor();
+  // The manager's second factor on the way (the code her app would show).
+  await passSecondFactorInBrowser(page, 'manager', () =>
+    page.getByRole('heading', { level: 1, name: 'Статистика' }).waitFor(),
+  );
   return { page, errors };
 }
 

@@ -5,9 +5,11 @@ import { createDb, type DbHandle } from '@korgon/db';
 import { freePort } from '@korgon/dev/postgres';
 import {
   dumpDatabaseText,
+  enrolTestDemo,
   freshDatabase,
   PROCESS_SECRETS,
   type ServerProcess,
+  signInOverHttp,
   startProcess,
   startSmtp,
   startWebhookPartner,
@@ -153,17 +155,8 @@ async function api(cookie: string | null, method: string, path: string, body?: u
   return { status: res.status, json: json as Record<string, unknown>, text, headers: res.headers };
 }
 
-async function signIn(username: string): Promise<string> {
-  const res = await fetch(`${baseUrl}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: baseUrl },
-    body: JSON.stringify({ username, password: TEST_PASSWORD }),
-  });
-  if (res.status !== 200) throw new Error(`sign-in as ${username}: ${res.status} ${await res.text()}`);
-  const cookie = res.headers.getSetCookie()[0]?.split(';')[0];
-  if (!cookie) throw new Error('no session cookie');
-  return cookie;
-}
+/** Signs in as the console does, second factor included. */
+const signIn = (username: string): Promise<string> => signInOverHttp(baseUrl, username);
 
 async function until<T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 30_000) {
   const end = Date.now() + ms;
@@ -259,6 +252,7 @@ beforeAll(async () => {
   databaseUrl = await freshDatabase('canary');
   db = createDb(databaseUrl, { max: 2 });
   await seedDemo(db.db, TEST_PASSWORD);
+  await enrolTestDemo(db.db, PROCESS_SECRETS.NOTES_ENCRYPTION_KEY);
   ({ url: redisUrl, prefix: redisPrefix } = testRedis(databaseUrl));
   const port = await freePort();
   baseUrl = `http://127.0.0.1:${port}`;

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { findRepoRoot } from '@korgon/config';
 import { createDb } from '@korgon/db';
-import { freshDatabase, TEST_ORIGIN, testEnv } from '@korgon/dev/testing';
+import { freshDatabase, freshTotpCode, TEST_ORIGIN, testEnv } from '@korgon/dev/testing';
 import { buildApp, serverConfig } from '@korgon/server';
 import { describe, expect, it } from 'vitest';
 
@@ -11,7 +11,7 @@ const run = promisify(execFile);
 const root = findRepoRoot();
 
 describe('pnpm admin:create', () => {
-  it('prints a one-time password that must be changed at the first sign-in, and refuses a second admin', async () => {
+  it('prints a one-time password; at the first sign-in the admin sets up the second factor, then changes the password; a second admin is refused', async () => {
     const databaseUrl = await freshDatabase('create-admin');
     const cli = (username: string) =>
       run(
@@ -49,10 +49,33 @@ describe('pnpm admin:create', () => {
       });
       expect(login.statusCode).toBe(200);
       expect(login.json().mustChangePassword).toBe(true);
+      // An administrator always has a second factor: set up first, before anything else (the password too).
+      expect(login.json().next).toBe('enrol');
       const cookie = `${login.cookies[0]?.name}=${login.cookies[0]?.value}`;
+      const post = (url: string, payload: object) =>
+        app.inject({ method: 'POST', url, headers: { cookie, origin: TEST_ORIGIN }, payload });
+      expect(
+        (await post('/api/me/password', { currentPassword: password, newPassword: 'a'.repeat(14) }))
+          .statusCode,
+      ).toBe(401);
+      const start = await post('/api/auth/second-factor/enrol', {});
+      expect(start.statusCode).toBe(200);
+      const confirmed = await post('/api/auth/second-factor/enrol/confirm', {
+        code: await freshTotpCode(start.json().secret),
+      });
+      expect(confirmed.statusCode).toBe(200);
+      expect(confirmed.json().recoveryCodes).toHaveLength(10);
+      expect(confirmed.json().me.mustChangePassword).toBe(true);
+      // Then the password: until it is changed, everything else answers 403.
       const users = await app.inject({ url: '/api/admin/users', headers: { cookie } });
       expect(users.statusCode).toBe(403);
       expect(users.json().code).toBe('password_change_required');
+      const changed = await post('/api/me/password', {
+        currentPassword: password,
+        newPassword: 'a new password of her own',
+      });
+      expect(changed.statusCode).toBe(200);
+      expect((await app.inject({ url: '/api/admin/users', headers: { cookie } })).statusCode).toBe(200);
 
       await expect(cli('second-admin')).rejects.toMatchObject({
         code: 1,

@@ -3,9 +3,11 @@ import { freePort } from '@korgon/dev/postgres';
 import {
   callEvent,
   connectConsole,
+  enrolTestDemo,
   freshDatabase,
   PROCESS_SECRETS,
   recordChanges,
+  signInOverHttp,
   startProcess,
   TEST_PASSWORD,
   waitForUrl,
@@ -14,15 +16,9 @@ import { seedDemo } from '@korgon/server';
 import { signedHeaders } from '@korgon/signing';
 import { describe, expect, it } from 'vitest';
 
-async function login(base: string, origin: string, username: string): Promise<string> {
-  const res = await fetch(`${base}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin },
-    body: JSON.stringify({ username, password: TEST_PASSWORD }),
-  });
-  expect(res.status).toBe(200);
-  return (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-}
+/** Signs in (second factor included) on one of the servers. */
+const login = (base: string, origin: string, username: string): Promise<string> =>
+  signInOverHttp(base, username, { origin });
 
 /** Posts PBX events to a server process, signed as the PBX signs them. */
 async function postSigned(base: string, events: unknown) {
@@ -41,6 +37,7 @@ describe('two server processes on one database', () => {
     await migrate(databaseUrl);
     const h = createDb(databaseUrl, { max: 2 });
     await seedDemo(h.db, TEST_PASSWORD);
+    await enrolTestDemo(h.db, PROCESS_SECRETS.NOTES_ENCRYPTION_KEY);
     const [pa, pb] = [await freePort(), await freePort()];
     const origin = 'http://korgon.test';
     const env = { ...PROCESS_SECRETS, NODE_ENV: 'production', DATABASE_URL: databaseUrl, PUBLIC_URL: origin };
@@ -81,6 +78,7 @@ describe('two server processes on one database', () => {
     const databaseUrl = await freshDatabase('fanoutworker');
     const h = createDb(databaseUrl, { max: 2 });
     await seedDemo(h.db, TEST_PASSWORD);
+    await enrolTestDemo(h.db, PROCESS_SECRETS.NOTES_ENCRYPTION_KEY);
     const [pa, pb] = [await freePort(), await freePort()];
     const origin = 'http://korgon.test';
     const env = {

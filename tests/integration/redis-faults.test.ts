@@ -2,7 +2,9 @@ import { createDb, type DbHandle } from '@korgon/db';
 import { freePort } from '@korgon/dev/postgres';
 import {
   callEvent,
+  enrolTestDemo,
   freshDatabase,
+  PROCESS_SECRETS,
   type PrivateRedis,
   type ServerProcess,
   startPrivateRedis,
@@ -67,6 +69,7 @@ async function setUp(
   const db = createDb(databaseUrl, { max: 4 });
   cleanup.add('database handle', () => db.close());
   await seedDemo(db.db, TEST_PASSWORD);
+  await enrolTestDemo(db.db, PROCESS_SECRETS.NOTES_ENCRYPTION_KEY);
   const redis = await startPrivateRedis();
   cleanup.add('private Redis', () => redis.stop());
   expect(redis.url).not.toContain(':6379');

@@ -6,7 +6,9 @@ import { pathToFileURL } from 'node:url';
 import { createDb, migrate } from '@korgon/db';
 import { ensureDatabase, freePort } from '@korgon/dev/postgres';
 import {
+  enrolTestDemo,
   freshDatabase,
+  PROCESS_SECRETS,
   type ServerProcess,
   startProcess,
   startWebhookPartner,
@@ -50,6 +52,7 @@ describe('the worker killed outright', () => {
       const db = createDb(databaseUrl, { max: 4 });
       cleanup.add('database handle', () => db.close());
       await seedDemo(db.db, TEST_PASSWORD);
+      await enrolTestDemo(db.db, PROCESS_SECRETS.NOTES_ENCRYPTION_KEY);
       const redis = testRedis(databaseUrl);
       const jobs = new JobQueues(redis);
       cleanup.add('job queues', () => jobs.close());
@@ -279,6 +282,7 @@ describe('PostgreSQL restarting', () => {
       await migrate(databaseUrl);
       const seed = createDb(databaseUrl, { max: 2 });
       await seedDemo(seed.db, TEST_PASSWORD);
+      await enrolTestDemo(seed.db, PROCESS_SECRETS.NOTES_ENCRYPTION_KEY);
       await seed.close();
 
       let secret = '';

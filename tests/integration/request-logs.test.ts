@@ -42,4 +42,46 @@ describe('structured request logs', () => {
     expect(all).not.toContain(digits);
     expect(all).not.toContain(digits.slice(-9));
   });
+
+  it("keep a proxy's sane x-request-id on every line of the request and return it; replace anything else", async () => {
+    // nginx's $request_id: 32 hex digits (infra/nginx/korgon.conf).
+    const fromProxy = randomUUID().replace(/-/g, '');
+    const cookie = await signIn(t.app, 'operator1');
+    const before = lines.length;
+    const read = await t.app.inject({
+      url: `/api/consultations/${randomUUID()}`,
+      headers: { cookie, 'x-request-id': fromProxy },
+    });
+    expect(read.headers['x-request-id']).toBe(fromProxy);
+    const mine = lines.slice(before).filter((l) => l.reqId === fromProxy);
+    // Its incoming and completed lines at least, and every line of that request names it.
+    expect(mine.length).toBeGreaterThanOrEqual(2);
+    const urls = lines
+      .slice(before)
+      .filter((l) => (l.req as { url?: string } | undefined)?.url?.startsWith('/api/consultations/'));
+    for (const l of urls) expect(l.reqId).toBe(fromProxy);
+
+    const insane = [
+      'short',
+      'x'.repeat(65),
+      'has spaces in it',
+      'line\nbreak-forged',
+      '"quoted":"json"',
+      '-starts-with-dash',
+      'ключ-запроса-1234',
+    ];
+    for (const bad of insane) {
+      const res = await t.app.inject({ url: '/healthz', headers: { 'x-request-id': bad } });
+      const id = res.headers['x-request-id'];
+      expect(id, bad).not.toBe(bad);
+      expect(id, bad).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    }
+    const all = lines.map((l) => JSON.stringify(l)).join('\n');
+    expect(all).not.toContain('line\\nbreak-forged');
+    expect(all).not.toContain('has spaces in it');
+    // Without one, each answer still names its own, fresh id.
+    const [a, b] = await Promise.all([t.app.inject({ url: '/healthz' }), t.app.inject({ url: '/healthz' })]);
+    expect(a.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(a.headers['x-request-id']).not.toBe(b.headers['x-request-id']);
+  });
 });

@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { selectMe, selectStatus, useAuthStore } from './features/auth/auth-store';
 import { ForcedPasswordChangePage } from './features/auth/forced-password-change-page';
+import { SecondFactorPage } from './features/auth/second-factor-page';
 import { SignInPage } from './features/auth/sign-in-page';
 import { AppShell } from './features/shell/app-shell';
 import { useHash, wallPairingOf } from './features/shell/route';
@@ -28,6 +29,8 @@ export function App() {
   }, []);
 
   if (status === 'loading') return <Loading />;
+  // Password right, second factor still to come (its code, or setting it up): only that step opens.
+  if (status === 'signed-in' && me?.next) return <SecondFactorPage me={me} />;
   // Signed in with a one-time password: nothing else opens until the user has chosen their own.
   if (status === 'signed-in' && me?.mustChangePassword) return <ForcedPasswordChangePage me={me} />;
   if (status === 'signed-in' && me) return <AppShell me={me} />;

@@ -1,13 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { auditAnchorDirOf, metricsAllowOf } from '@korgon/config';
 import { type Clock, systemClock } from '@korgon/domain';
-import { sealKeyFrom } from '@korgon/signing';
+import { notesKeyringOf } from '@korgon/signing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { LoggerOptions } from 'pino';
 import type { ServerConfig } from './config';
 import adminUsers from './features/admin-users/index';
 import alerts from './features/alerts/index';
+import auditFeature from './features/audit/index';
 import auth from './features/auth/index';
 import boardAttention from './features/board/attention';
 import board, { boardServiceFor } from './features/board/index';
@@ -16,6 +17,7 @@ import exportsFeature from './features/exports/index';
 import followUps, { followUpsServiceFor } from './features/follow-ups/index';
 import handover from './features/handover/index';
 import health from './features/health/index';
+import keys from './features/keys/index';
 import me from './features/me/index';
 import myWork from './features/my-work/index';
 import operators, { operatorsServiceFor } from './features/operators/index';
@@ -23,12 +25,13 @@ import partnerPortal from './features/partner-portal/index';
 import partners from './features/partners/index';
 import queue from './features/queue/index';
 import referrals, { referralsServiceFor } from './features/referrals/index';
+import retention from './features/retention/index';
 import risk from './features/risk/index';
 import { createRiskService } from './features/risk/service';
 import statistics from './features/statistics/index';
 import telephony from './features/telephony/index';
 import wallDisplays from './features/wall-displays/index';
-import { loggerOptions } from './logger';
+import { loggerOptions, requestIdOf } from './logger';
 import authPlugin from './plugins/auth';
 import consolePlugin from './plugins/console';
 import dbPlugin from './plugins/db';
@@ -63,12 +66,24 @@ export async function buildApp({
   clock = systemClock,
 }: BuildOptions): Promise<FastifyInstance> {
   const { env } = config;
+  // The notes keyring and the caller keys (docs/security.md "Key rotation"): the current key seals and hashes,
+  // the older ones still read (notes) and match (callers, for 90 days after their retirement).
+  const sealing = {
+    notesKey: env.NOTES_ENCRYPTION_KEY,
+    notesKeyVersion: env.NOTES_KEY_VERSION,
+    notesKeysOld: env.NOTES_ENCRYPTION_KEYS_OLD,
+  };
+  const callerKeys = {
+    current: { key: env.CALLER_HMAC_KEY, version: env.CALLER_HMAC_KEY_VERSION },
+    old: env.CALLER_HMAC_KEYS_OLD,
+  };
   const app = Fastify({
     logger: logger === undefined ? loggerOptions(env.LOG_LEVEL) : logger,
     trustProxy: env.TRUST_PROXY,
     bodyLimit: 1024 * 1024,
+    // The proxy's X-Request-Id when it is sane, else a new UUID (logger.ts); returned as x-request-id below.
     requestIdHeader: false,
-    genReqId: () => crypto.randomUUID(),
+    genReqId: (req) => requestIdOf(req.headers['x-request-id']),
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();
   // JSON only: a text/plain body is refused with 415 instead of failing validation as a string.
@@ -82,8 +97,10 @@ export async function buildApp({
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onSend', (_req, reply, payload, done) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
+    // Every answer names its request, so a person reporting a problem can quote the id its log lines carry.
+    reply.header('x-request-id', req.id);
     done(null, payload);
   });
 
@@ -106,6 +123,7 @@ export async function buildApp({
     ttlHours: env.SESSION_TTL_HOURS,
     idleMinutes: env.SESSION_IDLE_MINUTES,
     secureCookies: config.secureCookies,
+    ...sealing,
   });
   await app.register(socket, {
     allowedOrigins: config.allowedOrigins,
@@ -131,6 +149,10 @@ export async function buildApp({
   await app.register(auth);
   await app.register(me);
   await app.register(adminUsers);
+  await app.register(auditFeature, {
+    anchorDir: auditAnchorDirOf(env.AUDIT_ANCHOR_DIR),
+    anchorKey: env.AUDIT_ANCHOR_KEY,
+  });
   await app.register(wallDisplays, {
     sessionSecret: env.SESSION_SECRET,
     publicUrl: config.publicUrl,
@@ -142,7 +164,8 @@ export async function buildApp({
   };
   await app.register(telephony, {
     telephonySecret: env.TELEPHONY_SECRET,
-    callerHmacKey: env.CALLER_HMAC_KEY,
+    callerKeys,
+    clock,
     wrapUpSeconds: env.WRAP_UP_SECONDS,
     callLimits,
   });
@@ -155,7 +178,7 @@ export async function buildApp({
   await app.register(operators);
   app.decorate(
     'risk',
-    createRiskService(app.pool, app.io, sealKeyFrom(env.NOTES_ENCRYPTION_KEY, env.NOTES_KEY_VERSION), {
+    createRiskService(app.pool, app.io, notesKeyringOf(sealing), {
       // After the assessment's commit: a failed offer is logged, never the assessment's failure.
       becameCritical: (operatorId) =>
         app.operators
@@ -170,19 +193,14 @@ export async function buildApp({
   app.decorate(
     'followUps',
     followUpsServiceFor(app, {
-      notesKey: env.NOTES_ENCRYPTION_KEY,
-      notesKeyVersion: env.NOTES_KEY_VERSION,
+      ...sealing,
       clock,
       orderCheckinDays: env.FOLLOW_UP_ORDER_CHECKIN_DAYS,
     }),
   );
-  await app.register(consultations, {
-    notesKey: env.NOTES_ENCRYPTION_KEY,
-    notesKeyVersion: env.NOTES_KEY_VERSION,
-  });
+  await app.register(consultations, sealing);
   await app.register(risk);
   await app.register(followUps);
-  const sealing = { notesKey: env.NOTES_ENCRYPTION_KEY, notesKeyVersion: env.NOTES_KEY_VERSION };
   await app.register(partners, {
     ...sealing,
     webhookPolicy: {
@@ -202,6 +220,8 @@ export async function buildApp({
     thresholdSeconds: env.BOARD_SERVICE_LEVEL_SECONDS,
   });
   await app.register(exportsFeature, { dir: env.EXPORTS_DIR });
+  await app.register(retention);
+  await app.register(keys, { ...sealing, callerKeys, clock });
   await app.register(queueDashboard);
 
   await app.register(consolePlugin, { root: env.CONSOLE_DIST ?? DEFAULT_CONSOLE_DIST });

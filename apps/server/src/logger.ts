@@ -1,4 +1,18 @@
+import { randomUUID } from 'node:crypto';
+import { SECRET_REDACT_PATHS } from '@korgon/config';
 import type { LoggerOptions } from 'pino';
+
+/**
+ * A request id the proxy sent (nginx's `$request_id`, 32 hex digits; infra/nginx/korgon.conf) is kept when it is
+ * sane: 8 to 64 letters, digits, dots, dashes, underscores or colons, starting with a letter or digit. Anything
+ * else (missing, repeated, too long, spaces, quotes, line breaks) is replaced by a fresh UUID, so a client can
+ * neither forge log lines nor make one id unreadably long.
+ */
+const SANE_REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{7,63}$/;
+
+export function requestIdOf(header: string | string[] | undefined): string {
+  return typeof header === 'string' && SANE_REQUEST_ID.test(header) ? header : randomUUID();
+}
 
 /**
  * Paths redacted from every log line: auth material and anything a caller could be identified by.
@@ -16,12 +30,18 @@ export const REDACT_PATHS = [
   '*.newPassword',
   '*.token',
   '*.secret',
+  // The second factor: its codes (a recovery code is good until used), the otpauth URI holding the secret.
+  'body.code',
+  '*.recoveryCodes',
+  '*.otpauthUri',
   '*.callerNumber',
   '*.phone',
   '*.notes',
   'body.password',
   'body.callerNumber',
   'body[*].callerNumber',
+  // Key material (none is logged; should a configuration object ever be, its keys are hidden).
+  ...SECRET_REDACT_PATHS,
 ];
 
 export function loggerOptions(level: string): LoggerOptions {

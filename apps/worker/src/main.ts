@@ -1,4 +1,11 @@
-import { auditAnchorDirOf, ConfigError, metricsAllowOf, publicUrlOf } from '@korgon/config';
+import {
+  auditAnchorDirOf,
+  backupDirOf,
+  ConfigError,
+  metricsAllowOf,
+  publicUrlOf,
+  SECRET_REDACT_PATHS,
+} from '@korgon/config';
 import { pino } from 'pino';
 import { workerConfig } from './config';
 import { createWorkerMetrics, serveWorkerMetrics } from './metrics';
@@ -15,10 +22,17 @@ async function main() {
     }
     throw err;
   }
-  const log = pino({ level: config.env.LOG_LEVEL, base: { service: 'worker' } });
+  const log = pino({
+    level: config.env.LOG_LEVEL,
+    base: { service: 'worker' },
+    // Nothing logs a key; should anything ever log a configuration object, its keys are hidden.
+    redact: { paths: [...SECRET_REDACT_PATHS], censor: '[redacted]' },
+  });
   const { env } = config;
   // Only with WORKER_METRICS_PORT: otherwise the worker serves no HTTP at all (docs/operations.md "Metrics").
-  const metrics = env.WORKER_METRICS_PORT ? createWorkerMetrics() : undefined;
+  const metrics = env.WORKER_METRICS_PORT
+    ? createWorkerMetrics({ backupDir: backupDirOf(env.BACKUP_DIR) })
+    : undefined;
   const worker = await startWorker({
     metrics,
     databaseUrl: env.DATABASE_URL,
@@ -41,6 +55,7 @@ async function main() {
     log,
     notesKey: env.NOTES_ENCRYPTION_KEY,
     notesKeyVersion: env.NOTES_KEY_VERSION,
+    notesKeysOld: env.NOTES_ENCRYPTION_KEYS_OLD,
     publicUrl: publicUrlOf(env),
     smtpUrl: env.SMTP_URL,
     mailFrom: env.MAIL_FROM,

@@ -1,7 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
 import type { AllowedNet } from '@korgon/config';
-import { metricsAccess } from '@korgon/config';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { BACKUP_STATUS_FILE, metricsAccess } from '@korgon/config';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * What only the worker knows: how long its jobs run, and the push lag of the queue changes it makes (a call
@@ -14,9 +16,35 @@ export interface WorkerMetrics {
   pushLag: Histogram;
 }
 
-export function createWorkerMetrics(): WorkerMetrics {
+/**
+ * When the last backup succeeded (seconds since the epoch), from the record `pnpm db:backup` writes beside its
+ * backups (BACKUP_DIR/last-backup.json); 0 when there is none or it cannot be read. A file, not a table row: a
+ * restore would bring back the row of the backup it restores, and the record of a backup must outlive the
+ * database it was taken from.
+ */
+export async function lastBackupAt(dir: string): Promise<number> {
+  try {
+    const record = JSON.parse(await readFile(join(dir, BACKUP_STATUS_FILE), 'utf8')) as { at?: unknown };
+    const at = typeof record.at === 'string' ? Date.parse(record.at) : Number.NaN;
+    return Number.isNaN(at) ? 0 : at / 1000;
+  } catch {
+    return 0;
+  }
+}
+
+export function createWorkerMetrics(opts: { backupDir?: string } = {}): WorkerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const { backupDir } = opts;
+  if (backupDir)
+    new Gauge({
+      name: 'korgon_backup_last_success_timestamp_seconds',
+      help: 'When `pnpm db:backup` last succeeded (BACKUP_DIR/last-backup.json); 0 when it never did',
+      registers: [registry],
+      async collect() {
+        this.set(await lastBackupAt(backupDir));
+      },
+    });
   return {
     registry,
     jobDuration: new Histogram({

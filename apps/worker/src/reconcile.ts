@@ -7,6 +7,8 @@ import {
   followUpRaiseJob,
   type JobRequest,
   jobIds,
+  reencryptJob,
+  retentionRunJob,
   systemClock,
   wrapUpEndJob,
 } from '@korgon/domain';
@@ -39,7 +41,7 @@ export async function reconcile(
   clock: Clock = systemClock,
 ): Promise<ReconcileResult> {
   const grace = `now() - make_interval(secs => ${GRACE_SECONDS})`;
-  const [deliveries, escalations, wrapUps, openCalls, followUps, exports] = await Promise.all([
+  const [deliveries, escalations, wrapUps, openCalls, followUps, exports, retentionRuns] = await Promise.all([
     pool.query<{ id: string; urgency: string }>(
       `SELECT id, urgency FROM referrals WHERE status IN ('queued', 'sent') AND updated_at < ${grace}
         ORDER BY (urgency = 'urgent') DESC, created_at LIMIT ${BATCH}`,
@@ -72,7 +74,17 @@ export async function reconcile(
       `SELECT id FROM exports WHERE state IN ('queued', 'running') AND created_at < ${grace}
         ORDER BY created_at LIMIT ${BATCH}`,
     ),
+    // An admin's "Run now" of retention not run yet (docs/security.md "Retention").
+    pool.query<{ id: string }>(
+      `SELECT id FROM maintenance_runs WHERE kind = 'retention' AND status = 'queued' AND started_at < ${grace}
+        ORDER BY started_at LIMIT ${BATCH}`,
+    ),
   ]);
+  // An admin's "Re-encrypt now" not run yet (docs/security.md "Key rotation").
+  const reencryptRuns = await pool.query<{ id: string }>(
+    `SELECT id FROM maintenance_runs WHERE kind = 'reencrypt' AND status = 'queued' AND started_at < ${grace}
+      ORDER BY started_at LIMIT ${BATCH}`,
+  );
   // Follow-ups whose time has come by the clock: a job Redis holds for later (a clock moved forward in a
   // test, a job added with a wrong delay) is run now.
   const now = clock.now();
@@ -86,6 +98,8 @@ export async function reconcile(
     ...openCalls.rows.map((r) => callLostJob(r.id, r.lost_at)),
     ...followUps.rows.map((r) => followUpRaiseJob(r.id, r.raise_at, clock)),
     ...exports.rows.map((r) => exportRunJob(r.id)),
+    ...retentionRuns.rows.map((r) => retentionRunJob(Number(r.id))),
+    ...reencryptRuns.rows.map((r) => reencryptJob(Number(r.id))),
   ];
   // One pipelined round trip for all of them: a job is held while its hash exists, and has finished
   // (completed or failed, kept for the dashboard) once it has a finishedOn.

@@ -9,6 +9,7 @@ import {
   DEFAULT_BOARD_SETTINGS,
   syncAlerts,
 } from '@korgon/board';
+import { sealedCountsByVersion } from '@korgon/db';
 import {
   type BoardAlert,
   type Clock,
@@ -19,6 +20,7 @@ import {
   QUEUE_NAMES,
   type QueueName,
   RECONCILE_EVERY_MS,
+  reencryptJob,
   rooms,
   type ServerToClientEvents,
   systemClock,
@@ -33,7 +35,7 @@ import {
   sealLegacyRejectionReasons,
   type WebhookPolicy,
 } from '@korgon/referrals';
-import { sealKeyFrom } from '@korgon/signing';
+import { notesKeyringOf, type OlderSealKey, readableVersions } from '@korgon/signing';
 import { Emitter } from '@socket.io/redis-emitter';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import nodemailer from 'nodemailer';
@@ -48,8 +50,10 @@ import { callLost } from './tasks/call-lost';
 import { type ExportSettings, exportPush, exportRun, exportsExpire, reportMonthly } from './tasks/exports';
 import { followUpRaise } from './tasks/follow-up-raise';
 import { operatorWrapUpEnd } from './tasks/operator-wrap-up-end';
+import { keysReencrypt } from './tasks/reencrypt';
 import { type Attempt, referralDeliver } from './tasks/referral-deliver';
 import { referralEscalate } from './tasks/referral-escalate';
+import { retentionRun } from './tasks/retention';
 import { sessionsPrune } from './tasks/sessions-prune';
 
 /** A processor for each job of the domain's table, typed by its payload. */
@@ -67,6 +71,11 @@ export const SCHEDULES = [
   // A signed checkpoint of the audit chain's head every hour, outside the database (docs/deploy.md "Audit
   // anchors"): at most an hour of entries can be cut or rewritten unseen. Also after each monthly report.
   { id: 'audit-anchor', name: 'audit.anchor', repeat: { pattern: '0 * * * *', tz: 'Asia/Bishkek' } },
+  // Free text past its retention period shredded, daily at 03:45 Asia/Bishkek (docs/security.md "Retention").
+  { id: 'retention', name: 'retention.run', repeat: { pattern: '45 3 * * *', tz: 'Asia/Bishkek' } },
+  // Text still sealed under an older notes key moved to the current one, daily at 04:15 Asia/Bishkek (a run is
+  // recorded only when there is something to move; docs/security.md "Key rotation"). Also at every start.
+  { id: 'keys-reencrypt', name: 'keys.reencrypt', repeat: { pattern: '15 4 * * *', tz: 'Asia/Bishkek' } },
 ] as const satisfies readonly { id: string; name: JobName; repeat: object }[];
 
 export interface WorkerHandle {
@@ -85,6 +94,8 @@ export interface WorkerOptions {
   log: PinoLogger;
   notesKey: string;
   notesKeyVersion: number;
+  /** The older notes keys still read, until re-encryption moved their text (NOTES_ENCRYPTION_KEYS_OLD). */
+  notesKeysOld?: readonly OlderSealKey[];
   publicUrl: string;
   smtpUrl?: string | undefined;
   mailFrom?: string;
@@ -166,7 +177,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     alerts.kick();
   };
 
-  const key = sealKeyFrom(opts.notesKey, opts.notesKeyVersion);
+  const key = notesKeyringOf(opts);
   const push = createWorkerReferralPush(emitter, changed);
   const mailer = opts.smtpUrl ? nodemailer.createTransport(opts.smtpUrl) : null;
   const webhookPolicy = opts.webhookPolicy ?? STRICT_WEBHOOKS;
@@ -222,6 +233,8 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       exportPush(emitter),
     ),
     'audit.anchor': anchor,
+    'retention.run': retentionRun(pool, clock, (counts, msg) => opts.log.info({ counts }, msg)),
+    'keys.reencrypt': keysReencrypt(pool, key, (counts, msg) => opts.log.info({ counts }, msg)),
   };
 
   const processJob = async (job: Job) => {
@@ -332,6 +345,35 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       n > 0 ? opts.log.info({ sealed: n }, 'sealed consent-exception reasons stored in clear') : undefined,
     )
     .catch((err: Error) => opts.log.warn({ err: { message: err.message } }, 'exception reasons not sealed'));
+  // After a rotation of the notes key: text under an older version starts a re-encryption run now (docs/security.md
+  // "Key rotation"); old versions no text uses any more are named, to be removed from the configuration.
+  await sealedCountsByVersion(pool)
+    .then(async (counts) => {
+      const readable = readableVersions(key);
+      const pending = counts.filter((c) => c.version !== key.version && readable.includes(c.version ?? -1));
+      const unreadable = counts.filter((c) => !readable.includes(c.version ?? -1));
+      if (unreadable.length > 0)
+        opts.log.warn(
+          { versions: [...new Set(unreadable.map((c) => c.version))] },
+          'text is sealed under notes key versions no configured key reads: add them to NOTES_ENCRYPTION_KEYS_OLD',
+        );
+      for (const v of readable.slice(1))
+        if (!counts.some((c) => c.version === v))
+          opts.log.warn(
+            { version: v },
+            'no text is sealed under this old notes key version any more: it can be removed from NOTES_ENCRYPTION_KEYS_OLD',
+          );
+      if (pending.length > 0) {
+        opts.log.info(
+          { rows: pending.reduce((n, c) => n + c.rows, 0), toVersion: key.version },
+          'text sealed under an older notes key: re-encryption started',
+        );
+        await jobs.replace(reencryptJob());
+      }
+    })
+    .catch((err: Error) =>
+      opts.log.warn({ err: { message: err.message } }, 'key versions could not be checked'),
+    );
   const timer = setInterval(() => void beat(), Math.min(WORKER_HEARTBEAT_MS, RECONCILE_EVERY_MS * 2));
   // After Redis comes back (a restart, a flush) the schedules are checked at once.
   jobs.connection.on('ready', () => {
@@ -364,3 +406,5 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
 }
 export { createWorkerMetrics, serveWorkerMetrics, type WorkerMetrics } from './metrics';
 export { type ReconcileResult, reconcile } from './reconcile';
+export { type ReencryptResult, runReencrypt } from './tasks/reencrypt';
+export { type RetentionResult, runRetention } from './tasks/retention';

@@ -18,6 +18,20 @@ export const SECRET_KEYS = [
 ] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
+/**
+ * Log paths that could carry key material (the variables, and the options objects made from them): redacted by
+ * the server's and the worker's loggers, besides their own paths. Nothing logs them on purpose.
+ */
+export const SECRET_REDACT_PATHS = [
+  ...SECRET_KEYS.map((k) => `*.${k}`),
+  '*.NOTES_ENCRYPTION_KEYS_OLD',
+  '*.CALLER_HMAC_KEYS_OLD',
+  '*.notesKey',
+  '*.notesKeysOld',
+  '*.callerHmacKey',
+  '*.callerKeys',
+];
+
 const base64Key32 = z
   .string()
   .refine(
@@ -25,6 +39,102 @@ const base64Key32 = z
     'must be 32 bytes, base64-encoded (openssl rand -base64 32)',
   );
 const secret = z.string().min(32, 'must be at least 32 characters (openssl rand -base64 32)');
+
+/**
+ * Older notes keys, still needed to read what they sealed until the re-encryption job has moved it
+ * (docs/security.md "Key rotation"): `<version>:<base64 key>`, comma-separated. Error messages name entries by
+ * position and version, never by their key.
+ */
+const olderNotesKeys = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    const keys: { version: number; key: string }[] = [];
+    const entries = (value ?? '')
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean);
+    entries.forEach((entry, i) => {
+      const m = /^(\d{1,6}):([A-Za-z0-9+/=]+)$/.exec(entry);
+      if (!m) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `entry ${i + 1} must be <version>:<base64 key>, e.g. 1:<the NOTES_ENCRYPTION_KEY of version 1>; entries are comma-separated`,
+        });
+        return;
+      }
+      const version = Number(m[1]);
+      if (version < 1 || Buffer.from(m[2] as string, 'base64').length !== 32) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            version < 1
+              ? `entry ${i + 1}: a key version is a whole number from 1`
+              : `entry ${i + 1} (version ${version}): the key must be 32 bytes, base64-encoded, as NOTES_ENCRYPTION_KEY was`,
+        });
+        return;
+      }
+      if (keys.some((k) => k.version === version))
+        ctx.addIssue({ code: 'custom', message: `names version ${version} twice: keep one key per version` });
+      keys.push({ version, key: m[2] as string });
+    });
+    return keys;
+  });
+
+/**
+ * Older caller HMAC keys, still used to match callers for 90 days after the day they were retired:
+ * `<version>:<key>:<YYYY-MM-DD>`, comma-separated.
+ */
+const olderCallerKeys = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    const keys: { version: number; key: string; retiredAt: Date }[] = [];
+    const entries = (value ?? '')
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean);
+    entries.forEach((entry, i) => {
+      const first = entry.indexOf(':');
+      const last = entry.lastIndexOf(':');
+      const version = first > 0 ? entry.slice(0, first) : '';
+      const key = first > 0 && last > first ? entry.slice(first + 1, last) : '';
+      const day = last > first ? entry.slice(last + 1) : '';
+      if (!/^\d{1,6}$/.test(version) || Number(version) < 1 || !key || !day) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `entry ${i + 1} must be <version>:<key>:<the day it was retired, YYYY-MM-DD>, e.g. 1:<the old CALLER_HMAC_KEY>:2026-11-01; entries are comma-separated`,
+        });
+        return;
+      }
+      const retiredAt = new Date(`${day}T00:00:00Z`);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(retiredAt.getTime())) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `entry ${i + 1} (version ${version}): the day it was retired must be a date, YYYY-MM-DD`,
+        });
+        return;
+      }
+      if (retiredAt.getTime() > Date.now() + 86_400_000) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `entry ${i + 1} (version ${version}): ${day} is in the future; write the day the key stopped being CALLER_HMAC_KEY (today when rotating now)`,
+        });
+        return;
+      }
+      if (key.length < 32) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `entry ${i + 1} (version ${version}): the key must be at least 32 characters, as CALLER_HMAC_KEY was`,
+        });
+        return;
+      }
+      if (keys.some((k) => k.version === Number(version)))
+        ctx.addIssue({ code: 'custom', message: `names version ${version} twice: keep one key per version` });
+      keys.push({ version: Number(version), key, retiredAt });
+    });
+    return keys;
+  });
 
 export const Env = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -176,8 +286,15 @@ export const Env = z.object({
   EXPORTS_KEEP_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   SESSION_SECRET: secret,
   CALLER_HMAC_KEY: secret,
+  /** Recorded with each caller hash; raised by one at each rotation of CALLER_HMAC_KEY (docs/security.md "Key rotation"). */
+  CALLER_HMAC_KEY_VERSION: z.coerce.number().int().positive().max(999_999).default(1),
+  /** The caller HMAC keys rotated out, with the day each was retired: `<version>:<key>:<YYYY-MM-DD>,…`. */
+  CALLER_HMAC_KEYS_OLD: olderCallerKeys,
   NOTES_ENCRYPTION_KEY: base64Key32,
-  NOTES_KEY_VERSION: z.coerce.number().int().positive().default(1),
+  /** Recorded with each sealed text; raised by one at each rotation of NOTES_ENCRYPTION_KEY. */
+  NOTES_KEY_VERSION: z.coerce.number().int().positive().max(999_999).default(1),
+  /** The notes keys rotated out, still needed to read until re-encryption moved their text: `<version>:<base64>,…`. */
+  NOTES_ENCRYPTION_KEYS_OLD: olderNotesKeys,
   TELEPHONY_SECRET: secret,
   /**
    * Signs the audit chain's checkpoints (docs/deploy.md "Audit anchors"). Kept outside the database, so that
@@ -190,6 +307,11 @@ export const Env = z.object({
    * <repo>/var/audit-anchors.
    */
   AUDIT_ANCHOR_DIR: z.string().min(1).optional(),
+  /**
+   * Where `pnpm db:backup` writes its backups and its success record (last-backup.json), which the worker reads
+   * for korgon_backup_last_success_timestamp_seconds (docs/operations.md "Backups"). Default: <repo>/var/backups.
+   */
+  BACKUP_DIR: z.string().min(1).optional(),
   /**
    * What Prometheus sends (`Authorization: Bearer …`) to read GET /metrics (docs/operations.md "Metrics"). Required
    * in production; without it (a local start, a test) the address allow-list alone guards /metrics.
@@ -243,8 +365,35 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       if (!problems.some((p) => p.startsWith(`${key} `))) problems.push(msg);
     }
   }
+  if (parsed.success) problems.push(...keyringProblems(parsed.data));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return parsed.data;
+}
+
+/** A rotation's usual slips (docs/security.md "Key rotation"), caught before anything is sealed or hashed. */
+function keyringProblems(env: Env): string[] {
+  const problems: string[] = [];
+  for (const o of env.NOTES_ENCRYPTION_KEYS_OLD) {
+    if (o.version === env.NOTES_KEY_VERSION)
+      problems.push(
+        `NOTES_ENCRYPTION_KEYS_OLD names version ${o.version}, which is NOTES_KEY_VERSION (the current key): give the new key the next version, and list only the keys it replaced`,
+      );
+    else if (Buffer.from(o.key, 'base64').equals(Buffer.from(env.NOTES_ENCRYPTION_KEY, 'base64')))
+      problems.push(
+        `NOTES_ENCRYPTION_KEYS_OLD holds the current NOTES_ENCRYPTION_KEY as version ${o.version}: generate a new key for NOTES_ENCRYPTION_KEY (openssl rand -base64 32)`,
+      );
+  }
+  for (const o of env.CALLER_HMAC_KEYS_OLD) {
+    if (o.version === env.CALLER_HMAC_KEY_VERSION)
+      problems.push(
+        `CALLER_HMAC_KEYS_OLD names version ${o.version}, which is CALLER_HMAC_KEY_VERSION (the current key): give the new key the next version, and list only the keys it replaced`,
+      );
+    else if (o.key === env.CALLER_HMAC_KEY)
+      problems.push(
+        `CALLER_HMAC_KEYS_OLD holds the current CALLER_HMAC_KEY as version ${o.version}: generate a new key for CALLER_HMAC_KEY (openssl rand -base64 32)`,
+      );
+  }
+  return problems;
 }
 
 export function publicUrlOf(env: Env): string {
@@ -291,6 +440,14 @@ export function metricsAllowOf(value: string): AllowedNet[] | 'any' | null {
 export function auditAnchorDirOf(dir: string | undefined, root = findRepoRoot()): string {
   return resolve(dir ?? resolve(root, 'var/audit-anchors'));
 }
+
+/** BACKUP_DIR, or <repo>/var/backups. */
+export function backupDirOf(dir: string | undefined, root = findRepoRoot()): string {
+  return resolve(dir ?? resolve(root, 'var/backups'));
+}
+
+/** The record of the last successful backup, in BACKUP_DIR: written by `pnpm db:backup`, read by the worker. */
+export const BACKUP_STATUS_FILE = 'last-backup.json';
 
 export function generateSecret(): string {
   return randomBytes(32).toString('base64');

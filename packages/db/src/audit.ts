@@ -45,7 +45,7 @@ export async function writeAudit(db: DbOrTx | Queryable, e: AuditEntry): Promise
 }
 
 export type AuditVerdict =
-  | { ok: true; rows: number; lastHash: string | null }
+  | { ok: true; rows: number; lastHash: string | null; lastId: number | null }
   | { ok: false; rows: number; brokenAt: number; reason: string };
 
 const GENESIS = '0'.repeat(64);
@@ -53,10 +53,17 @@ const GENESIS = '0'.repeat(64);
 /**
  * Walks the whole chain in id order, in pages, recomputing every hash. Reports the first broken link:
  * a row whose content no longer matches its hash, or whose prev_hash is not the previous row's hash.
+ *
+ * `from`: an entry already verified (its id and hash): only the entries after it are walked, the first linked to
+ * that hash (the audit viewer's incremental check). `rows` then counts the entries walked.
  */
-export async function verifyAuditChain(q: Queryable, pageSize = 5000): Promise<AuditVerdict> {
-  let prev = GENESIS;
-  let afterId = -1;
+export async function verifyAuditChain(
+  q: Queryable,
+  pageSize = 5000,
+  from?: { id: number; hash: string },
+): Promise<AuditVerdict> {
+  let prev = from?.hash ?? GENESIS;
+  let afterId = from?.id ?? -1;
   let rows = 0;
   for (;;) {
     const page = await q.query<{ id: number; prev_hash: string; hash: string; expected: string }>(
@@ -90,5 +97,6 @@ export async function verifyAuditChain(q: Queryable, pageSize = 5000): Promise<A
     }
     if (page.rows.length < pageSize) break;
   }
-  return { ok: true, rows, lastHash: rows > 0 ? prev : null };
+  const some = rows > 0 || from !== undefined;
+  return { ok: true, rows, lastHash: some ? prev : null, lastId: some ? afterId : null };
 }

@@ -5,5 +5,7 @@ export * from './client';
 export * from './follow-ups';
 export * from './migrate';
 export * from './reference-data';
+export * from './retention';
 export * as schema from './schema';
+export * from './sealed-columns';
 export * from './tx';

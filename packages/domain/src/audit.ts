@@ -5,6 +5,12 @@ export const AUDIT_ACTIONS = [
   'auth.logout',
   'auth.session_revoked',
   'auth.password_changed',
+  'auth.second_factor_enrolled',
+  'auth.second_factor_verified',
+  'auth.second_factor_reset',
+  'auth.recovery_code_used',
+  'auth.recovery_codes_regenerated',
+  'settings.second_factor_policy_changed',
   'user.created',
   'user.role_changed',
   'user.activated',
@@ -51,5 +57,14 @@ export const AUDIT_ACTIONS = [
   'export.requested',
   'export.downloaded',
   'export.built',
+  /** An administrator read the audit log (the filters, never the entries). */
+  'audit.read',
+  'retention.settings_changed',
+  'retention.run_requested',
+  'retention.run',
+  'keys.reencrypt_requested',
+  'keys.reencrypted',
+  'consultation.legal_hold_placed',
+  'consultation.legal_hold_lifted',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

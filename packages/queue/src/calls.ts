@@ -84,8 +84,8 @@ export async function openCallConsultation(
   id: string = crypto.randomUUID(),
 ): Promise<{ id: string; operatorId: string; created: boolean }> {
   const inserted = await q.query<{ id: string }>(
-    `INSERT INTO consultations (id, call_id, channel, operator_id, caller_hash, taxonomy_version)
-     SELECT $1, c.id, 'call', $2, c.caller_hash,
+    `INSERT INTO consultations (id, call_id, channel, operator_id, caller_hash, caller_hash_key_version, taxonomy_version)
+     SELECT $1, c.id, 'call', $2, c.caller_hash, c.caller_hash_key_version,
             (SELECT version FROM taxonomy_versions WHERE active ORDER BY created_at DESC LIMIT 1)
        FROM calls c WHERE c.id = $3
      ON CONFLICT DO NOTHING RETURNING id`,

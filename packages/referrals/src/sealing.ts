@@ -1,5 +1,32 @@
-import { type SealKey, seal } from '@korgon/signing';
+import { reseal, type SealKey, type SealKeyring, seal } from '@korgon/signing';
 import type { Queryable } from './types';
+
+/** A referral's sealed columns, each with the label its record id carries (`<id>:<label>`); one key_version for all. */
+export const REFERRAL_SEALED_COLUMNS = [
+  ['consent_exception_reason_sealed', 'exception'],
+  ['message_sealed', 'message'],
+  ['outcome_sealed', 'outcome'],
+  ['rejection_reason_sealed', 'rejection'],
+] as const;
+export type ReferralSealedColumn = (typeof REFERRAL_SEALED_COLUMNS)[number][0];
+
+/**
+ * A referral's sealed texts moved to the current key (its columns share one key_version, so a text sealed now
+ * under the current key must not sit beside others of an older one): the columns to set, with key_version.
+ * Nothing when it is at the current version already. A shredded (null) column stays null.
+ */
+export function resealReferralTexts(
+  key: SealKey | SealKeyring,
+  r: { id: string; key_version: number | null } & Record<ReferralSealedColumn, Buffer | null>,
+): Record<string, Buffer | number | null> {
+  if (r.key_version === null || r.key_version === key.version) return {};
+  const set: Record<string, Buffer | number | null> = { key_version: key.version };
+  for (const [column, label] of REFERRAL_SEALED_COLUMNS) {
+    const sealed = r[column];
+    set[column] = sealed ? reseal(key, `${r.id}:${label}`, sealed, r.key_version) : null;
+  }
+  return set;
+}
 
 /** What a rejection's event says instead of the partner's words, which are sealed with the referral. */
 export const REJECTION_NOTE = 'reason given (sealed with the referral)';

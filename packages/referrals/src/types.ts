@@ -29,6 +29,8 @@ export interface ReferralRow {
   key_version: number | null;
   rejection_reason: string | null;
   rejection_reason_sealed: Buffer | null;
+  /** When retention removed the content and the sealed texts (null: they are there). */
+  content_removed_at?: Date | null;
   attempts: number;
   last_error: string | null;
   created_by: string;

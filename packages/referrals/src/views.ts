@@ -113,6 +113,7 @@ export function staffViewOf(key: SealKey, r: StaffViewRow): Referral {
     lastError: r.last_error,
     outcome: unseal(key, r.id, r.outcome_sealed, r.key_version, 'outcome'),
     rejectionReason: rejectionReasonOf(key, r),
+    contentRemovedAt: r.content_removed_at?.toISOString() ?? null,
     createdBy: { id: r.created_by, displayName: r.creator_name },
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
@@ -146,5 +147,6 @@ export function partnerView(key: SealKey, r: ReferralRow): PartnerReferral {
     content,
     outcome: unseal(key, r.id, r.outcome_sealed, r.key_version, 'outcome'),
     rejectionReason: rejectionReasonOf(key, r),
+    contentRemovedAt: r.content_removed_at?.toISOString() ?? null,
   };
 }

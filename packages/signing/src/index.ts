@@ -98,4 +98,5 @@ export function verifyRequest(
         reason: v.reason.replace('the body and timestamp', 'the method, path, body and timestamp'),
       };
 }
+export * from './callers';
 export * from './sealed';

@@ -1,6 +1,7 @@
 import type { DbHandle } from '@korgon/db';
 import {
   PROCESS_SECRETS,
+  passSecondFactor,
   type ServerProcess,
   startProcess,
   type startWebhookPartner,
@@ -116,9 +117,24 @@ export async function signIn(base: string, username: string): Promise<string> {
     body: JSON.stringify({ username, password: TEST_PASSWORD }),
     signal: AbortSignal.timeout(20_000),
   });
-  if (res.status !== 200) throw new Error(`sign-in as ${username}: ${res.status} ${await res.text()}`);
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`sign-in as ${username}: ${res.status} ${text}`);
   const cookie = res.headers.getSetCookie()[0]?.split(';')[0];
   if (!cookie) throw new Error(`sign-in as ${username}: no session cookie`);
+  // The second factor of the roles that need one (the demo's secrets: enrolTestDemo).
+  await passSecondFactor(
+    async (url, body) => {
+      const r = await fetch(`${base}${url}`, {
+        method: 'POST',
+        headers: { origin: base, 'content-type': 'application/json', cookie },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(20_000),
+      });
+      return { status: r.status, body: await r.text() };
+    },
+    username,
+    (JSON.parse(text) as { next?: string }).next,
+  );
   return cookie;
 }
 

@@ -12,8 +12,15 @@ import {
 } from '@korgon/config';
 import { AUDIT_ANCHOR_FILE, createDb, migrate, roleOf } from '@korgon/db';
 import { PARTNER_TYPE_LABELS } from '@korgon/domain';
-import { DEMO_USERS, demoPartnerOf, seedDemo, seedDemoHistory } from '@korgon/server';
-import { sealKeyFrom } from '@korgon/signing';
+import {
+  DEMO_NOT_ENROLLED,
+  DEMO_USERS,
+  demoPartnerOf,
+  enrolDemoSecondFactor,
+  seedDemo,
+  seedDemoHistory,
+} from '@korgon/server';
+import { notesKeyringOf } from '@korgon/signing';
 import type { Pool } from 'pg';
 import { dataDir, openDevDatabase } from './dev-database';
 import { resolveRedis } from './redis';
@@ -69,6 +76,17 @@ await migrate(dev.url, { appRole: roleOf(dev.appUrl) });
 const handle = createDb(dev.url, { max: 2 });
 await setAsideForeignAnchors(handle.pool, env.AUDIT_ANCHOR_DIR);
 const seed = await seedDemo(handle.db, demoPassword);
+// The demo's supervisors, managers, administrators and partners get a second factor with a demo secret (docs/
+// security.md "Second factor"), all but one, who sets it up at the first sign-in to show how that goes.
+const enrolled = await enrolDemoSecondFactor(handle.db, {
+  password: demoPassword,
+  sealKey: notesKeyringOf({
+    notesKey: env.NOTES_ENCRYPTION_KEY,
+    notesKeyVersion: env.NOTES_KEY_VERSION,
+    notesKeysOld: env.NOTES_ENCRYPTION_KEYS_OLD,
+  }),
+  except: [DEMO_NOT_ENROLLED],
+});
 // A year of calls, operator states and the records behind them (consultations, assessments, referrals,
 // follow-ups), so the board's charts and the managers' statistics mean something at once (KORGON_DEMO_HISTORY=off
 // to leave it out). Added once: a later start adds only the days missing.
@@ -77,7 +95,11 @@ const history =
   env.KORGON_DEMO_HISTORY === 'off'
     ? null
     : await seedDemoHistory(handle.pool, {
-        key: sealKeyFrom(env.NOTES_ENCRYPTION_KEY, env.NOTES_KEY_VERSION),
+        key: notesKeyringOf({
+          notesKey: env.NOTES_ENCRYPTION_KEY,
+          notesKeyVersion: env.NOTES_KEY_VERSION,
+          notesKeysOld: env.NOTES_ENCRYPTION_KEYS_OLD,
+        }),
         orderCheckinDays: env.FOLLOW_UP_ORDER_CHECKIN_DAYS,
       });
 await handle.close();
@@ -89,6 +111,7 @@ const passwordLine = demoPasswordGiven
 if (seed.seeded) log(`demo seeded: ${seed.users.length} users, partner organisations, regions`);
 if (seed.added.length > 0) log(`demo updated: new demo users ${seed.added.join(', ')}`);
 if (seed.renamed.length > 0) log(`demo updated: real names for ${seed.renamed.join(', ')}`);
+if (enrolled.length > 0) log(`demo second factor set up for ${enrolled.join(', ')}`);
 if (history && history.calls + history.consultations > 0)
   log(
     `demo history: ${history.calls} calls over ${history.days} days, ${history.consultations} consultations, ` +
@@ -180,6 +203,9 @@ if (await waitReady()) {
     '  Partner portal logins, one for every type of partner organisation:',
     ...partnerLogins(),
     passwordLine,
+    '  Second factor: operators sign in with the password alone; supervisors, managers, admins and partners',
+    '  also enter a 6-digit code. `pnpm demo:code <username>` prints the current one, and the otpauth:// URI to',
+    `  add the account to an authenticator app instead. ${DEMO_NOT_ENROLLED} has none yet: she sets one up at her first sign-in.`,
     `  API docs: ${url}/api/docs`,
     '  Stop with Ctrl-C.',
     '',

@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest';
 import authPlugin from './auth';
 import dbPlugin from './db';
 
-const opts = { sessionSecret: 'x'.repeat(40), ttlHours: 1, idleMinutes: 10, secureCookies: false };
+const opts = {
+  sessionSecret: 'x'.repeat(40),
+  ttlHours: 1,
+  idleMinutes: 10,
+  secureCookies: false,
+  notesKey: Buffer.alloc(32, 7).toString('base64'),
+  notesKeyVersion: 1,
+};
 
 async function appWith(route: (app: ReturnType<typeof Fastify>) => void) {
   const app = Fastify();

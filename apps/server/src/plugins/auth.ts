@@ -1,15 +1,23 @@
 import cookie from '@fastify/cookie';
-import { can, type Permission, ROLES, type Role } from '@korgon/domain';
+import { can, type PendingStep, type Permission, ROLES, type Role } from '@korgon/domain';
+import { notesKeyringOf, type OlderSealKey } from '@korgon/signing';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError, ForbiddenError, UnauthenticatedError } from '../errors';
 import { createAuthRepository, type SessionUser } from '../features/auth/repository';
+import { createSecondFactorRepository } from '../features/auth/second-factor-repository';
+import { createSecondFactorService, type SecondFactorService } from '../features/auth/second-factor-service';
 import { type AuthService, createAuthService } from '../features/auth/service';
 import { hmacHex } from '../lib/crypto';
 
 export interface AuthContext {
   sessionId: string;
   user: SessionUser;
+  /**
+   * Set on a session that still lacks the second factor: it reaches only the routes of WHILE_PENDING (the
+   * guard treats it as no session anywhere else).
+   */
+  pending?: PendingStep;
 }
 
 declare module 'fastify' {
@@ -23,6 +31,7 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     auth: AuthService;
+    secondFactor: SecondFactorService;
     sessionCookie: { name: string; secure: boolean; maxAgeSeconds: number };
   }
   interface FastifyContextConfig {
@@ -47,6 +56,11 @@ export interface AuthPluginOptions {
   ttlHours: number;
   idleMinutes: number;
   secureCookies: boolean;
+  /** Seals the second factor's secrets (the notes key, record id = the user's id). */
+  notesKey: string;
+  notesKeyVersion: number;
+  /** The older notes keys still read (docs/security.md "Key rotation"). */
+  notesKeysOld?: readonly OlderSealKey[];
 }
 
 /** The session of a guarded route's request (the guard has already refused requests without one). */
@@ -71,6 +85,18 @@ const WHILE_PASSWORD_MUST_CHANGE = new Set([
   'POST /api/auth/logout',
 ]);
 
+/**
+ * What a session still lacking the second factor may do: read who it is (and which step is next), the
+ * second factor's own steps, sign out. Anywhere else it is no session at all (401), and sockets refuse it.
+ */
+export const WHILE_PENDING = new Set([
+  'GET /api/auth/me',
+  'POST /api/auth/logout',
+  'POST /api/auth/second-factor/verify',
+  'POST /api/auth/second-factor/enrol',
+  'POST /api/auth/second-factor/enrol/confirm',
+]);
+
 export class PasswordChangeRequiredError extends AppError {
   constructor() {
     super(
@@ -87,7 +113,11 @@ function guard(req: FastifyRequest): void {
   if (cfg.public || cfg.signed || !req.routeOptions.url) return;
   if (!isApiPath(req.routeOptions.url) && !cfg.permission) return;
   if (!req.auth) throw new UnauthenticatedError();
+  // Only WHILE_PENDING routes ever see a pending session (onRequest); the belt to those braces.
+  if (req.auth.pending && !WHILE_PENDING.has(`${req.method} ${req.routeOptions.url}`))
+    throw new UnauthenticatedError();
   if (
+    !req.auth.pending &&
     req.auth.user.mustChangePassword &&
     !WHILE_PASSWORD_MUST_CHANGE.has(`${req.method} ${req.routeOptions.url}`)
   ) {
@@ -157,7 +187,15 @@ export default fp<AuthPluginOptions>(
       secure: opts.secureCookies,
       maxAgeSeconds: Math.round(opts.ttlHours * 3600),
     });
-    app.decorate('auth', createAuthService(createAuthRepository(app.db), app.db, opts));
+    const secondFactorRepo = createSecondFactorRepository(app.db);
+    app.decorate('auth', createAuthService(createAuthRepository(app.db), secondFactorRepo, app.db, opts));
+    app.decorate(
+      'secondFactor',
+      createSecondFactorService(app.db, app.auth, {
+        sealKey: notesKeyringOf(opts),
+        ttlHours: opts.ttlHours,
+      }),
+    );
     app.decorateRequest('auth', null);
     app.decorateRequest('uncheckedSessionId', null);
 
@@ -184,6 +222,19 @@ export default fp<AuthPluginOptions>(
         }
         const found = await app.auth.authenticate(token);
         if (found) req.auth = found;
+        else if (WHILE_PENDING.has(`${req.method} ${req.routeOptions.url}`)) {
+          // A session still lacking the second factor: seen by its own few routes only.
+          const pending = await secondFactorRepo.findPendingSession(
+            app.auth.sessionIdOf(token),
+            opts.idleMinutes,
+          );
+          if (pending)
+            req.auth = {
+              sessionId: app.auth.sessionIdOf(token),
+              user: { ...pending.user, locale: pending.user.locale as SessionUser['locale'] },
+              pending: pending.pendingStep,
+            };
+        }
       }
       guard(req);
     });

@@ -49,6 +49,9 @@ export default fp(
     const io: KorgonIo = new Server(app.server, {
       path: '/socket.io',
       serveClient: false,
+      // WebSocket only, as the console connects (apps/console/src/lib/socket.ts): one TCP connection per socket,
+      // so any server behind the proxy can take any socket and no sticky sessions are needed (ADR 0005).
+      transports: ['websocket'],
       allowRequest: (req, callback) => {
         const ok = sameOrigin(req.headers, opts.allowedOrigins);
         callback(ok ? null : 'origin not allowed', ok);
@@ -156,7 +159,12 @@ export default fp(
     // Open sockets would keep the HTTP server from closing: drop this process's own before it closes.
     app.addHook('preClose', async () => {
       clearInterval(sweeper);
-      io.local.disconnectSockets(true);
+      // Every connection closed, not disconnected: a browser's socket.io reconnects by itself after a closed
+      // connection ("transport close"), through the proxy to a server still running, but not after a server's
+      // disconnect ("io server disconnect", meant for an ended session). This also closes the connections whose
+      // handshake is still in the session check (they would otherwise become sockets after this and hold the
+      // HTTP server's close open), and later upgrades are refused with 503, which the proxy retries elsewhere.
+      io.engine.close();
     });
     app.addHook('onClose', async () => {
       await new Promise<void>((resolve) => io.close(() => resolve()));

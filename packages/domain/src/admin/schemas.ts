@@ -16,6 +16,8 @@ export const UserSummary = z
     extension: z.string().nullable(),
     /** A one-time password was set: the user must change it at the next sign-in. */
     mustChangePassword: z.boolean(),
+    /** Has set up the second factor (an administrator can reset it). */
+    secondFactorEnrolled: z.boolean(),
     createdAt: z.iso.datetime({ offset: true }),
   })
   .meta({ id: 'UserSummary' });

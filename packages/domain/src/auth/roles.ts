@@ -51,6 +51,10 @@ export const PERMISSIONS = {
   'methodology:manage': ['admin'],
   'audit:read': ['admin'],
   'jobs:manage': ['admin'],
+  /** Retention of free text: its settings, its runs (and "Run now"), and legal holds; audited. */
+  'retention:manage': ['admin'],
+  /** The key status (versions, counts, never key material) and "Re-encrypt now" (docs/security.md "Key rotation"). */
+  'keys:manage': ['admin'],
   'referrals:inbox': ['partner'],
   /** The follow-up worklists (own and the shift's): see, take, do, mark missed, cancel. */
   'follow-up:work': ['operator', 'supervisor'],

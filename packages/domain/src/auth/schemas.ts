@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Locale } from '../i18n/locales';
 import { Role } from './roles';
+import { PendingStep } from './second-factor';
 
 export const Username = z
   .string()
@@ -31,6 +32,12 @@ export const Me = z
      * out and this one answers 403 `password_change_required`.
      */
     mustChangePassword: z.boolean(),
+    /**
+     * Only on a session that still lacks the second factor (the password was right): 'totp' — send the code
+     * (POST /api/auth/second-factor/verify); 'enrol' — set it up first. Such a session has no permissions and
+     * opens only the second-factor routes, this one and signing out.
+     */
+    next: PendingStep.optional(),
   })
   .meta({ id: 'Me' });
 export type Me = z.infer<typeof Me>;

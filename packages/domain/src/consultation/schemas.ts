@@ -117,9 +117,12 @@ export const Addendum = z.object({
   id: z.uuid(),
   author: z.object({ id: z.uuid(), displayName: z.string() }),
   createdAt: iso,
+  /** Empty once retention shredded it (shreddedAt). */
   text: z.string(),
   /** sha256 of the consultation id, author, time and text; the same hash is in the audit log. */
   signature: z.string(),
+  /** When retention shredded its text (docs/security.md "Retention"); null or absent: it is there. */
+  shreddedAt: iso.nullable().optional(),
 });
 
 export const Consultation = z
@@ -139,6 +142,11 @@ export const Consultation = z
     taxonomyVersion: z.string(),
     data: ConsultationData,
     secret: ConsultationSecret,
+    /**
+     * When retention shredded the free text (notes, code word, what to do if the call drops): `secret` is then
+     * empty, and the structured fields stay. Null or absent: the text is there.
+     */
+    notesShreddedAt: iso.nullable().optional(),
     risk: RiskRecord.nullable(),
     addenda: z.array(Addendum),
     repeatContacts: z.number().int(),

@@ -31,6 +31,7 @@ export const ERROR_CODES = [
   'unauthenticated',
   'invalid_credentials',
   'wrong_password',
+  'wrong_code',
   'invalid_pairing_code',
   'pairing_code_expired',
   'forbidden',

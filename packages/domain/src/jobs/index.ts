@@ -53,6 +53,23 @@ export const JOBS = {
    * head, appended to AUDIT_ANCHOR_DIR outside the database (docs/deploy.md "Audit anchors").
    */
   'audit.anchor': { queue: 'maintenance', payload: EmptyPayload },
+  /**
+   * Daily (a job scheduler, no payload) and on an admin's "Run now" (the id of its `maintenance_runs` row): shred
+   * the free text past its retention period (docs/security.md "Retention").
+   */
+  'retention.run': {
+    queue: 'maintenance',
+    payload: z.object({ runId: z.number().int().positive().optional() }).strict(),
+  },
+  /**
+   * Re-seal under the current notes key every text sealed under an older one (docs/security.md "Key rotation"):
+   * at the worker's start when it finds such text, daily (a job scheduler, no payload), and on an admin's
+   * "Re-encrypt now" (the id of its `maintenance_runs` row).
+   */
+  'keys.reencrypt': {
+    queue: 'maintenance',
+    payload: z.object({ runId: z.number().int().positive().optional() }).strict(),
+  },
 } as const satisfies Record<string, { queue: QueueName; payload: z.ZodType }>;
 
 export type JobName = keyof typeof JOBS;
@@ -87,6 +104,8 @@ export const jobIds = {
   callLost: (callId: string, at: Date) => `lost-${callId}-${at.getTime()}`,
   followUpRaise: (followUpId: string) => `followup-${followUpId}`,
   exportRun: (exportId: string) => `export-${exportId}`,
+  retentionRun: (runId: number) => `retention-${runId}`,
+  reencrypt: (runId: number | 'start') => `reencrypt-${runId}`,
 } as const;
 
 export const deliveryJob = (
@@ -148,6 +167,22 @@ export const exportRunJob = (exportId: string): JobRequest<'export.run'> => ({
   name: 'export.run',
   data: { exportId },
   jobId: jobIds.exportRun(exportId),
+  attempts: 3,
+});
+
+/** An admin's "Run now" of retention: the run's row is made first, the job names it. */
+export const retentionRunJob = (runId: number): JobRequest<'retention.run'> => ({
+  name: 'retention.run',
+  data: { runId },
+  jobId: jobIds.retentionRun(runId),
+  attempts: 3,
+});
+
+/** A re-encryption run: an admin's (its row made first, the job names it), or the worker's own at its start. */
+export const reencryptJob = (runId?: number): JobRequest<'keys.reencrypt'> => ({
+  name: 'keys.reencrypt',
+  data: runId === undefined ? {} : { runId },
+  jobId: jobIds.reencrypt(runId ?? 'start'),
   attempts: 3,
 });
 

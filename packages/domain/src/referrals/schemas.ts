@@ -130,6 +130,8 @@ export const Referral = z
     lastError: z.string().nullable(),
     outcome: z.string().nullable(),
     rejectionReason: z.string().nullable(),
+    /** When retention removed its content and sealed texts (docs/security.md "Retention"). */
+    contentRemovedAt: z.iso.datetime({ offset: true }).nullable().optional(),
     createdBy: z.object({ id: z.uuid(), displayName: z.string() }),
     createdAt: z.iso.datetime({ offset: true }),
     updatedAt: z.iso.datetime({ offset: true }),
@@ -150,6 +152,8 @@ export const PartnerReferral = z
     content: ReferralContent,
     outcome: z.string().nullable(),
     rejectionReason: z.string().nullable(),
+    /** When retention removed its content and texts: `content` is then empty (docs/security.md "Retention"). */
+    contentRemovedAt: z.iso.datetime({ offset: true }).nullable().optional(),
   })
   .meta({ id: 'PartnerReferral' });
 export type PartnerReferral = z.infer<typeof PartnerReferral>;

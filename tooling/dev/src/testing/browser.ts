@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { AREAS } from '@korgon/domain';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { freshTotpCode, rememberTotpSecret, totpSecretOf } from './second-factor';
 import { TEST_PASSWORD } from './test-app';
 
 /** Debian's Chromium (apt-get install chromium); playwright's own browser download cannot work here. */
@@ -114,7 +115,9 @@ const HOME_HASH = new RegExp(`#/(${AREAS.map((a) => a.id).join('|')})(\\?.*)?$`)
 /**
  * Signs in through the console's sign-in page, which starts in Kyrgyz whatever the browser's language, and
  * waits until the user is in: for their landing heading or, without one, a home area's hash. Never for just
- * any h1: the sign-in page has one of its own, so that would return before the sign-in went through.
+ * any h1: the sign-in page has one of its own, so that would return before the sign-in went through. The
+ * second factor is done as a person would: the code an authenticator app would show typed into its field, or,
+ * for a user without one, the enrolment (the key read off the page, its first code, the recovery codes saved).
  */
 export async function signInInBrowser(
   page: Page,
@@ -126,6 +129,59 @@ export async function signInInBrowser(
   await page.getByLabel('Колдонуучунун аты', { exact: true }).fill(username);
   await page.getByLabel('Сырсөз', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Кирүү' }).click();
-  if (landing) await page.getByRole('heading', { level: 1, name: landing }).waitFor();
-  else await page.waitForURL(HOME_HASH);
+  await passSecondFactorInBrowser(page, username, () =>
+    landing ? page.getByRole('heading', { level: 1, name: landing }).waitFor() : page.waitForURL(HOME_HASH),
+  );
+}
+
+/**
+ * After the password was sent on the sign-in page: waits for the user to be in (`arrived`), doing the second
+ * factor on the way when the console asks for it (its code, or enrolment for a user without one).
+ */
+export async function passSecondFactorInBrowser(
+  page: Page,
+  username: string,
+  arrived: () => Promise<unknown>,
+): Promise<void> {
+  // Whichever comes first; the waits that lose are let go quietly.
+  let settled = false;
+  const quiet = <T>(p: Promise<T>) =>
+    p.catch((err: unknown) => {
+      if (settled) return new Promise<never>(() => undefined);
+      throw err;
+    });
+  const step = await Promise.race([
+    quiet(arrived().then(() => 'in' as const)),
+    quiet(
+      page
+        .getByTestId('totp-form')
+        .waitFor()
+        .then(() => 'totp' as const),
+    ),
+    quiet(
+      page
+        .getByTestId('enrolment')
+        .waitFor()
+        .then(() => 'enrol' as const),
+    ),
+  ]);
+  settled = true;
+  if (step === 'in') return;
+  if (step === 'totp') {
+    const form = page.getByTestId('totp-form');
+    await form
+      .locator('input[autocomplete="one-time-code"]')
+      .fill(await freshTotpCode(totpSecretOf(username)));
+    await form.locator('button[type="submit"]').click();
+  } else {
+    const secret = ((await page.getByTestId('totp-secret').textContent()) ?? '').replace(/\s/g, '');
+    rememberTotpSecret(username, secret);
+    const form = page.getByTestId('enrol-form');
+    await form.locator('input[autocomplete="one-time-code"]').fill(await freshTotpCode(secret));
+    await form.locator('button[type="submit"]').click();
+    const codes = page.getByTestId('recovery-codes');
+    await codes.locator('input[type="checkbox"]').check();
+    await codes.locator('button.button-primary').click();
+  }
+  await arrived();
 }

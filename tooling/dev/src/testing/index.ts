@@ -6,6 +6,7 @@ export * from './fresh-database';
 export * from './partner-peers';
 export * from './private-redis';
 export * from './processes';
+export * from './second-factor';
 export * from './smtp';
 export * from './sockets';
 export * from './telephony';

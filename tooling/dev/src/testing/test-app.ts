@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import { type Env, parseEnv } from '@korgon/config';
 import { createDb, type DbHandle } from '@korgon/db';
 import type { Clock } from '@korgon/domain';
-import { buildApp, seedDemo, serverConfig } from '@korgon/server';
+import { buildApp, enrolDemoSecondFactor, seedDemo, serverConfig } from '@korgon/server';
+import { sealKeyFrom } from '@korgon/signing';
 import type { FastifyInstance } from 'fastify';
 import type { DestinationStream, LoggerOptions } from 'pino';
 import { freePort } from '../postgres';
 import { appRoleUrl, freshDatabase, testRedis } from './fresh-database';
+import { passSecondFactor, totpSecretOf, totpStepFree } from './second-factor';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
 export const TEST_ORIGIN = 'http://localhost:8080';
@@ -71,6 +73,11 @@ export async function createTestApp(
   const db = createDb(databaseUrl, { max: 4 });
   await seedDemo(db.db, TEST_PASSWORD);
   const env = testEnv(databaseUrl, { PUBLIC_URL: baseUrl, ...opts.env });
+  // The demo's supervisors, managers, administrators and partners have their second factor (second-factor.ts).
+  await enrolDemoSecondFactor(db.db, {
+    password: TEST_PASSWORD,
+    sealKey: sealKeyFrom(env.NOTES_ENCRYPTION_KEY, env.NOTES_KEY_VERSION),
+  });
   const app = await buildApp({
     config: serverConfig(env),
     logger: opts.logStream
@@ -98,14 +105,22 @@ export async function createTestApp(
 }
 
 /**
- * Signs in through the real route (as the browser would, same-origin) and returns the cookie header to
- * send with later requests.
+ * Signs in through the real route (as the browser would, same-origin), second factor included (its code, or
+ * enrolment for a user without one), and returns the cookie header to send with later requests.
  */
 export async function signIn(
   app: FastifyInstance,
   username: string,
   password = TEST_PASSWORD,
 ): Promise<string> {
+  // The server takes each 30-second step of a user's codes once: a test signing the same user in again and
+  // again would wait for new steps. While no step is free, a session of that user this helper made (through
+  // the second factor) and that is still live serves instead.
+  const made = factorSessions.get(databaseOf(app))?.get(username.toLowerCase());
+  if (made && !totpStepFree(totpSecretOf(username))) {
+    const me = await app.inject({ url: '/api/auth/me', headers: { cookie: made } });
+    if (me.statusCode === 200 && !(me.json() as { next?: string }).next) return made;
+  }
   const res = await app.inject({
     method: 'POST',
     url: '/api/auth/login',
@@ -113,7 +128,45 @@ export async function signIn(
     payload: { username, password },
   });
   if (res.statusCode !== 200) throw new Error(`sign-in as ${username} failed: ${res.statusCode} ${res.body}`);
-  const cookie = res.cookies[0];
+  const cookie = res.cookies.find((c) => /session$/.test(c.name));
   if (!cookie) throw new Error('no session cookie was set');
-  return `${cookie.name}=${cookie.value}`;
+  const header = `${cookie.name}=${cookie.value}`;
+  await passSecondFactor(
+    async (url, payload) => {
+      const r = await app.inject({
+        method: 'POST',
+        url,
+        headers: { 'sec-fetch-site': 'same-origin', cookie: header },
+        payload: payload as object,
+      });
+      return { status: r.statusCode, body: r.body };
+    },
+    username,
+    (res.json() as { next?: string }).next,
+  );
+  if ((res.json() as { next?: string }).next) {
+    const mine = factorSessions.get(databaseOf(app)) ?? new Map<string, string>();
+    factorSessions.set(databaseOf(app), mine);
+    mine.set(username.toLowerCase(), header);
+  }
+  return header;
+}
+
+/** Sessions signIn made through the second factor, per database and user (see signIn). */
+const factorSessions = new Map<string, Map<string, string>>();
+/** The database an app serves (a restarted app on the same one shares its sessions). */
+const databaseOf = (app: FastifyInstance): string =>
+  (app as unknown as { pool?: { options?: { connectionString?: string } } }).pool?.options
+    ?.connectionString ?? 'unknown';
+
+/**
+ * Seeds-time enrolment for a demo database a test seeded itself (seedDemo) and serves with `notesKey`
+ * (PROCESS_SECRETS' for process tests): the same secrets createTestApp gives.
+ */
+export function enrolTestDemo(
+  db: Parameters<typeof enrolDemoSecondFactor>[0],
+  notesKey: string,
+  version = 1,
+) {
+  return enrolDemoSecondFactor(db, { password: TEST_PASSWORD, sealKey: sealKeyFrom(notesKey, version) });
 }

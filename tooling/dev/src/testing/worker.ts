@@ -15,6 +15,7 @@ export function startTestWorker(
     Env,
     'NOTES_ENCRYPTION_KEY' | 'NOTES_KEY_VERSION' | 'REDIS_URL' | 'REDIS_PREFIX' | 'JOB_BACKOFF_MS'
   > & {
+    NOTES_ENCRYPTION_KEYS_OLD?: Env['NOTES_ENCRYPTION_KEYS_OLD'];
     PUBLIC_URL?: string | undefined;
     REFERRAL_MAX_ATTEMPTS?: number;
     PARTNER_WEBHOOK_ALLOW_HTTP?: boolean;
@@ -63,6 +64,7 @@ export function startTestWorker(
     log: pino({ level: process.env.WORKER_LOG ?? 'silent' }),
     notesKey: env.NOTES_ENCRYPTION_KEY,
     notesKeyVersion: env.NOTES_KEY_VERSION,
+    notesKeysOld: env.NOTES_ENCRYPTION_KEYS_OLD,
     publicUrl: env.PUBLIC_URL ?? 'http://localhost:8080',
     smtpUrl: extra.smtpUrl,
     webhookTimeoutMs: extra.webhookTimeoutMs ?? 2000,

@@ -3,6 +3,7 @@ import type { TFunction } from 'i18next';
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { z } from 'zod';
+import { ConfirmDialog } from '../../components/confirm-dialog';
 import { TextField } from '../../components/field';
 import { ShownOnce } from '../../components/shown-once';
 import { ApiError } from '../../lib/api';
@@ -148,6 +149,79 @@ export function UserEditor({
         </div>
       </form>
       {!isSelf && <PasswordReset user={user} />}
+      {!isSelf && <SecondFactorReset user={user} />}
+    </section>
+  );
+}
+
+/** Whether the user has set up the second factor, and its reset (a lost phone) after a confirmation. */
+function SecondFactorReset({ user }: { user: UserSummary }) {
+  const { t } = useTranslation();
+  const id = useId();
+  const resetSecondFactor = useUsersStore((s) => s.resetSecondFactor);
+  const [confirming, setConfirming] = useState(false);
+  const [pending, setPending] = useState(false);
+  const [failed, setFailed] = useState<unknown>(null);
+  const [done, setDone] = useState<number | null>(null);
+
+  async function reset() {
+    setConfirming(false);
+    if (pending) return;
+    setPending(true);
+    setFailed(null);
+    setDone(null);
+    try {
+      setDone((await resetSecondFactor(user.id)).sessionsEnded);
+    } catch (error) {
+      setFailed(error);
+    } finally {
+      setPending(false);
+    }
+  }
+
+  return (
+    <section aria-labelledby={`${id}-h`} className="user-password" data-testid="second-factor-reset">
+      <h4 id={`${id}-h`}>{t('secondFactor.resetTitle')}</h4>
+      <p>
+        <span className={user.secondFactorEnrolled ? 'badge badge-current' : 'badge'}>
+          {user.secondFactorEnrolled ? t('secondFactor.adminEnrolled') : t('secondFactor.adminNotEnrolled')}
+        </span>
+      </p>
+      <div role="status" className="feedback">
+        {done !== null && (
+          <p className="alert alert-success">
+            {t('secondFactor.resetDone', { username: user.username, count: done })}
+          </p>
+        )}
+        {pending && <p>{t('secondFactor.resetting')}</p>}
+      </div>
+      {user.secondFactorEnrolled ? (
+        <>
+          <p className="muted">{t('secondFactor.resetIntro', { name: user.displayName })}</p>
+          <button type="button" className="button" onClick={() => setConfirming(true)}>
+            {t('secondFactor.reset')}
+            <span className="sr-only"> {user.username}</span>
+          </button>
+        </>
+      ) : (
+        done === null && <p className="muted">{t('secondFactor.resetNothing', { name: user.displayName })}</p>
+      )}
+      {failed !== null && (
+        <p className="alert alert-error" role="alert">
+          {describeError(failed, t)}
+        </p>
+      )}
+      <ConfirmDialog
+        open={confirming}
+        title={t('secondFactor.resetConfirmTitle', { username: user.username })}
+        confirmLabel={t('secondFactor.resetYes')}
+        cancelLabel={t('secondFactor.cancel')}
+        onConfirm={() => void reset()}
+        onCancel={() => setConfirming(false)}
+        testId="second-factor-reset-dialog"
+      >
+        <p>{t('secondFactor.resetConfirmText', { username: user.username })}</p>
+      </ConfirmDialog>
     </section>
   );
 }

@@ -1,4 +1,12 @@
-import { type CreateUserBody, PasswordResetResult, type UpdateUserBody, UserSummary } from '@korgon/domain';
+import {
+  type CreateUserBody,
+  type OperatorsPolicy,
+  PasswordResetResult,
+  SecondFactorPolicy,
+  SecondFactorResetResult,
+  type UpdateUserBody,
+  UserSummary,
+} from '@korgon/domain';
 import { z } from 'zod';
 import { api } from '../../lib/api';
 
@@ -12,4 +20,10 @@ export const usersApi = {
   /** A one-time password, in this answer only; the user's sessions end. */
   resetPassword: (id: string) =>
     api.post(`/api/admin/users/${encodeURIComponent(id)}/password-reset`, {}, PasswordResetResult),
+  /** Clears the user's second factor and ends their sessions (audited). */
+  resetSecondFactor: (id: string) =>
+    api.post(`/api/admin/users/${encodeURIComponent(id)}/second-factor/reset`, {}, SecondFactorResetResult),
+  secondFactorPolicy: () => api.get('/api/admin/settings/second-factor', SecondFactorPolicy),
+  setSecondFactorPolicy: (operators: OperatorsPolicy) =>
+    api.put('/api/admin/settings/second-factor', { operators }, SecondFactorPolicy),
 };

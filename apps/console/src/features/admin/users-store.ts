@@ -1,4 +1,10 @@
-import type { CreateUserBody, PasswordResetResult, UpdateUserBody, UserSummary } from '@korgon/domain';
+import type {
+  CreateUserBody,
+  PasswordResetResult,
+  SecondFactorResetResult,
+  UpdateUserBody,
+  UserSummary,
+} from '@korgon/domain';
 import { create } from 'zustand';
 import { onSignedOut, signedInGeneration } from '../../lib/signed-in-state';
 import { usersApi } from './users-api';
@@ -16,6 +22,8 @@ interface UsersState {
   update(id: string, body: UpdateUserBody): Promise<UserSummary>;
   /** The one-time password is returned to show once, and kept in no store. Throws the ApiError. */
   resetPassword(id: string): Promise<PasswordResetResult>;
+  /** Clears the user's second factor; throws the ApiError. */
+  resetSecondFactor(id: string): Promise<SecondFactorResetResult>;
 }
 
 const initial = { users: [] as UserSummary[], status: 'idle' as LoadStatus, error: null as unknown };
@@ -58,6 +66,14 @@ export const useUsersStore = create<UsersState>()((set) => ({
     const result = await usersApi.resetPassword(id);
     if (generation === signedInGeneration())
       set((s) => ({ users: s.users.map((u) => (u.id === id ? { ...u, mustChangePassword: true } : u)) }));
+    return result;
+  },
+
+  async resetSecondFactor(id) {
+    const generation = signedInGeneration();
+    const result = await usersApi.resetSecondFactor(id);
+    if (generation === signedInGeneration())
+      set((s) => ({ users: s.users.map((u) => (u.id === id ? { ...u, secondFactorEnrolled: false } : u)) }));
     return result;
   },
 }));

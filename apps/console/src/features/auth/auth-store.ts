@@ -27,6 +27,8 @@ interface AuthState {
   localeChangedElsewhere(locale: Locale): void;
   /** The one-time password was replaced by the user's own: the console opens. */
   passwordChanged(): void;
+  /** The second factor is done (its code, or enrolment): the session is a full one now. */
+  secondFactorPassed(me: Me): void;
 }
 
 let restoring: Promise<void> | null = null;
@@ -102,6 +104,10 @@ export const useAuthStore = create<AuthState>()((set, get) => ({
   passwordChanged() {
     const me = get().me;
     if (me?.mustChangePassword) set({ me: { ...me, mustChangePassword: false } });
+  },
+
+  secondFactorPassed(me) {
+    set({ status: 'signed-in', me, notice: null });
   },
 }));
 

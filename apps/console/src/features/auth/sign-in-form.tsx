@@ -51,7 +51,8 @@ export function SignInForm() {
     setProblem(null);
     try {
       const me = await signIn(parsed.data);
-      navigateHome(me.role);
+      // With a second factor still to come, the console shows its step (app.tsx), then goes home.
+      if (!me.next) navigateHome(me.role);
     } catch (error) {
       setPassword('');
       setProblem({ kind: 'failed', error });

@@ -47,6 +47,7 @@ export function ConsultationForm({
   const issues = useDraft(c, (s) => s.issues);
   const errors = errorsByField(issues, t);
   const { data, secret } = draft;
+  const shreddedAt = useDraft(c, (s) => s.record?.notesShreddedAt ?? null);
 
   const value = (path: FieldPath) => getField(draft, path);
   const str = (path: FieldPath) => {
@@ -111,6 +112,11 @@ export function ConsultationForm({
 
   return (
     <>
+      {shreddedAt && (
+        <p className="alert alert-info" data-testid="retention-removed">
+          {t('retention.removedOn', { date: formatDate(shreddedAt, locale) })}
+        </p>
+      )}
       <FormSection id="contact" title={t('consultation.section.contact')}>
         <RadioGroup
           path="contactKind"

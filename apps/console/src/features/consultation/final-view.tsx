@@ -3,7 +3,7 @@ import { type FormEvent, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useCurrentLocale } from '../../i18n/language';
 import { describeError } from '../../lib/describe-error';
-import { formatDateTime } from '../../lib/format';
+import { formatDate, formatDateTime } from '../../lib/format';
 import { SavedAssessment } from '../risk/saved-assessment';
 import { useMethodology } from '../risk/use-methodology';
 import { type DraftController, useDraft } from './draft-controller';
@@ -26,12 +26,21 @@ export function FinalView({ c, taxonomy }: { c: DraftController; taxonomy: Taxon
   );
   if (!record) return null;
   const draft = { data: record.data, secret: record.secret };
+  // Free text shredded by retention: said where it was, and once above (docs/security.md "Retention").
+  const removed = record.notesShreddedAt
+    ? t('retention.removedOn', { date: formatDate(record.notesShreddedAt, locale) })
+    : null;
 
   return (
     <div className="final-view" data-testid="consultation-final">
       {record.status === 'final' && (
         <p className="alert alert-success" data-testid="final-notice">
           {t('final.notice', { date: record.finalizedAt ? formatDateTime(record.finalizedAt, locale) : '' })}
+        </p>
+      )}
+      {removed && (
+        <p className="alert alert-info" data-testid="retention-removed">
+          {removed}
         </p>
       )}
       {lost.length > 0 && (
@@ -53,7 +62,13 @@ export function FinalView({ c, taxonomy }: { c: DraftController; taxonomy: Taxon
               {fields.map((f) => (
                 <div key={f.path} className="fact" data-testid={`final-${f.path}`}>
                   <dt>{t(`consultation.field.${f.path}`)}</dt>
-                  <dd>{showValue(f, getField(draft, f.path), { t, locale, taxonomy })}</dd>
+                  <dd>
+                    {removed && f.path.startsWith('secret.') ? (
+                      <span className="muted">{removed}</span>
+                    ) : (
+                      showValue(f, getField(draft, f.path), { t, locale, taxonomy })
+                    )}
+                  </dd>
                 </div>
               ))}
             </dl>
@@ -127,7 +142,13 @@ function Addenda({ c }: { c: DraftController }) {
                   {t('addenda.signature', { hash: a.signature.slice(0, 12) })}
                 </span>
               </p>
-              <p className="addendum-text">{a.text}</p>
+              {a.shreddedAt ? (
+                <p className="addendum-text muted" data-testid="addendum-removed">
+                  {t('retention.removedOn', { date: formatDate(a.shreddedAt, locale) })}
+                </p>
+              ) : (
+                <p className="addendum-text">{a.text}</p>
+              )}
             </li>
           ))}
         </ol>

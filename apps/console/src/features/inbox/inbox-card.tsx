@@ -9,7 +9,7 @@ import { useTranslation } from 'react-i18next';
 import { useCurrentLocale } from '../../i18n/language';
 import { ApiError } from '../../lib/api';
 import { describeError } from '../../lib/describe-error';
-import { formatDateTime } from '../../lib/format';
+import { formatDate, formatDateTime } from '../../lib/format';
 import { ReferralContentView } from '../referrals/content-view';
 import { referralsApi } from '../referrals/referrals-api';
 import { isUnacknowledged, useInboxStore } from './inbox-store';
@@ -94,7 +94,13 @@ export function InboxCard({ r }: { r: PartnerReferral }) {
           {t(`inbox.status.${r.status}`)}
         </span>
       </div>
-      <ReferralContentView content={r.content} taxonomy={TAXONOMY} testId="inbox-content" />
+      {r.contentRemovedAt ? (
+        <p className="alert alert-info" data-testid="inbox-content-removed">
+          {t('retention.removedOn', { date: formatDate(r.contentRemovedAt, locale) })}
+        </p>
+      ) : (
+        <ReferralContentView content={r.content} taxonomy={TAXONOMY} testId="inbox-content" />
+      )}
       {r.rejectionReason && (
         <p className="alert alert-warning" data-testid="inbox-rejection">
           {t('inbox.rejectedBecause', { reason: r.rejectionReason })}

@@ -12,7 +12,7 @@ import { useTranslation } from 'react-i18next';
 import { useCurrentLocale } from '../../i18n/language';
 import { ApiError } from '../../lib/api';
 import { describeError } from '../../lib/describe-error';
-import { formatDateTime } from '../../lib/format';
+import { formatDate, formatDateTime } from '../../lib/format';
 import {
   consentText,
   partnerName,
@@ -130,6 +130,11 @@ export function ReferralCard({ r, partners }: { r: Referral; partners: Partner[]
       {r.status === 'escalated' && (
         <p className="alert alert-warning" data-testid="referral-escalated">
           {t('referrals.escalatedText')}
+        </p>
+      )}
+      {r.contentRemovedAt && (
+        <p className="alert alert-info" data-testid="referral-content-removed">
+          {t('retention.removedOn', { date: formatDate(r.contentRemovedAt, locale) })}
         </p>
       )}
       {r.rejectionReason && (

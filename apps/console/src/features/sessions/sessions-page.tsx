@@ -5,8 +5,10 @@ import { AreaPage } from '../../components/area-page';
 import { useCurrentLocale } from '../../i18n/language';
 import { describeError } from '../../lib/describe-error';
 import { formatDateTime } from '../../lib/format';
+import { selectMe, useAuthStore } from '../auth/auth-store';
 import { ChangePasswordForm } from './change-password-form';
 import { describeDevice } from './describe-device';
+import { SecondFactorPanel } from './second-factor-panel';
 import { useSessionsStore } from './sessions-store';
 
 type Result = { kind: 'ended' } | { kind: 'failed'; error: unknown };
@@ -67,6 +69,7 @@ function SessionCard({ session, onResult }: { session: SessionInfo; onResult(res
 /** My account: change the password, and see or end the sessions on other devices. */
 export function SessionsPage() {
   const { t } = useTranslation();
+  const me = useAuthStore(selectMe);
   const sessions = useSessionsStore((s) => s.sessions);
   const status = useSessionsStore((s) => s.status);
   const error = useSessionsStore((s) => s.error);
@@ -112,6 +115,7 @@ export function SessionsPage() {
         )}
       </section>
       <ChangePasswordForm onChanged={() => void load()} />
+      {me && <SecondFactorPanel username={me.username} />}
     </AreaPage>
   );
 }

@@ -1,4 +1,12 @@
-import { connectConsole, createTestApp, signIn, TEST_PASSWORD, type TestApp } from '@korgon/dev/testing';
+import {
+  connectConsole,
+  createTestApp,
+  freshTotpCode,
+  signIn,
+  TEST_PASSWORD,
+  type TestApp,
+  totpSecretOf,
+} from '@korgon/dev/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /** Extensions, password resets and display names: what an administrator does for the people on the line. */
@@ -28,6 +36,15 @@ async function auditOf(action: string, targetId: string) {
     [action, targetId],
   );
   return rows;
+}
+
+/** The second factor of a pending sign-in (supervisors and managers have one): the code their app shows. */
+async function passFactor(cookie: string, username: string) {
+  const res = await as(cookie, 'POST', '/api/auth/second-factor/verify', {
+    code: await freshTotpCode(totpSecretOf(username)),
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json();
 }
 
 const login = (username: string, password: string) =>
@@ -178,8 +195,10 @@ describe('password reset', () => {
     // The one-time password signs in, and says it must be changed.
     const first = await login('supervisor', oneTimePassword);
     expect(first.statusCode).toBe(200);
-    expect(first.json()).toMatchObject({ username: 'supervisor', mustChangePassword: true });
+    expect(first.json()).toMatchObject({ username: 'supervisor', mustChangePassword: true, next: 'totp' });
     const cookie = `${first.cookies[0]?.name}=${first.cookies[0]?.value}`;
+    // Her second factor first; the one-time password still has to be changed after it.
+    expect(await passFactor(cookie, 'supervisor')).toMatchObject({ mustChangePassword: true });
 
     // Everything but changing the password, reading oneself and signing out answers 403 with its own code.
     for (const url of ['/api/queue', '/api/auth/sessions', '/api/partners']) {
@@ -225,6 +244,7 @@ describe('password reset', () => {
     const { oneTimePassword } = (await asAdmin('POST', `/api/admin/users/${id}/password-reset`)).json();
     const first = await login('manager', oneTimePassword);
     const cookie = `${first.cookies[0]?.name}=${first.cookies[0]?.value}`;
+    await passFactor(cookie, 'manager');
     await expect(connectConsole(t.baseUrl, cookie)).rejects.toThrow(/password_change_required/);
     expect((await as(cookie, 'POST', '/api/auth/logout')).statusCode).toBe(200);
     expect((await as(cookie, 'GET', '/api/auth/me')).statusCode).toBe(401);

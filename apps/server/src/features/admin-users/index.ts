@@ -5,6 +5,9 @@ import {
   OkBody,
   PasswordResetResult,
   rooms,
+  SecondFactorPolicy,
+  SecondFactorPolicyBody,
+  SecondFactorResetResult,
   SessionIdParams,
   SessionInfo,
   UpdateUserBody,
@@ -97,6 +100,57 @@ const adminUsers: FastifyPluginAsyncZod = async (app) => {
       reply.header('cache-control', 'no-store');
       return { oneTimePassword: reset.oneTimePassword, sessionsEnded: reset.endedSessions.length };
     },
+  );
+
+  app.post(
+    '/api/admin/users/:id/second-factor/reset',
+    {
+      config: { permission: 'users:manage' },
+      schema: {
+        tags,
+        summary:
+          "Reset a user's second factor (a lost phone): its secret and recovery codes are cleared, their sessions ended; they set up a new one at the next sign-in (audited)",
+        params: UserIdParams,
+        response: { 200: SecondFactorResetResult, 400: ErrorBody, 404: ErrorBody, ...guarded },
+      },
+    },
+    async (req) => {
+      const reset = await service.resetSecondFactor(req.params.id, authOf(req).user);
+      for (const id of reset.endedSessions) {
+        app.io.to(rooms.session(id)).emit('session:ended', { reason: 'revoked' });
+      }
+      app.io.in(rooms.user(req.params.id)).disconnectSockets(true);
+      return { ok: true as const, sessionsEnded: reset.endedSessions.length };
+    },
+  );
+
+  app.get(
+    '/api/admin/settings/second-factor',
+    {
+      config: { permission: 'users:manage' },
+      schema: {
+        tags,
+        summary:
+          "The operators' second-factor policy (supervisors, managers, administrators and partners always need one)",
+        response: { 200: SecondFactorPolicy, ...guarded },
+      },
+    },
+    async () => app.secondFactor.policy(),
+  );
+
+  app.put(
+    '/api/admin/settings/second-factor',
+    {
+      config: { permission: 'users:manage' },
+      schema: {
+        tags,
+        summary:
+          "Set the operators' second-factor policy: `required` makes every operator set one up at the next sign-in (audited)",
+        body: SecondFactorPolicyBody,
+        response: { 200: SecondFactorPolicy, 400: ErrorBody, ...guarded },
+      },
+    },
+    async (req) => app.secondFactor.setPolicy(req.body.operators, authOf(req).user),
   );
 
   app.get(

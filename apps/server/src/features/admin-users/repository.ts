@@ -15,6 +15,7 @@ const columns = {
   partnerOrgId: users.partnerOrgId,
   extension: users.extension,
   mustChangePassword: users.mustChangePassword,
+  secondFactorEnrolled: sql<boolean>`${users.totpEnrolledAt} IS NOT NULL`,
   createdAt: users.createdAt,
 };
 

@@ -11,6 +11,7 @@ import { AppError, NotFoundError } from '../../errors';
 import { hashPassword } from '../auth/passwords';
 import type { SessionUser } from '../auth/repository';
 import { createAuthRepository } from '../auth/repository';
+import { createSecondFactorRepository } from '../auth/second-factor-repository';
 import { createUsersRepository, extensionTaken } from './repository';
 
 export interface UserChange {
@@ -176,6 +177,37 @@ export function createUsersService(db: Db) {
           details: { sessionsEnded: ended.length },
         });
         return { oneTimePassword: password, endedSessions: ended.map((s) => s.id) };
+      });
+    },
+
+    /**
+     * Clears a user's second factor (secret and recovery codes: a lost phone) and ends their sessions; at the
+     * next sign-in they set up a new one. Audited with who did it to whom.
+     */
+    async resetSecondFactor(id: string, actor: SessionUser): Promise<{ endedSessions: string[] }> {
+      if (id === actor.id) {
+        throw new AppError(
+          403,
+          'forbidden',
+          'You cannot reset your own second factor; ask another administrator.',
+        );
+      }
+      return db.transaction(async (tx) => {
+        const user = await createUsersRepository(tx).get(id);
+        if (!user) throw new NotFoundError('That user');
+        if (user.role === 'wall') throw wallAccountError();
+        const hadOne = user.secondFactorEnrolled;
+        await createSecondFactorRepository(tx).clear(id);
+        const ended = await createAuthRepository(tx).endAllSessionsOf(id, 'second_factor_reset');
+        await writeAudit(tx, {
+          action: 'auth.second_factor_reset',
+          actorId: actor.id,
+          actorRole: actor.role,
+          targetType: 'user',
+          targetId: id,
+          details: { wasEnrolled: hadOne, sessionsEnded: ended.length },
+        });
+        return { endedSessions: ended.map((s) => s.id) };
       });
     },
   };

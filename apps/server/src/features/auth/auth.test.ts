@@ -1,4 +1,12 @@
-import { createTestApp, signIn, TEST_ORIGIN, TEST_PASSWORD, type TestApp } from '@korgon/dev/testing';
+import {
+  createTestApp,
+  freshTotpCode,
+  signIn,
+  TEST_ORIGIN,
+  TEST_PASSWORD,
+  type TestApp,
+  totpSecretOf,
+} from '@korgon/dev/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let t: TestApp;
@@ -237,7 +245,19 @@ describe('secure cookies behind https', () => {
       expect(res.statusCode).toBe(200);
       expect(res.cookies[0]?.secure).toBe(true);
       expect(res.cookies[0]?.name).toBe('__Host-korgon_session');
-      const device = res.cookies.find((c) => c.name === '__Host-korgon_device');
+      // The browser becomes a known device once the second factor is done too.
+      expect(res.json().next).toBe('totp');
+      const verified = await https.app.inject({
+        method: 'POST',
+        url: '/api/auth/second-factor/verify',
+        headers: {
+          origin: 'https://korgon.example.kg',
+          cookie: `__Host-korgon_session=${res.cookies[0]?.value}`,
+        },
+        payload: { code: await freshTotpCode(totpSecretOf('admin')) },
+      });
+      expect(verified.statusCode).toBe(200);
+      const device = verified.cookies.find((c) => c.name === '__Host-korgon_device');
       expect(device?.secure).toBe(true);
       expect(device?.httpOnly).toBe(true);
       expect(res.headers['strict-transport-security']).toContain('max-age=');
@@ -259,6 +279,18 @@ describe('a stranger cannot lock staff out', () => {
   const deviceCookieOf = (res: Awaited<ReturnType<typeof from>>) => {
     const c = res.cookies.find((x) => x.name === 'korgon_device');
     return c ? `${c.name}=${c.value}` : '';
+  };
+  /** A sign-in completed with the second factor (where the role needs one): the answer that sets the device cookie. */
+  const signedInFrom = async (remoteAddress: string, username: string) => {
+    const first = await from(remoteAddress, username, TEST_PASSWORD);
+    if (!first.json().next) return first;
+    return t.app.inject({
+      method: 'POST',
+      url: '/api/auth/second-factor/verify',
+      headers: { origin: TEST_ORIGIN, cookie: `korgon_session=${first.cookies[0]?.value}` },
+      remoteAddress,
+      payload: { code: await freshTotpCode(totpSecretOf(username)) },
+    });
   };
 
   it('throttles the attacker’s address on the account, and says how long and why, but not the owner elsewhere', async () => {
@@ -296,7 +328,7 @@ describe('a stranger cannot lock staff out', () => {
   it('lets the owner in on a known device while failures from many addresses slow new devices down', async () => {
     const user = 'partner-probation-bishkek';
     // Her browser: signed in once before; the device cookie is signed, HttpOnly and long-lived.
-    const first = await from('192.0.2.30', user, TEST_PASSWORD);
+    const first = await signedInFrom('192.0.2.30', user);
     expect(first.statusCode).toBe(200);
     const device = first.cookies.find((c) => c.name === 'korgon_device');
     expect(device?.httpOnly).toBe(true);
@@ -349,7 +381,7 @@ describe('a stranger cannot lock staff out', () => {
 
   it('counts wrong passwords on a known device for that device, which then waits', async () => {
     const user = 'partner-legal-aid-bishkek';
-    const knownDevice = deviceCookieOf(await from('192.0.2.60', user, TEST_PASSWORD));
+    const knownDevice = deviceCookieOf(await signedInFrom('192.0.2.60', user));
     for (let i = 0; i < 4; i++)
       expect((await from('192.0.2.60', user, `typo-${i}`, knownDevice)).statusCode).toBe(401);
     const fifth = await from('192.0.2.60', user, 'typo-5', knownDevice);

@@ -39,6 +39,8 @@ export function createAuthRepository(db: DbOrTx) {
         gt(sessions.expiresAt, sql`now()`),
         gt(sessions.lastSeenAt, sql`now() - make_interval(mins => ${sql.placeholder('idleMinutes')}::int)`),
         eq(users.active, true),
+        // A session still lacking the second factor is no session here (see second-factor-repository.ts).
+        isNull(sessions.pendingStep),
       ),
     )
     .prepare('korgon_live_session');
@@ -65,7 +67,14 @@ export function createAuthRepository(db: DbOrTx) {
       return row ? { ...row, locale: row.locale as Locale } : undefined;
     },
 
-    async createSession(s: { id: string; userId: string; expiresAt: Date; userAgent: string | null }) {
+    async createSession(s: {
+      id: string;
+      userId: string;
+      expiresAt: Date;
+      userAgent: string | null;
+      /** Null for a full session; the second factor's step still to come otherwise. */
+      pendingStep?: 'totp' | 'enrol' | null;
+    }) {
       await db.insert(sessions).values(s);
     },
 
@@ -94,6 +103,7 @@ export function createAuthRepository(db: DbOrTx) {
             gt(sessions.expiresAt, sql`now()`),
             gt(sessions.lastSeenAt, sql`now() - make_interval(mins => ${idleMinutes})`),
             eq(users.active, true),
+            isNull(sessions.pendingStep),
           ),
         );
       return new Set(rows.map((r) => r.id));

@@ -1,9 +1,17 @@
 import { type Db, writeAudit } from '@korgon/db';
-import { type Me, permissionsOf, type SessionInfo, type SignInThrottle } from '@korgon/domain';
+import {
+  type Me,
+  needsSecondFactor,
+  type PendingStep,
+  permissionsOf,
+  type SessionInfo,
+  type SignInThrottle,
+} from '@korgon/domain';
 import { InvalidCredentialsError, TooManyRequestsError } from '../../errors';
 import { hmacHex, randomToken } from '../../lib/crypto';
 import { verifyPassword } from './passwords';
 import type { AuthRepository, SessionUser } from './repository';
+import type { SecondFactorRepository } from './second-factor-repository';
 
 /**
  * Failed sign-ins. A stranger must not be able to lock staff out, so no limit on an account alone locks its
@@ -64,7 +72,20 @@ export function toMe(u: SessionUser): Me {
   return { ...u, permissions: permissionsOf(u.role) };
 }
 
-export function createAuthService(repo: AuthRepository, db: Db, settings: AuthSettings) {
+/** Who a pending session belongs to, with no permissions and the step still to come. */
+export function toPendingMe(u: SessionUser, next: PendingStep): Me {
+  return { ...u, permissions: [], next };
+}
+
+/** How long a session that still lacks the second factor lives (enough to set up an authenticator app). */
+export const PENDING_MINUTES = 15;
+
+export function createAuthService(
+  repo: AuthRepository,
+  secondFactorRepo: SecondFactorRepository,
+  db: Db,
+  settings: AuthSettings,
+) {
   const sessionIdOf = (token: string) => hmacHex(settings.sessionSecret, `session:${token}`);
   const ipHashOf = (ip: string) => hmacHex(settings.sessionSecret, `ip:${ip}`).slice(0, 32);
   /** Names an account in a device cookie without giving away who it is. */
@@ -81,81 +102,110 @@ export function createAuthService(repo: AuthRepository, db: Db, settings: AuthSe
     return { sessionId: id, user: found.user };
   };
 
+  /** Which throttle counters a sign-in attempt on this account, from this origin, counts in and obeys. */
+  const throttleOf = (username: string, userId: string | undefined, origin: LoginOrigin): ThrottleSet => {
+    const ipHash = ipHashOf(origin.ip);
+    const name = username.toLowerCase();
+    const device = parseDevice(origin.device);
+    // A device this account signed in on before (its cookie is signed, and names the account by a keyed
+    // tag): it has its own counter and is spared the locks strangers' failures set on the account or address.
+    const known = Boolean(userId && device?.tags.includes(accountTagOf(userId)));
+    const own: Throttled =
+      known && device && userId
+        ? {
+            key: `device:${hmacHex(settings.sessionSecret, `device:${device.id}:${userId}`).slice(0, 32)}`,
+            scope: 'device',
+            limit: THROTTLE.account,
+          }
+        : { key: `user:${name}@ip:${ipHash}`, scope: 'account_address', limit: THROTTLE.account };
+    const counted: Throttled[] = [
+      own,
+      { key: `ip:${ipHash}`, scope: 'address', limit: THROTTLE.address },
+      { key: `user:${name}`, scope: 'account', limit: THROTTLE.accountCeiling },
+    ];
+    return { own, counted, applies: known ? [own] : counted, known };
+  };
+
+  /** Throws the 429 (audited) when a counter this attempt obeys is locked. */
+  const refuseIfLocked = async (t: ThrottleSet, userId: string | null, ipHash: string) => {
+    const locked = await repo.longestLock(t.applies.map((c) => c.key));
+    if (!locked) return;
+    const scope = scopeOf(t.applies, locked.key);
+    await writeAudit(db, {
+      action: 'auth.login_failed',
+      targetType: userId ? 'user' : null,
+      targetId: userId,
+      ipHash,
+      details: { reason: 'throttled', throttle: scope, knownDevice: t.known },
+    });
+    throw tooMany(locked.seconds, scope);
+  };
+
+  /** Counts a failed attempt everywhere it counts (audited); throws the 429 when that locks this caller out. */
+  const countFailure = async (t: ThrottleSet, userId: string | null, ipHash: string, reason: string) => {
+    let lock: { seconds: number; scope: SignInThrottle } | undefined;
+    for (const c of t.counted) {
+      const { max, windowSeconds, lockSeconds, maxLockSeconds } = c.limit;
+      const seconds = await repo.recordFailure(c.key, max, windowSeconds, lockSeconds, maxLockSeconds);
+      // Only the limits that apply to this caller answer it (a known device ignores the others).
+      if (seconds > 0 && t.applies.includes(c) && seconds > (lock?.seconds ?? 0))
+        lock = { seconds, scope: c.scope };
+    }
+    await writeAudit(db, {
+      action: 'auth.login_failed',
+      targetType: userId ? 'user' : null,
+      targetId: userId,
+      ipHash,
+      details: lock
+        ? { reason, knownDevice: t.known, lockedOut: lock.scope, lockSeconds: lock.seconds }
+        : { reason, knownDevice: t.known },
+    });
+    if (lock) throw tooMany(lock.seconds, lock.scope);
+  };
+
+  /** The device cookie's new value: this account first among the ones signed in on this browser. */
+  const deviceValueOf = (userId: string, current: string | null | undefined) => {
+    const device = parseDevice(current);
+    const tag = accountTagOf(userId);
+    return `${device?.id ?? randomToken(24)}:${[tag, ...(device?.tags.filter((x) => x !== tag) ?? [])].slice(0, DEVICE_ACCOUNTS).join(',')}`;
+  };
+
   return {
     sessionIdOf,
     ipHashOf,
 
     async login(username: string, password: string, origin: LoginOrigin) {
       const ipHash = ipHashOf(origin.ip);
-      const name = username.toLowerCase();
       const user = await repo.findUserForLogin(username);
-      const device = parseDevice(origin.device);
-      // A device this account signed in on before (its cookie is signed, and names the account by a keyed
-      // tag): it has its own counter and is spared the locks strangers' failures set on the account or address.
-      const known = user && device?.tags.includes(accountTagOf(user.id));
-      const own: Throttled =
-        known && device
-          ? {
-              key: `device:${hmacHex(settings.sessionSecret, `device:${device.id}:${user.id}`).slice(0, 32)}`,
-              scope: 'device',
-              limit: THROTTLE.account,
-            }
-          : { key: `user:${name}@ip:${ipHash}`, scope: 'account_address', limit: THROTTLE.account };
-      const counted: Throttled[] = [
-        own,
-        { key: `ip:${ipHash}`, scope: 'address', limit: THROTTLE.address },
-        { key: `user:${name}`, scope: 'account', limit: THROTTLE.accountCeiling },
-      ];
-      const applies = known ? [own] : counted;
-      const locked = await repo.longestLock(applies.map((c) => c.key));
-      if (locked) {
-        const scope = scopeOf(applies, locked.key);
-        await writeAudit(db, {
-          action: 'auth.login_failed',
-          targetType: user ? 'user' : null,
-          targetId: user?.id ?? null,
-          ipHash,
-          details: { reason: 'throttled', throttle: scope, knownDevice: Boolean(known) },
-        });
-        throw tooMany(locked.seconds, scope);
-      }
+      const t = throttleOf(username, user?.id, origin);
+      await refuseIfLocked(t, user?.id ?? null, ipHash);
       const ok = await verifyPassword(user?.passwordHash ?? null, password);
       // A wall display's account pairs with a one-time code (POST /api/wall/pair), never with a password.
       const wall = user?.role === 'wall';
       if (!user || !ok || !user.active || wall) {
         const reason = !user ? 'unknown_user' : wall ? 'wall_display' : !ok ? 'wrong_password' : 'inactive';
-        let lock: { seconds: number; scope: SignInThrottle } | undefined;
-        for (const c of counted) {
-          const { max, windowSeconds, lockSeconds, maxLockSeconds } = c.limit;
-          const seconds = await repo.recordFailure(c.key, max, windowSeconds, lockSeconds, maxLockSeconds);
-          // Only the limits that apply to this caller answer it (a known device ignores the others).
-          if (seconds > 0 && applies.includes(c) && seconds > (lock?.seconds ?? 0))
-            lock = { seconds, scope: c.scope };
-        }
-        await writeAudit(db, {
-          action: 'auth.login_failed',
-          targetType: user ? 'user' : null,
-          targetId: user?.id ?? null,
-          ipHash,
-          details: lock
-            ? { reason, knownDevice: Boolean(known), lockedOut: lock.scope, lockSeconds: lock.seconds }
-            : { reason, knownDevice: Boolean(known) },
-        });
-        if (lock) throw tooMany(lock.seconds, lock.scope);
+        await countFailure(t, user?.id ?? null, ipHash, reason);
         throw new InvalidCredentialsError();
       }
       // The account-wide counter is not cleared: strangers' failures elsewhere still slow new devices down.
-      await repo.clearFailures(own.key);
-      const tag = accountTagOf(user.id);
-      const deviceValue = `${device?.id ?? randomToken(24)}:${[tag, ...(device?.tags.filter((x) => x !== tag) ?? [])].slice(0, DEVICE_ACCOUNTS).join(',')}`;
+      await repo.clearFailures(t.own.key);
+      // The second factor (docs/security.md "Second factor"): the password alone opens a pending session.
+      const factor = await secondFactorRepo.totpOf(user.id);
+      const enrolled = Boolean(factor?.enrolledAt);
+      const required =
+        enrolled || needsSecondFactor(user.role, (await secondFactorRepo.operatorsPolicy()).operators);
+      const pendingStep: PendingStep | null = required ? (enrolled ? 'totp' : 'enrol') : null;
       const token = randomToken();
       const sessionId = sessionIdOf(token);
-      const expiresAt = new Date(Date.now() + settings.ttlHours * 3600_000);
+      const expiresAt = new Date(
+        Date.now() + (pendingStep ? PENDING_MINUTES * 60_000 : settings.ttlHours * 3600_000),
+      );
       await repo.createSession({
         id: sessionId,
         userId: user.id,
         expiresAt,
         userAgent: origin.userAgent?.slice(0, 300) ?? null,
+        pendingStep,
       });
       await writeAudit(db, {
         action: 'auth.login',
@@ -164,9 +214,27 @@ export function createAuthService(repo: AuthRepository, db: Db, settings: AuthSe
         targetType: 'session',
         targetId: sessionId.slice(0, 16),
         ipHash,
+        ...(pendingStep ? { details: { pending: pendingStep } } : {}),
       });
       const { passwordHash: _h, active: _a, ...sessionUser } = user;
-      return { token, sessionId, expiresAt, me: toMe(sessionUser), device: deviceValue };
+      return {
+        token,
+        sessionId,
+        expiresAt,
+        me: pendingStep ? toPendingMe(sessionUser, pendingStep) : toMe(sessionUser),
+        // The browser becomes a known device of the account only once the second factor is done too.
+        device: pendingStep ? null : deviceValueOf(user.id, origin.device),
+      };
+    },
+
+    /** The sign-in throttle, for the second factor's codes (counted exactly as wrong passwords). */
+    throttle: {
+      of: throttleOf,
+      refuseIfLocked,
+      countFailure,
+      clear: (t: ThrottleSet) => repo.clearFailures(t.own.key),
+      ipHashOf,
+      deviceValueOf,
     },
 
     /**
@@ -211,6 +279,14 @@ interface Throttled {
   key: string;
   scope: SignInThrottle;
   limit: (typeof THROTTLE)[keyof typeof THROTTLE];
+}
+
+/** The counters one attempt counts in (`counted`) and obeys (`applies`: only its own on a known device). */
+export interface ThrottleSet {
+  own: Throttled;
+  counted: Throttled[];
+  applies: Throttled[];
+  known: boolean;
 }
 
 function scopeOf(throttled: Throttled[], key: string): SignInThrottle {

@@ -14,7 +14,7 @@ import {
   SaveConsultationBody,
   SaveConsultationQuery,
 } from '@korgon/domain';
-import { sealKeyFrom } from '@korgon/signing';
+import { type NotesKeyOptions, notesKeyringOf } from '@korgon/signing';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { authOf, sessionCheck, sessionChecked, settleAuth } from '../../plugins/auth';
@@ -27,11 +27,8 @@ const guarded = { 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 const params = ConsultationIdParams;
 
 /** The anonymous consultation record (docs: OpenAPI; docs/domain.md §4–§6). */
-const consultations: FastifyPluginAsyncZod<{ notesKey: string; notesKeyVersion: number }> = async (
-  app,
-  opts,
-) => {
-  const service = createConsultationsService(app.pool, sealKeyFrom(opts.notesKey, opts.notesKeyVersion), {
+const consultations: FastifyPluginAsyncZod<NotesKeyOptions> = async (app, opts) => {
+  const service = createConsultationsService(app.pool, notesKeyringOf(opts), {
     finalized: app.followUps.finalized,
     changed: pushMyWork(app.io),
   });

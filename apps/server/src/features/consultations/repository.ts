@@ -20,6 +20,8 @@ export interface ConsultationRow {
   data: ConsultationData;
   notes_ciphertext: Buffer | null;
   notes_key_version: number | null;
+  /** When retention shredded the free text (docs/security.md "Retention"). */
+  notes_shredded_at?: Date | null;
   created_at: Date;
   updated_at: Date;
   finalized_at: Date | null;
@@ -60,9 +62,11 @@ export interface AddendumRow {
   author_id: string;
   author_name: string;
   created_at: Date;
-  text_ciphertext: Buffer;
+  /** Null once retention shredded it (shredded_at). */
+  text_ciphertext: Buffer | null;
   key_version: number;
   signature: string;
+  shredded_at: Date | null;
 }
 
 /** The session's user as the autosave's statement returns it (see updateIfCurrentInSession). */
@@ -101,9 +105,10 @@ export function createConsultationsRepository(q: Queryable) {
     }): Promise<boolean> {
       const { rowCount } = await q.query(
         `INSERT INTO consultations (id, call_id, channel, operator_id, caller_hash, taxonomy_version, data, notes_ciphertext,
-                                    notes_key_version, revision)
+                                    notes_key_version, revision, caller_hash_key_version)
          VALUES ($1, $2, $3, $4, (SELECT caller_hash FROM calls WHERE id = $2),
-                 (SELECT version FROM taxonomy_versions WHERE active ORDER BY created_at DESC LIMIT 1), $5, $6, $7, 1)
+                 (SELECT version FROM taxonomy_versions WHERE active ORDER BY created_at DESC LIMIT 1), $5, $6, $7, 1,
+                 (SELECT caller_hash_key_version FROM calls WHERE id = $2))
          ON CONFLICT (id) DO NOTHING`,
         [r.id, r.callId, r.channel, r.operatorId, JSON.stringify(r.data), r.sealed, r.keyVersion],
       );
@@ -172,7 +177,7 @@ export function createConsultationsRepository(q: Queryable) {
                         u.must_change_password, s.last_seen_at
                    FROM sessions s JOIN users u ON u.id = s.user_id
                   WHERE s.id = $6 AND s.ended_at IS NULL AND s.expires_at > now()
-                    AND s.last_seen_at > now() - make_interval(mins => $7::int)
+                    AND s.last_seen_at > now() - make_interval(mins => $7::int) AND s.pending_step IS NULL
                     AND u.active AND NOT u.must_change_password AND u.role::text = ANY($8::text[]))
                UPDATE consultations k SET channel = $3, data = $4, notes_ciphertext = $5, notes_key_version = $9,
                       revision = k.revision + 1, updated_at = now()
@@ -229,7 +234,8 @@ export function createConsultationsRepository(q: Queryable) {
 
     async addenda(consultationId: string): Promise<AddendumRow[]> {
       const { rows } = await q.query<AddendumRow>(
-        `SELECT a.id, a.author_id, u.display_name AS author_name, a.created_at, a.text_ciphertext, a.key_version, a.signature
+        `SELECT a.id, a.author_id, u.display_name AS author_name, a.created_at, a.text_ciphertext, a.key_version, a.signature,
+                a.shredded_at
            FROM consultation_addenda a JOIN users u ON u.id = a.author_id
           WHERE a.consultation_id = $1 ORDER BY a.created_at, a.id`,
         [consultationId],

@@ -177,13 +177,18 @@ export function createConsultationsService(pool: pg.Pool, key: SealKey, hooks: C
       taxonomyVersion: row.taxonomy_version,
       data: row.data,
       secret: openSecret(row),
+      // Shredded by retention: the notes are gone (an empty secret), the structured fields stay. A draft written
+      // again after its text was shredded has notes again, and shows them.
+      notesShreddedAt:
+        row.notes_shredded_at && !row.notes_ciphertext ? row.notes_shredded_at.toISOString() : null,
       risk: risk ? toRiskRecord(risk, names, key) : null,
       addenda: addenda.map((a) => ({
         id: a.id,
         author: { id: a.author_id, displayName: a.author_name },
         createdAt: a.created_at.toISOString(),
-        text: open(key, a.id, a.text_ciphertext, a.key_version),
+        text: a.text_ciphertext ? open(key, a.id, a.text_ciphertext, a.key_version) : '',
         signature: a.signature,
+        shreddedAt: a.shredded_at?.toISOString() ?? null,
       })),
       repeatContacts: row.caller_hash
         ? await repo.priorContacts(row.caller_hash, callOffered ?? row.created_at)

@@ -12,7 +12,7 @@ import {
   StartedFollowUp,
   StartFollowUpBody,
 } from '@korgon/domain';
-import { sealKeyFrom } from '@korgon/signing';
+import { type NotesKeyOptions, notesKeyringOf } from '@korgon/signing';
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -29,11 +29,11 @@ declare module 'fastify' {
 /** Creates the follow-ups service once for the whole app (decorated at the root, before consultations). */
 export function followUpsServiceFor(
   app: FastifyInstance,
-  o: { notesKey: string; notesKeyVersion: number; clock: Clock; orderCheckinDays: number },
+  o: NotesKeyOptions & { clock: Clock; orderCheckinDays: number },
 ): FollowUpsService {
   return createFollowUpsService({
     pool: app.pool,
-    key: sealKeyFrom(o.notesKey, o.notesKeyVersion),
+    key: notesKeyringOf(o),
     io: app.io,
     jobs: app.safeJobs,
     clock: o.clock,

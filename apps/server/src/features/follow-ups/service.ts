@@ -346,8 +346,9 @@ export function createFollowUpsService(d: FollowUpsDeps) {
           await audit(c, actor, 'follow_up.taken', id);
         }
         const inserted = await c.query(
-          `INSERT INTO consultations (id, channel, operator_id, caller_hash, taxonomy_version, previous_id, follow_up_id)
-           SELECT $1, 'call_back', $2, p.caller_hash,
+          `INSERT INTO consultations (id, channel, operator_id, caller_hash, caller_hash_key_version, taxonomy_version,
+                                      previous_id, follow_up_id)
+           SELECT $1, 'call_back', $2, p.caller_hash, p.caller_hash_key_version,
                   (SELECT version FROM taxonomy_versions WHERE active ORDER BY created_at DESC LIMIT 1), p.id, $3
              FROM consultations p WHERE p.id = $4
            ON CONFLICT (id) DO NOTHING RETURNING id`,

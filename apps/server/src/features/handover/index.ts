@@ -6,7 +6,7 @@ import {
   HandoverList,
   HandoverNote,
 } from '@korgon/domain';
-import { sealKeyFrom } from '@korgon/signing';
+import { type NotesKeyOptions, notesKeyringOf } from '@korgon/signing';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { authOf } from '../../plugins/auth';
 import { createHandoverService } from './service';
@@ -15,14 +15,11 @@ const tags = ['board'];
 const guarded = { 401: ErrorBody, 403: ErrorBody };
 
 /** The shift hand-over note on the board (docs/board.md, "Acting"). */
-const handover: FastifyPluginAsyncZod<{ notesKey: string; notesKeyVersion: number; clock: Clock }> = async (
-  app,
-  opts,
-) => {
+const handover: FastifyPluginAsyncZod<NotesKeyOptions & { clock: Clock }> = async (app, opts) => {
   const service = createHandoverService({
     db: app.db,
     pool: app.pool,
-    key: sealKeyFrom(opts.notesKey, opts.notesKeyVersion),
+    key: notesKeyringOf(opts),
     io: app.io,
     clock: opts.clock,
   });

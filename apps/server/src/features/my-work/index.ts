@@ -8,7 +8,7 @@ import {
   Referral,
   ShiftSummary,
 } from '@korgon/domain';
-import { sealKeyFrom } from '@korgon/signing';
+import { type NotesKeyOptions, notesKeyringOf } from '@korgon/signing';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { authOf } from '../../plugins/auth';
@@ -18,8 +18,8 @@ const tags = ['my work'];
 const guarded = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody };
 
 /** The operator's own work on every device, and reference numbers (docs/domain.md §4). */
-const myWork: FastifyPluginAsyncZod<{ notesKey: string; notesKeyVersion: number }> = async (app, opts) => {
-  const service = createMyWorkService(app.pool, sealKeyFrom(opts.notesKey, opts.notesKeyVersion));
+const myWork: FastifyPluginAsyncZod<NotesKeyOptions> = async (app, opts) => {
+  const service = createMyWorkService(app.pool, notesKeyringOf(opts));
 
   app.get(
     '/api/me/consultations',

@@ -7,7 +7,7 @@ import {
   TIMESTAMP_HEADER,
 } from '@korgon/domain';
 import { partnerView, referralRows } from '@korgon/referrals';
-import { open, sealKeyFrom, verifyRequest } from '@korgon/signing';
+import { type NotesKeyOptions, notesKeyringOf, open, verifyRequest } from '@korgon/signing';
 import type { FastifyRequest } from 'fastify';
 import rawBody from 'fastify-raw-body';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -26,11 +26,8 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
  * The partner side: the portal inbox (partner role, own organisation only), the signed status callback for
  * partners' systems, and the one-time acknowledgement link sent by e-mail.
  */
-const partnerPortal: FastifyPluginAsyncZod<{ notesKey: string; notesKeyVersion: number }> = async (
-  app,
-  opts,
-) => {
-  const key = sealKeyFrom(opts.notesKey, opts.notesKeyVersion);
+const partnerPortal: FastifyPluginAsyncZod<NotesKeyOptions> = async (app, opts) => {
+  const key = notesKeyringOf(opts);
   await app.register(rawBody, { global: false, runFirst: true, encoding: 'utf8' });
   const orgOf = (req: FastifyRequest) => {
     const org = authOf(req).user.partnerOrgId;

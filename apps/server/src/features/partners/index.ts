@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { inTransaction, writeAudit } from '@korgon/db';
 import { CreatePartnerBody, ErrorBody, Partner, PartnerType, UpdatePartnerBody } from '@korgon/domain';
 import { type WebhookPolicy, webhookUrlRefusal } from '@korgon/referrals';
-import { seal, sealKeyFrom } from '@korgon/signing';
+import { type NotesKeyOptions, notesKeyringOf, seal } from '@korgon/signing';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, ConflictError, isUniqueViolation, NotFoundError } from '../../errors';
@@ -45,11 +45,10 @@ const toPartner = (r: Row): Partner => ({
 });
 
 /** The partner registry (docs/domain.md §7): admins keep it; operators read it to choose a referral's target. */
-const partners: FastifyPluginAsyncZod<{
-  notesKey: string;
-  notesKeyVersion: number;
-  webhookPolicy: WebhookPolicy;
-}> = async (app, opts) => {
+const partners: FastifyPluginAsyncZod<NotesKeyOptions & { webhookPolicy: WebhookPolicy }> = async (
+  app,
+  opts,
+) => {
   /** A webhook URL that breaks the installation's policy is a 400 naming the field and saying why. */
   const checkWebhookUrl = async (url: string) => {
     const refused = await webhookUrlRefusal(url, opts.webhookPolicy);
@@ -58,7 +57,7 @@ const partners: FastifyPluginAsyncZod<{
         issues: [{ path: 'body.webhookUrl', message: refused }],
       });
   };
-  const key = sealKeyFrom(opts.notesKey, opts.notesKeyVersion);
+  const key = notesKeyringOf(opts);
   const list = async (activeOnly: boolean) =>
     (
       await app.pool.query<Row>(

@@ -1,5 +1,5 @@
 import { CreateReferralBody, can, ErrorBody, PartnerSuggestion, Referral } from '@korgon/domain';
-import { sealKeyFrom } from '@korgon/signing';
+import { type NotesKeyOptions, notesKeyringOf } from '@korgon/signing';
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -15,13 +15,10 @@ declare module 'fastify' {
 }
 
 /** Creates the referrals service once for the whole app (decorated at the root). */
-export function referralsServiceFor(
-  app: FastifyInstance,
-  o: { notesKey: string; notesKeyVersion: number; maxAttempts: number },
-) {
+export function referralsServiceFor(app: FastifyInstance, o: NotesKeyOptions & { maxAttempts: number }) {
   return createReferralsService(
     app.pool,
-    sealKeyFrom(o.notesKey, o.notesKeyVersion),
+    notesKeyringOf(o),
     createReferralPush(app.io, () => {
       app.board.kick();
       app.alerts.kick();

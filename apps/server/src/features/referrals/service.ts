@@ -20,10 +20,13 @@ import {
   escalationDeadline,
   exceptionReasonOf,
   partnerView,
+  REFERRAL_SEALED_COLUMNS,
   REJECTION_NOTE,
   type ReferralPush,
   type ReferralRow,
+  type ReferralSealedColumn,
   referralRows,
+  resealReferralTexts,
   type StaffViewRow,
   staffViewOf,
   staffViewRows,
@@ -416,6 +419,18 @@ export function createReferralsService(
       );
       await inTransaction(pool, async (c) => {
         const set: Record<string, unknown> = {};
+        // A referral sealed under an older key (a rotation the re-encryption job has not reached yet): its texts
+        // move to the current key with the one written now, since they share one key_version.
+        if ((action === 'rejected' && o.reason) || o.outcome) {
+          const { rows: sealedNow } = await c.query<
+            { id: string; key_version: number | null } & Record<ReferralSealedColumn, Buffer | null>
+          >(
+            `SELECT id, key_version, ${REFERRAL_SEALED_COLUMNS.map(([col]) => col).join(', ')}
+               FROM referrals WHERE id = $1 FOR UPDATE`,
+            [id],
+          );
+          if (sealedNow[0]) Object.assign(set, resealReferralTexts(key, sealedNow[0]));
+        }
         // Free text is sealed (docs/domain.md, privacy); the event records only that a reason was given.
         if (action === 'rejected' && o.reason)
           set.rejection_reason_sealed = seal(key, `${id}:rejection`, o.reason);

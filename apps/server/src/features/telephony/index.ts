@@ -1,6 +1,7 @@
 import {
   ActiveCallsBody,
   ActiveCallsResult,
+  type Clock,
   ErrorBody,
   MAX_EVENTS_PER_POST,
   SIGNATURE_HEADER,
@@ -11,7 +12,7 @@ import {
   TIMESTAMP_HEADER,
 } from '@korgon/domain';
 import type { CallLimits } from '@korgon/queue';
-import { checkTimestamp, verify } from '@korgon/signing';
+import { type CallerKeyring, checkTimestamp, verify } from '@korgon/signing';
 import type { FastifyRequest } from 'fastify';
 import rawBody from 'fastify-raw-body';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -22,7 +23,8 @@ import { createTelephonyService } from './service';
 
 export interface TelephonyOptions {
   telephonySecret: string;
-  callerHmacKey: string;
+  callerKeys: CallerKeyring;
+  clock?: Clock;
   wrapUpSeconds: number;
   callLimits: CallLimits;
 }

@@ -1,8 +1,10 @@
 import {
   type ActiveCallsBody,
   type ActiveCallsResult,
+  type Clock,
   deriveCall,
   REPEAT_CALLER_DAYS,
+  systemClock,
   type TelephonyEvent,
   type TelephonyResult,
 } from '@korgon/domain';
@@ -16,8 +18,8 @@ import {
   setOperatorStatus,
   withQueueTransaction,
 } from '@korgon/queue';
+import { type CallerKeyring, callerHash, matchingOldKeys } from '@korgon/signing';
 import type pg from 'pg';
-import { hmacHex } from '../../lib/crypto';
 
 interface StoredEvent {
   call_id: string;
@@ -26,6 +28,7 @@ interface StoredEvent {
   at: Date;
   extension: string | null;
   caller_hash: string | null;
+  caller_hash_key_version: number | null;
 }
 
 interface CallRow {
@@ -37,15 +40,19 @@ interface CallRow {
   short_abandoned: boolean;
   extension: string | null;
   caller_hash: string | null;
+  caller_hash_key_version: number | null;
   operator_id: string | null;
 }
 
 const ms = (d: Date | null) => (d ? d.getTime() : null);
 
 export interface TelephonySettings {
-  callerHmacKey: string;
+  /** CALLER_HMAC_KEY and its version, and the old keys with the day each was retired (docs/security.md "Key rotation"). */
+  callerKeys: CallerKeyring;
   wrapUpSeconds: number;
   callLimits: CallLimits;
+  /** When "now" is for an old caller key's 90 days of matching (the system clock unless a test moves its own). */
+  clock?: Clock;
 }
 
 /**
@@ -54,7 +61,9 @@ export interface TelephonySettings {
  * does not matter; operators follow their calls (on call, then wrap-up).
  */
 export function createTelephonyService(pool: pg.Pool, sink: LiveSink, settings: TelephonySettings) {
-  const hashNumber = (n: string) => hmacHex(settings.callerHmacKey, `caller:${n}`);
+  const currentKey = settings.callerKeys.current;
+  const clock = settings.clock ?? systemClock;
+  const hashNumber = (n: string) => callerHash(currentKey.key, n);
 
   return {
     hashNumber,
@@ -69,7 +78,13 @@ export function createTelephonyService(pool: pg.Pool, sink: LiveSink, settings: 
         extension: e.extension ?? null,
         callerHash: e.callerNumber ? hashNumber(e.callerNumber) : null,
       }));
+      // After a rotation of the caller key, this batch's callers' earlier calls may carry an old key's hash:
+      // each old key still matching (retired less than 90 days ago) hashes the numbers again, here, while they
+      // are in hand; the records found are moved to the current hash, so every later match (prior contacts,
+      // the caller's history) finds them. The numbers go no further than this.
+      const relinks = relinksOf(events.map((e) => e.callerNumber));
       return withQueueTransaction(pool, sink, async (client, pending) => {
+        if (relinks.old.length > 0) await relink(client, relinks);
         // Sorted, so concurrent batches lock the same calls in the same order.
         const lines = new Map<string, string>();
         for (const r of [...rows].sort((a, b) => (a.callId < b.callId ? -1 : a.callId > b.callId ? 1 : 0))) {
@@ -86,8 +101,10 @@ export function createTelephonyService(pool: pg.Pool, sink: LiveSink, settings: 
         );
         const idOf = new Map(ids.rows.map((r) => [r.external_id, r.id]));
         const stored = await client.query<{ call_id: string }>(
-          `INSERT INTO call_events (event_id, call_id, type, at, extension, caller_hash)
-           SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::timestamptz[], $5::text[], $6::text[])
+          `INSERT INTO call_events (event_id, call_id, type, at, extension, caller_hash, caller_hash_key_version)
+           SELECT e.*, CASE WHEN e.hash IS NULL THEN NULL ELSE $7::int END
+             FROM unnest($1::text[], $2::uuid[], $3::text[], $4::timestamptz[], $5::text[], $6::text[])
+                  AS e(event_id, call_id, type, at, extension, hash)
            ON CONFLICT (event_id) DO NOTHING RETURNING call_id`,
           [
             rows.map((r) => r.eventId),
@@ -96,6 +113,7 @@ export function createTelephonyService(pool: pg.Pool, sink: LiveSink, settings: 
             rows.map((r) => r.at),
             rows.map((r) => r.extension),
             rows.map((r) => r.callerHash),
+            currentKey.version,
           ],
         );
         const touched = [...new Set(stored.rows.map((r) => r.call_id))];
@@ -137,18 +155,75 @@ export function createTelephonyService(pool: pg.Pool, sink: LiveSink, settings: 
     },
   };
 
+  /** The old hashes of a batch's numbers under each old key still matching, and the current hash each becomes. */
+  function relinksOf(numbers: readonly (string | undefined | null)[]) {
+    const out = { old: [] as string[], versions: [] as number[], current: [] as string[] };
+    const keys = matchingOldKeys(settings.callerKeys, clock.now());
+    if (keys.length === 0) return out;
+    for (const n of new Set(numbers.filter((x): x is string => Boolean(x)))) {
+      const now = hashNumber(n);
+      for (const k of keys) {
+        out.old.push(callerHash(k.key, n));
+        out.versions.push(k.version);
+        out.current.push(now);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Moves the calls, call events and consultations stored under an old key's hash of these numbers to the
+   * current key's hash and version (rows stored before versions were recorded count as version 1). Calls are
+   * locked in id order first, as every batch locks them, so concurrent batches do not deadlock.
+   */
+  async function relink(client: pg.PoolClient, r: ReturnType<typeof relinksOf>) {
+    const pairs = `SELECT * FROM unnest($1::text[], $2::int[], $3::text[]) AS m(old, version, current)`;
+    const args = [r.old, r.versions, r.current];
+    const calls = await client.query<{ id: string }>(
+      `SELECT c.id FROM calls c JOIN (${pairs}) m
+          ON c.caller_hash = m.old AND coalesce(c.caller_hash_key_version, 1) = m.version
+        ORDER BY c.id FOR UPDATE OF c`,
+      args,
+    );
+    if (calls.rows.length > 0) {
+      const ids = calls.rows.map((c) => c.id);
+      await client.query(
+        `UPDATE calls c SET caller_hash = m.current, caller_hash_key_version = $5
+           FROM (${pairs}) m
+          WHERE c.id = ANY($4::uuid[]) AND c.caller_hash = m.old`,
+        [...args, ids, currentKey.version],
+      );
+      await client.query(
+        `UPDATE call_events e SET caller_hash = m.current, caller_hash_key_version = $5
+           FROM (${pairs}) m
+          WHERE e.call_id = ANY($4::uuid[]) AND e.caller_hash = m.old`,
+        [...args, ids, currentKey.version],
+      );
+    }
+    await client.query(
+      `UPDATE consultations k SET caller_hash = m.current, caller_hash_key_version = $4
+         FROM (${pairs}) m
+        WHERE k.caller_hash = m.old AND coalesce(k.caller_hash_key_version, 1) = m.version`,
+      [...args, currentKey.version],
+    );
+  }
+
   async function rederive(client: pg.PoolClient, callIds: string[], pending: PendingChanges) {
     const [evs, current] = await Promise.all([
       client.query<StoredEvent>(
-        'SELECT call_id, event_id, type, at, extension, caller_hash FROM call_events WHERE call_id = ANY($1::uuid[])',
+        `SELECT call_id, event_id, type, at, extension, caller_hash, caller_hash_key_version
+           FROM call_events WHERE call_id = ANY($1::uuid[])`,
         [callIds],
       ),
       client.query<CallRow>(
-        `SELECT id, state, offered_at, answered_at, ended_at, short_abandoned, extension, caller_hash, operator_id
+        `SELECT id, state, offered_at, answered_at, ended_at, short_abandoned, extension, caller_hash,
+                caller_hash_key_version, operator_id
            FROM calls WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
         [callIds],
       ),
     ]);
+    // The version of the key that made each hash, from the events that carry it.
+    const hashVersion = new Map(evs.rows.map((e) => [e.caller_hash, e.caller_hash_key_version]));
     const effects: { userId: string; callId: string; status: 'on_call' | 'wrap_up' }[] = [];
     const drafts: { callId: string; operatorId: string }[] = [];
     const counted: string[] = [];
@@ -194,7 +269,7 @@ export function createTelephonyService(pool: pg.Pool, sink: LiveSink, settings: 
         counted.push(call.id);
       await client.query(
         `UPDATE calls SET state = $2, offered_at = $3, answered_at = $4, ended_at = $5, short_abandoned = $6,
-                extension = $7, caller_hash = $8, operator_id = $9, updated_at = now()
+                extension = $7, caller_hash = $8, operator_id = $9, caller_hash_key_version = $10, updated_at = now()
           WHERE id = $1`,
         [
           call.id,
@@ -206,6 +281,7 @@ export function createTelephonyService(pool: pg.Pool, sink: LiveSink, settings: 
           d.extension,
           d.callerHash,
           operatorId,
+          d.callerHash === null ? null : (hashVersion.get(d.callerHash) ?? null),
         ],
       );
       pending.calls.add(call.id);
