@@ -4,11 +4,17 @@ import {
   SEALED_COLUMNS,
   type SealedColumnTable,
   sealedCountsByVersion,
-  writeAudit,
 } from '@korgon/db';
 import type { ReencryptCounts } from '@korgon/domain';
 import { readableVersions, reseal, type SealKeyring, UnreadableError } from '@korgon/signing';
 import type pg from 'pg';
+import {
+  beginScheduledRun,
+  endRun,
+  failInterruptedRuns,
+  type MaintenanceRun,
+  takeUpQueuedRun,
+} from './maintenance-run';
 
 /** Rows per transaction: each batch holds its rows' locks only for as long as it takes to re-seal them. */
 const BATCH = 200;
@@ -201,91 +207,33 @@ export async function reencryptAll(
  */
 export async function runReencrypt(pool: pg.Pool, opts: ReencryptOptions): Promise<ReencryptResult> {
   const client = await pool.connect();
-  let runId = opts.runId;
-  let startedBy: string | null = null;
-  let trigger: 'schedule' | 'manual' = 'schedule';
+  let run: MaintenanceRun | undefined;
   let locked = false;
   try {
     const { rows: lock } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [
       ...REENCRYPT_LOCK,
     ]);
     locked = lock[0]?.ok === true;
-    // Holding the lock, no other run is at work that holds it: a row still 'running' is one whose worker stopped.
-    if (locked)
-      await client.query(
-        `UPDATE maintenance_runs SET status = 'failed', finished_at = now(), error = 'interrupted: its worker stopped'
-          WHERE kind = 'reencrypt' AND status = 'running' AND id <> $1`,
-        [runId ?? 0],
-      );
-    if (runId !== undefined) {
-      const { rows } = await client.query<{ status: string; started_by: string | null; counts: object }>(
-        `SELECT status, started_by, counts FROM maintenance_runs WHERE id = $1 AND kind = 'reencrypt'`,
-        [runId],
-      );
-      const row = rows[0];
-      if (!row) throw new Error(`re-encryption run ${runId} does not exist`);
-      if (row.status === 'succeeded') return { runId, counts: row.counts as ReencryptCounts };
-      startedBy = row.started_by;
-      trigger = 'manual';
-      await client.query(
-        `UPDATE maintenance_runs SET status = 'running', started_at = now(), error = NULL WHERE id = $1`,
-        [runId],
-      );
+    if (locked) await failInterruptedRuns(client, 'reencrypt', opts.runId);
+    if (opts.runId !== undefined) {
+      const taken = await takeUpQueuedRun(client, 'reencrypt', opts.runId);
+      if ('succeeded' in taken) return { runId: opts.runId, counts: taken.succeeded as ReencryptCounts };
+      run = taken.run;
     } else {
       const pending = (await sealedCountsByVersion(client)).some(
         (c) => c.version !== opts.key.version && readableVersions(opts.key).includes(c.version ?? -1),
       );
       if (!pending) return { runId: null, counts: {} };
-      const { rows } = await client.query<{ id: number }>(
-        `INSERT INTO maintenance_runs (kind, trigger, status) VALUES ('reencrypt', 'schedule', 'running') RETURNING id`,
-      );
-      runId = Number(rows[0]?.id);
+      run = await beginScheduledRun(client, 'reencrypt');
     }
 
     const counts = await reencryptAll(pool, opts.key, opts.batch ?? BATCH);
-    const status = 'succeeded';
-    await client.query('BEGIN');
-    await client.query(
-      `UPDATE maintenance_runs SET status = $2, finished_at = now(), counts = $3::jsonb, error = NULL WHERE id = $1`,
-      [runId, status, JSON.stringify(counts)],
-    );
-    await writeAudit(client, {
-      action: 'keys.reencrypted',
-      actorId: startedBy,
-      actorRole: startedBy ? 'admin' : null,
-      targetType: 'maintenance_run',
-      targetId: String(runId),
-      details: { trigger, status, ...counts },
-    });
-    await client.query('COMMIT');
+    await endRun(client, run, 'keys.reencrypted', counts);
     opts.log?.(counts, 'key rotation: sealed text re-sealed under the current notes key');
-    return { runId, counts };
+    return { runId: run.id, counts };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
-    if (runId !== undefined) {
-      // The error's message only (a database's or the job's own words: never a text or a key).
-      const message = err instanceof Error ? err.message : String(err);
-      await client
-        .query('BEGIN')
-        .then(() =>
-          client.query(
-            `UPDATE maintenance_runs SET status = 'failed', finished_at = now(), error = $2 WHERE id = $1`,
-            [runId, message.slice(0, 500)],
-          ),
-        )
-        .then(() =>
-          writeAudit(client, {
-            action: 'keys.reencrypted',
-            actorId: startedBy,
-            actorRole: startedBy ? 'admin' : null,
-            targetType: 'maintenance_run',
-            targetId: String(runId),
-            details: { trigger, status: 'failed' },
-          }),
-        )
-        .then(() => client.query('COMMIT'))
-        .catch(() => client.query('ROLLBACK').catch(() => undefined));
-    }
+    if (run) await endRun(client, run, 'keys.reencrypted', {}, err);
     throw err;
   } finally {
     if (locked)

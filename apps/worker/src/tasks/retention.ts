@@ -1,6 +1,13 @@
-import { RETENTION_LOCK, readRetentionSettings, writeAudit } from '@korgon/db';
+import { RETENTION_LOCK, readRetentionSettings } from '@korgon/db';
 import type { Clock, RetentionCounts } from '@korgon/domain';
 import type pg from 'pg';
+import {
+  beginScheduledRun,
+  endRun,
+  failInterruptedRuns,
+  type MaintenanceRun,
+  takeUpQueuedRun,
+} from './maintenance-run';
 
 const DAY_MS = 24 * 3_600_000;
 /** Records changed per statement: each batch is its own short transaction, so nothing waits long on it. */
@@ -44,9 +51,7 @@ const OVERRIDE_HAS_TEXT = `override IS NOT NULL AND override ?| array['textSeale
 export async function runRetention(pool: pg.Pool, opts: RetentionOptions): Promise<RetentionResult> {
   const batch = opts.batch ?? BATCH;
   const client = await pool.connect();
-  let runId: number | undefined = opts.runId;
-  let startedBy: string | null = null;
-  let trigger: 'schedule' | 'manual' = 'schedule';
+  let run: MaintenanceRun | undefined;
   const counts = {
     consultations: 0,
     drafts: 0,
@@ -64,31 +69,18 @@ export async function runRetention(pool: pg.Pool, opts: RetentionOptions): Promi
     ]);
     locked = lock[0]?.ok === true;
     if (!locked) return { runId: null, outcome: 'busy', counts };
-    // With the lock held no other run is at work: a row still 'running' is one whose worker stopped mid-way.
-    await client.query(
-      `UPDATE maintenance_runs SET status = 'failed', finished_at = now(), error = 'interrupted: its worker stopped'
-        WHERE kind = 'retention' AND status = 'running' AND id <> $1`,
-      [runId ?? 0],
-    );
-    if (runId !== undefined) {
-      const { rows } = await client.query<{ status: string; started_by: string | null; counts: object }>(
-        `SELECT status, started_by, counts FROM maintenance_runs WHERE id = $1 AND kind = 'retention'`,
-        [runId],
-      );
-      const row = rows[0];
-      if (!row) throw new Error(`retention run ${runId} does not exist`);
-      if (row.status === 'succeeded')
-        return { runId, outcome: 'skipped', counts: { ...counts, ...(row.counts as RetentionCounts) } };
-      startedBy = row.started_by;
-      trigger = 'manual';
-      await client.query(`UPDATE maintenance_runs SET status = 'running', error = NULL WHERE id = $1`, [
-        runId,
-      ]);
+    await failInterruptedRuns(client, 'retention', opts.runId);
+    if (opts.runId !== undefined) {
+      const taken = await takeUpQueuedRun(client, 'retention', opts.runId);
+      if ('succeeded' in taken)
+        return {
+          runId: opts.runId,
+          outcome: 'skipped',
+          counts: { ...counts, ...(taken.succeeded as RetentionCounts) },
+        };
+      run = taken.run;
     } else {
-      const { rows } = await client.query<{ id: number }>(
-        `INSERT INTO maintenance_runs (kind, trigger, status) VALUES ('retention', 'schedule', 'running') RETURNING id`,
-      );
-      runId = Number(rows[0]?.id);
+      run = await beginScheduledRun(client, 'retention');
     }
 
     const settings = await readRetentionSettings(client);
@@ -193,49 +185,12 @@ export async function runRetention(pool: pg.Pool, opts: RetentionOptions): Promi
       if (r.picked < batch) break;
     }
 
-    await client.query('BEGIN');
-    await client.query(
-      `UPDATE maintenance_runs SET status = 'succeeded', finished_at = now(), counts = $2::jsonb, error = NULL
-        WHERE id = $1`,
-      [runId, JSON.stringify(counts)],
-    );
-    await writeAudit(client, {
-      action: 'retention.run',
-      actorId: startedBy,
-      actorRole: startedBy ? 'admin' : null,
-      targetType: 'maintenance_run',
-      targetId: String(runId),
-      details: { trigger, status: 'succeeded', ...counts },
-    });
-    await client.query('COMMIT');
+    await endRun(client, run, 'retention.run', counts);
     opts.log?.(counts, 'retention: free text past its period shredded');
-    return { runId, outcome: 'done', counts };
+    return { runId: run.id, outcome: 'done', counts };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
-    if (runId !== undefined) {
-      const message = err instanceof Error ? err.message : String(err);
-      await client
-        .query('BEGIN')
-        .then(() =>
-          client.query(
-            `UPDATE maintenance_runs SET status = 'failed', finished_at = now(), counts = $2::jsonb, error = $3
-              WHERE id = $1`,
-            [runId, JSON.stringify(counts), message.slice(0, 500)],
-          ),
-        )
-        .then(() =>
-          writeAudit(client, {
-            action: 'retention.run',
-            actorId: startedBy,
-            actorRole: startedBy ? 'admin' : null,
-            targetType: 'maintenance_run',
-            targetId: String(runId),
-            details: { trigger, status: 'failed', ...counts },
-          }),
-        )
-        .then(() => client.query('COMMIT'))
-        .catch(() => client.query('ROLLBACK').catch(() => undefined));
-    }
+    if (run) await endRun(client, run, 'retention.run', counts, err);
     throw err;
   } finally {
     if (locked)

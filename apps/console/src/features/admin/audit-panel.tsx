@@ -150,7 +150,7 @@ function ChainStatus() {
         <div className="alert alert-error" role="alert" data-testid="audit-chain-broken">
           <p className="audit-status-head">{t('auditLog.chainBroken', { id: s.chain.brokenAt })}</p>
           <p>{chainReason(s.chain.reason)}</p>
-          <p>{t('auditLog.brokenWhatToDo')}</p>
+          <p>{t('auditLog.brokenAdvice')}</p>
         </div>
       )}
       {anchor === null ? (
