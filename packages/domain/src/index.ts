@@ -1,5 +1,6 @@
 export * from './admin/audit-log';
 export * from './admin/keys';
+export * from './admin/maintenance-runs';
 export * from './admin/retention';
 export * from './admin/schemas';
 export * from './audit';

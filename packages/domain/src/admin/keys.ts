@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { maintenanceRunSchema } from './maintenance-runs';
 
 /**
  * Key rotation (issue 13, docs/security.md "Key rotation"): what an admin sees of the notes keyring and the caller
@@ -22,8 +23,6 @@ export const CALLER_HASH_TABLES = ['calls', 'call_events', 'consultations'] as c
 export const CallerHashTable = z.enum(CALLER_HASH_TABLES);
 export type CallerHashTable = z.infer<typeof CallerHashTable>;
 
-export const REENCRYPT_RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;
-
 /** Per table: rows re-sealed, rows found unreadable (a version no configured key holds, or altered), left locked. */
 export const ReencryptTableCounts = z.object({
   resealed: z.number().int(),
@@ -42,18 +41,7 @@ export const ReencryptCounts = z
   .partial();
 export type ReencryptCounts = z.infer<typeof ReencryptCounts>;
 
-export const ReencryptRun = z
-  .object({
-    id: z.number().int(),
-    trigger: z.enum(['schedule', 'manual']),
-    startedBy: z.object({ id: z.uuid(), displayName: z.string() }).nullable(),
-    startedAt: z.iso.datetime({ offset: true }),
-    finishedAt: z.iso.datetime({ offset: true }).nullable(),
-    status: z.enum(REENCRYPT_RUN_STATUSES),
-    counts: ReencryptCounts,
-    error: z.string().nullable(),
-  })
-  .meta({ id: 'ReencryptRun' });
+export const ReencryptRun = maintenanceRunSchema('ReencryptRun', ReencryptCounts);
 export type ReencryptRun = z.infer<typeof ReencryptRun>;
 
 export const KeyVersionCount = z.object({

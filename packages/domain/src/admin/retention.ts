@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { maintenanceRunSchema } from './maintenance-runs';
 
 /**
  * Retention of free text (issue 13, docs/security.md "Retention"): the settings an admin changes in the console
@@ -39,8 +40,6 @@ export const RetentionSettings = z
   .meta({ id: 'RetentionSettings' });
 export type RetentionSettings = z.infer<typeof RetentionSettings>;
 
-export const RETENTION_RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;
-
 /** What a run did: records changed per kind, and the settings it ran with. Counts only, never content. */
 export const RetentionCounts = z
   .object({
@@ -56,18 +55,7 @@ export const RetentionCounts = z
   .partial();
 export type RetentionCounts = z.infer<typeof RetentionCounts>;
 
-export const RetentionRun = z
-  .object({
-    id: z.number().int(),
-    trigger: z.enum(['schedule', 'manual']),
-    startedBy: z.object({ id: z.uuid(), displayName: z.string() }).nullable(),
-    startedAt: z.iso.datetime({ offset: true }),
-    finishedAt: z.iso.datetime({ offset: true }).nullable(),
-    status: z.enum(RETENTION_RUN_STATUSES),
-    counts: RetentionCounts,
-    error: z.string().nullable(),
-  })
-  .meta({ id: 'RetentionRun' });
+export const RetentionRun = maintenanceRunSchema('RetentionRun', RetentionCounts);
 export type RetentionRun = z.infer<typeof RetentionRun>;
 
 export const LegalHold = z

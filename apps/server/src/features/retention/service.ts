@@ -11,7 +11,8 @@ import {
 } from '@korgon/domain';
 import type { SafeJobs } from '@korgon/jobs';
 import type pg from 'pg';
-import { AppError, ConflictError, NotFoundError } from '../../errors';
+import { AppError, NotFoundError } from '../../errors';
+import { queueRun, recentRuns } from '../../maintenance-runs';
 import type { SessionUser } from '../auth/repository';
 
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
@@ -34,34 +35,6 @@ async function settingsView(q: Queryable): Promise<RetentionSettings> {
     updatedBy,
   };
 }
-
-interface RunRow {
-  id: string;
-  trigger: 'schedule' | 'manual';
-  started_by: string | null;
-  started_by_name: string | null;
-  started_at: Date;
-  finished_at: Date | null;
-  status: RetentionRun['status'];
-  counts: RetentionCounts;
-  error: string | null;
-}
-
-const runView = (r: RunRow): RetentionRun => ({
-  id: Number(r.id),
-  trigger: r.trigger,
-  startedBy: r.started_by ? { id: r.started_by, displayName: r.started_by_name ?? '' } : null,
-  startedAt: r.started_at.toISOString(),
-  finishedAt: r.finished_at?.toISOString() ?? null,
-  status: r.status,
-  counts: r.counts,
-  error: r.error,
-});
-
-const RUNS = `SELECT m.id, m.trigger, m.started_by, u.display_name AS started_by_name, m.started_at, m.finished_at,
-                     m.status, m.counts, m.error
-                FROM maintenance_runs m LEFT JOIN users u ON u.id = m.started_by
-               WHERE m.kind = 'retention'`;
 
 /**
  * Retention's admin side (docs/security.md "Retention"): the settings (audited with old and new values), the
@@ -169,33 +142,20 @@ export function createRetentionService(pool: pg.Pool, jobs: SafeJobs) {
     },
 
     async runs(): Promise<RetentionRun[]> {
-      const { rows } = await pool.query<RunRow>(`${RUNS} ORDER BY m.started_at DESC, m.id DESC LIMIT 30`);
-      return rows.map(runView);
+      return recentRuns<RetentionCounts>(pool, 'retention', 30);
     },
 
     /** "Run now": a queued run, then its job (after the commit; the reconciler adds it should Redis miss it). */
     async runNow(actor: SessionUser): Promise<RetentionRun> {
-      const run = await inTransaction(pool, async (c) => {
-        await c.query('SELECT pg_advisory_xact_lock(5213, 3)');
-        const queued = await c.query(
-          `SELECT id FROM maintenance_runs WHERE kind = 'retention' AND status = 'queued' LIMIT 1`,
-        );
-        if (queued.rowCount)
-          throw new ConflictError('A retention run is queued already: it starts in a moment. Wait for it.');
-        const { rows } = await c.query<{ id: string }>(
-          `INSERT INTO maintenance_runs (kind, trigger, started_by, status)
-           VALUES ('retention', 'manual', $1, 'queued') RETURNING id`,
-          [actor.id],
-        );
-        const id = rows[0]?.id as string;
-        await audit(c, actor, {
-          action: 'retention.run_requested',
-          targetType: 'maintenance_run',
-          targetId: String(id),
-        });
-        const { rows: made } = await c.query<RunRow>(`${RUNS} AND m.id = $1`, [id]);
-        return runView(made[0] as RunRow);
-      });
+      const run = await inTransaction(pool, (c) =>
+        queueRun<RetentionCounts>(
+          c,
+          'retention',
+          actor,
+          { action: 'retention.run_requested' },
+          (id) => `A retention run (number ${id}) is queued or running already: wait for it to finish.`,
+        ),
+      );
       await jobs.enqueue([retentionRunJob(run.id)]);
       return run;
     },
