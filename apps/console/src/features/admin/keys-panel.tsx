@@ -5,8 +5,9 @@ import { useTranslation } from 'react-i18next';
 import { ConfirmDialog } from '../../components/confirm-dialog';
 import { useCurrentLocale } from '../../i18n/language';
 import { describeError } from '../../lib/describe-error';
-import { formatDate, formatDateTime } from '../../lib/format';
+import { formatDate } from '../../lib/format';
 import { keysApi } from './keys-api';
+import { MaintenanceRunsTable } from './maintenance-runs-table';
 
 const countFormats = new Map<string, Intl.NumberFormat>();
 /** A count with the locale's grouping (Kyrgyz, where the browser lacks it, as Russian: 1 204). */
@@ -205,53 +206,19 @@ export function KeysPanel() {
             {status.runs.length === 0 ? (
               <p className="muted">{t('keys.noRuns')}</p>
             ) : (
-              // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard on narrow screens.
-              <section className="table-scroll" aria-labelledby={`${id}-runs`} tabIndex={0}>
-                <table className="table keys-runs-table">
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('keys.col.time')}</th>
-                      <th scope="col">{t('keys.col.trigger')}</th>
-                      <th scope="col">{t('keys.col.by')}</th>
-                      <th scope="col">{t('keys.col.status')}</th>
-                      <th scope="col">{t('keys.col.counts')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {status.runs.map((r) => (
-                      <tr key={r.id} data-testid="keys-run" data-status={r.status}>
-                        <td>{formatDateTime(r.startedAt, locale)}</td>
-                        <td>{t(`keys.trigger.${r.trigger}`)}</td>
-                        <td>{r.startedBy?.displayName ?? t('keys.system')}</td>
-                        <td>
-                          <span
-                            className={
-                              r.status === 'failed'
-                                ? 'status status-inactive'
-                                : r.status === 'succeeded'
-                                  ? 'status status-active'
-                                  : 'status'
-                            }
-                          >
-                            {t(`keys.status.${r.status}`)}
-                          </span>
-                          {r.error && <span className="muted"> {r.error}</span>}
-                        </td>
-                        <td>
-                          {r.status === 'succeeded' || r.status === 'failed'
-                            ? t('keys.countsText', {
-                                resealed: formatCount(resealedOf(r), locale),
-                                version: r.counts.toVersion ?? notes.currentVersion,
-                                unreadable: formatCount(unreadableOf(r), locale),
-                                remaining: formatCount(r.counts.remaining ?? 0, locale),
-                              })
-                            : '—'}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </section>
+              <MaintenanceRunsTable
+                runs={status.runs}
+                ns="keys"
+                labelledBy={`${id}-runs`}
+                counts={(r) =>
+                  t('keys.countsText', {
+                    resealed: formatCount(resealedOf(r), locale),
+                    version: r.counts.toVersion ?? notes.currentVersion,
+                    unreadable: formatCount(unreadableOf(r), locale),
+                    remaining: formatCount(r.counts.remaining ?? 0, locale),
+                  })
+                }
+              />
             )}
           </section>
           <ConfirmDialog

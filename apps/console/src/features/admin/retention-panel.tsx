@@ -13,6 +13,7 @@ import { ConfirmDialog } from '../../components/confirm-dialog';
 import { useCurrentLocale } from '../../i18n/language';
 import { describeError } from '../../lib/describe-error';
 import { formatDate, formatDateTime } from '../../lib/format';
+import { MaintenanceRunsTable } from './maintenance-runs-table';
 import { retentionApi } from './retention-api';
 
 const NAMES = Object.keys(RETENTION_SETTINGS) as RetentionSettingName[];
@@ -197,7 +198,6 @@ const countsText = (r: RetentionRun, t: TFunction) =>
 
 function Runs() {
   const { t } = useTranslation();
-  const locale = useCurrentLocale();
   const id = useId();
   const [runs, setRuns] = useState<RetentionRun[] | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -263,44 +263,12 @@ function Runs() {
       {runs === null && error === null && <p>{t('retention.loading')}</p>}
       {runs?.length === 0 && <p className="muted">{t('retention.noRuns')}</p>}
       {runs && runs.length > 0 && (
-        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard on narrow screens.
-        <section className="table-scroll" aria-labelledby={`${id}-h`} tabIndex={0}>
-          <table className="table retention-runs-table">
-            <thead>
-              <tr>
-                <th scope="col">{t('retention.col.time')}</th>
-                <th scope="col">{t('retention.col.trigger')}</th>
-                <th scope="col">{t('retention.col.by')}</th>
-                <th scope="col">{t('retention.col.status')}</th>
-                <th scope="col">{t('retention.col.counts')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {runs.slice(0, 10).map((r) => (
-                <tr key={r.id} data-testid="retention-run" data-status={r.status}>
-                  <td>{formatDateTime(r.startedAt, locale)}</td>
-                  <td>{t(`retention.trigger.${r.trigger}`)}</td>
-                  <td>{r.startedBy?.displayName ?? t('retention.system')}</td>
-                  <td>
-                    <span
-                      className={
-                        r.status === 'failed'
-                          ? 'status status-inactive'
-                          : r.status === 'succeeded'
-                            ? 'status status-active'
-                            : 'status'
-                      }
-                    >
-                      {t(`retention.status.${r.status}`)}
-                    </span>
-                    {r.error && <span className="muted"> {r.error}</span>}
-                  </td>
-                  <td>{r.status === 'succeeded' || r.status === 'failed' ? countsText(r, t) : '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
+        <MaintenanceRunsTable
+          runs={runs.slice(0, 10)}
+          ns="retention"
+          labelledBy={`${id}-h`}
+          counts={(r) => countsText(r, t)}
+        />
       )}
     </section>
   );
