@@ -1,38 +1,27 @@
-import { createTestApp, launchBrowser, TEST_PASSWORD, type TestApp } from '@korgon/dev/testing';
-import type { Browser, Page } from 'playwright-core';
+import {
+  createTestApp,
+  createTestBrowser,
+  TEST_PASSWORD,
+  type TestApp,
+  type TestBrowser,
+} from '@korgon/dev/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let t: TestApp;
-let browser: Browser;
+let browser: TestBrowser;
 
 beforeAll(async () => {
   t = await createTestApp({ listen: true, label: 'browser-account' });
-  browser = await launchBrowser();
+  // Console errors other than the 401s and 400s these tests provoke on purpose (the first /me, a wrong password).
+  browser = await createTestBrowser(t.baseUrl, { ignoreConsoleErrors: /status of 40[01]/ });
 });
 afterAll(async () => {
   await browser?.close();
   await t?.close();
 });
 
-/**
- * A fresh browser profile; collects console errors other than the 401s and 400s these tests provoke on
- * purpose (the first /me, a wrong password).
- */
-async function newPage(): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({ locale: 'en-US' });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 40[01]/.test(m.text())) errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(e.message));
-  return { page, errors };
-}
-
 const KY = {
   user: 'Колдонуучунун аты',
-  password: 'Сырсөз',
-  submit: 'Кирүү',
   desk: 'Оператордун иш столу',
   account: 'Менин аккаунтум',
   sessions: 'Активдүү сессиялар',
@@ -49,12 +38,6 @@ const KY = {
 
 const NEW_PASSWORD = 'a new and longer passphrase';
 
-async function signIn(page: Page, username: string, password: string) {
-  await page.getByLabel(KY.user, { exact: true }).fill(username);
-  await page.getByLabel(KY.password, { exact: true }).fill(password);
-  await page.getByRole('button', { name: KY.submit }).click();
-}
-
 async function apiLogin(username: string, password: string): Promise<number> {
   const res = await fetch(`${t.baseUrl}/api/auth/login`, {
     method: 'POST',
@@ -68,23 +51,19 @@ async function apiLogin(username: string, password: string): Promise<number> {
 describe('an operator changes their password', () => {
   it('checks the fields, ends the other session, and only the new password signs in', async () => {
     // A second device, signed in before the change.
-    const other = await newPage();
-    await other.page.goto(t.baseUrl);
-    await signIn(other.page, 'operator1', TEST_PASSWORD);
-    await other.page.getByRole('heading', { level: 1, name: KY.desk }).waitFor();
+    const other = await browser.newPage();
+    await browser.signIn(other.page, 'operator1', { landing: KY.desk });
 
-    const { page, errors } = await newPage();
-    await page.goto(t.baseUrl);
-    await signIn(page, 'operator1', TEST_PASSWORD);
-    await page.getByRole('heading', { level: 1, name: KY.desk }).waitFor();
+    const { page, errors } = await browser.newPage();
+    await browser.signIn(page, 'operator1', { landing: KY.desk });
     await page.getByRole('link', { name: KY.account }).click();
     await page.getByRole('heading', { level: 1, name: KY.account }).waitFor();
 
     // Both devices are listed.
-    const sessions = page.getByRole('region', { name: KY.sessions }).getByRole('listitem');
+    const sessions = page.getByRole('region', { name: KY.sessions, exact: true }).getByRole('listitem');
     await expect.poll(() => sessions.count(), { timeout: 10_000 }).toBe(2);
 
-    const form = page.getByRole('region', { name: KY.change });
+    const form = page.getByRole('region', { name: KY.change, exact: true });
     const current = form.getByLabel(KY.current, { exact: true });
     const fresh = form.getByLabel(KY.new, { exact: true });
     const repeat = form.getByLabel(KY.repeat, { exact: true });
@@ -129,10 +108,13 @@ describe('an operator changes their password', () => {
     expect(await other.page.getByLabel(KY.user, { exact: true }).isVisible()).toBe(true);
 
     // The old password no longer signs in; the new one does.
-    await signIn(other.page, 'operator1', TEST_PASSWORD);
+    await browser.signIn(other.page, 'operator1', { navigate: false, until: 'sent' });
     await other.page.getByRole('alert').filter({ hasText: KY.invalidCredentials }).waitFor();
-    await signIn(other.page, 'operator1', NEW_PASSWORD);
-    await other.page.getByRole('heading', { level: 1, name: KY.desk }).waitFor();
+    await browser.signIn(other.page, 'operator1', {
+      password: NEW_PASSWORD,
+      navigate: false,
+      landing: KY.desk,
+    });
     expect(await other.page.getByRole('button', { name: 'Чыгуу' }).isVisible()).toBe(true);
     expect(await apiLogin('operator1', TEST_PASSWORD)).toBe(401);
     expect(await apiLogin('operator1', NEW_PASSWORD)).toBe(200);

@@ -1,6 +1,6 @@
 import { auditAnchorDirOf } from '@korgon/config';
 import { writeAudit, writeAuditAnchor } from '@korgon/db';
-import { createTestApp, createTestBrowser, type TestApp, type TestBrowser } from '@korgon/dev/testing';
+import { createTestApp, createTestBrowser, SOON, type TestApp, type TestBrowser } from '@korgon/dev/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -50,19 +50,19 @@ describe('the audit log viewer', () => {
     const { page, errors } = await browser.newPage();
     await browser.signIn(page, 'admin');
     await page.goto(`${t.baseUrl}/#/admin?tab=audit`);
-    const panel = page.getByTestId('audit-panel');
+    const panel = page.getByRole('region', { name: 'Audit log', exact: true });
     await panel.getByRole('heading', { name: 'Audit log' }).waitFor();
 
     const status = panel.getByTestId('audit-chain-ok');
     await status.waitFor();
     expect(await status.textContent()).toMatch(/Chain verified up to entry \d+ .*Last checkpoint at/);
-    await expect.poll(() => panel.getByTestId('audit-status').textContent()).toMatch(/Signature valid/);
+    await expect.poll(() => panel.getByTestId('audit-status').textContent(), SOON).toMatch(/Signature valid/);
 
     // Filter by one action, chosen by its name in words.
     await panel.getByLabel('Action', { exact: true }).selectOption({ label: 'Risk level overridden' });
     await panel.getByRole('button', { name: 'Show', exact: true }).click();
     const rows = panel.getByTestId('audit-row');
-    await expect.poll(() => rows.count()).toBe(1);
+    await expect.poll(() => rows.count(), SOON).toBe(1);
     const row = rows.first();
     expect(await row.getAttribute('data-action')).toBe('risk.override');
     expect(await row.textContent()).toMatch(/Risk level overridden/);
@@ -77,9 +77,9 @@ describe('the audit log viewer', () => {
     // A group of actions: the 55 hand-over reads, 50 at first, then the rest.
     await panel.getByLabel('Action', { exact: true }).selectOption({ label: 'Shift hand-over: all' });
     await panel.getByRole('button', { name: 'Show', exact: true }).click();
-    await expect.poll(() => rows.count()).toBe(50);
+    await expect.poll(() => rows.count(), SOON).toBe(50);
     await panel.getByRole('button', { name: 'Load more' }).click();
-    await expect.poll(() => rows.count()).toBe(55);
+    await expect.poll(() => rows.count(), SOON).toBe(55);
     expect(await panel.getByRole('button', { name: 'Load more' }).count()).toBe(0);
 
     // Readable at 1366×768: nothing wider than the window.
@@ -94,10 +94,10 @@ describe('the audit log viewer', () => {
     const { page, errors } = await browser.newPage({ ignoreConsoleErrors: /status of (401|400)/ });
     await browser.signIn(page, 'admin');
     await page.goto(`${t.baseUrl}/#/admin?tab=audit`);
-    const panel = page.getByTestId('audit-panel');
+    const panel = page.getByRole('region', { name: 'Audit log', exact: true });
     await panel.getByLabel('Target id', { exact: true }).fill('abc');
     await panel.getByRole('button', { name: 'Show', exact: true }).click();
-    await expect.poll(() => panel.getByRole('alert').first().textContent()).toMatch(/targetId/);
+    await expect.poll(() => panel.getByRole('alert').first().textContent(), SOON).toMatch(/targetId/);
     expect(errors).toEqual([]);
   }, 60_000);
 });

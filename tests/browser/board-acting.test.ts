@@ -3,11 +3,12 @@ import {
   createTestApp,
   createTestBrowser,
   postEvents,
+  SOON,
   type TestApp,
   type TestBrowser,
 } from '@korgon/dev/testing';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 /**
  * The supervisor acting from the board, in browsers (docs/board.md, "Acting"): she gives a waiting call to an
@@ -31,7 +32,6 @@ afterAll(async () => {
   await t?.close();
 });
 
-const SOON = { timeout: 15_000, interval: 100 };
 const BOARD_KY = 'Супервайзердин тактасы';
 const BOARD_RU = 'Панель супервайзера';
 const DESK_KY = 'Оператордун иш столу';
@@ -90,11 +90,14 @@ describe('the supervisor acting from the board', () => {
       .locator(`[data-testid="my-call"][data-call-id="${callId}"]`);
     await mine.waitFor(SOON);
     await expect.poll(() => text(mine.getByTestId('given-by')), SOON).toContain(await nameOf('supervisor'));
-    const draft = await one<{ reference: string; operator_id: string }>(
-      'SELECT reference, operator_id FROM consultations WHERE call_id = $1',
-      [callId],
-    );
-    expect(draft.operator_id).toBe(opId);
+    const draft = await vi.waitFor(async () => {
+      const row = await one<{ reference: string; operator_id: string } | undefined>(
+        'SELECT reference, operator_id FROM consultations WHERE call_id = $1',
+        [callId],
+      );
+      expect(row?.operator_id).toBe(opId);
+      return row as { reference: string; operator_id: string };
+    }, SOON);
     await expect.poll(() => text(mine.getByTestId('consultation-draft')), SOON).toBe(draft.reference);
     expect(await deskState(op.page)).toBe('on_call');
     // The board agrees: given to her, no "Give to…" left, and she is on call (her state follows the call).
@@ -148,7 +151,7 @@ describe('the supervisor acting from the board', () => {
     const note =
       'Ночью: оператор Нургүл ушла на перерыв после тяжёлого звонка; проверьте направление в полицию.';
 
-    const panel = a.page.getByTestId('handover-panel');
+    const panel = a.page.getByRole('region', { name: 'Сменаны өткөрүп берүү', exact: true });
     await panel.getByRole('button', { name: 'Сменаны өткөрүп берүү жазуусун жазуу' }).click();
     const form = a.page.getByTestId('handover-form');
     // What is open is listed beside the text before sending.
@@ -156,7 +159,11 @@ describe('the supervisor acting from the board', () => {
     // Empty: refused in the browser, said in words.
     await form.getByRole('button', { name: 'Жазууну сактоо' }).click();
     expect(await form.locator('.field-error').count()).toBe(1);
-    await form.getByLabel('Сменаны өткөрүп берүү жазуусу', { exact: true }).fill(note);
+    const noteField = form.getByLabel('Сменаны өткөрүп берүү жазуусу', { exact: true });
+    expect(await noteField.getAttribute('aria-invalid')).toBe('true');
+    await noteField.fill(note);
+    // Valid again as it is typed: the error goes before the next send.
+    await expect.poll(() => form.locator('.field-error').count(), SOON).toBe(0);
     await form.getByRole('button', { name: 'Жазууну сактоо' }).click();
     await panel.locator('.alert-success').waitFor(SOON);
 
@@ -178,15 +185,18 @@ describe('the supervisor acting from the board', () => {
     await b.page.getByRole('heading', { level: 1, name: BOARD_RU }).waitFor();
     // Once the board has read the hand-over list (the form shows what is open), no note is shown.
     await b.page
-      .getByTestId('handover-panel')
+      .getByRole('region', { name: 'Передача смены', exact: true })
       .getByRole('button', { name: 'Написать записку о передаче смены' })
       .click();
     await b.page.getByTestId('handover-form').getByTestId('handover-open').waitFor(SOON);
     expect(await b.page.getByTestId('handover-incoming').count()).toBe(0);
-    const read = await one<{ read_by: string }>(
-      'SELECT read_by FROM handover_notes ORDER BY created_at DESC LIMIT 1',
-    );
-    expect(read.read_by).toBe(await userIdOf('supervisor2'));
+    const supervisor2 = await userIdOf('supervisor2');
+    await vi.waitFor(async () => {
+      const read = await one<{ read_by: string }>(
+        'SELECT read_by FROM handover_notes ORDER BY created_at DESC LIMIT 1',
+      );
+      expect(read.read_by).toBe(supervisor2);
+    }, SOON);
     expect([...a.errors, ...b.errors]).toEqual([]);
   });
 });

@@ -63,10 +63,10 @@ describe('alerts on the board', () => {
     // B, the other supervisor, is on her board before anything happens.
     const b = await browser.newPage();
     await browser.signIn(b.page, 'supervisor2', { landing: BOARD_RU });
-    await b.page.getByTestId('alerts-panel').waitFor();
+    await b.page.getByRole('region', { name: /^Оповещения/ }).waitFor();
     const a = await browser.newPage();
     await browser.signIn(a.page, 'supervisor', { landing: BOARD_KY });
-    const panel = a.page.getByTestId('alerts-panel');
+    const panel = a.page.getByRole('region', { name: /^Эскертүүлөр/ });
     await panel.waitFor();
     await expect.poll(() => text(panel.getByTestId('alerts-empty')), SOON).toBe('Ачык эскертүүлөр жок.');
     // A turns the sound off: remembered across the reload below.

@@ -113,11 +113,13 @@ describe('the board’s figures, lists and charts', () => {
     const consultation = await someTraffic();
     const sup = await browser.newPage();
     await browser.signIn(sup.page, 'supervisor', { landing: KY.board });
-    const panel = sup.page.getByTestId('figures-panel');
+    // Named in the supervisor's language, which the test switches below.
+    const panel = sup.page.getByRole('region', { name: new RegExp(`^(${KY.figures}|${RU.figures})$`) });
     await panel.getByRole('heading', { level: 2, name: KY.figures }).waitFor();
     // The figures come first on the board, before the lists.
     const figuresTop = (await panel.boundingBox())?.y ?? 0;
-    const listsTop = (await sup.page.getByTestId('attention-panel').boundingBox())?.y ?? 0;
+    const listsTop =
+      (await sup.page.getByRole('region', { name: KY.attention, exact: true }).boundingBox())?.y ?? 0;
     expect(figuresTop).toBeLessThan(listsTop);
 
     // Today's figures are the server's: three offered, one answered, two abandoned, one of them short.
@@ -143,7 +145,7 @@ describe('the board’s figures, lists and charts', () => {
     await expect.poll(() => text(wait), SOON).not.toBe(first);
 
     // The lists: the high-risk draft, and the urgent referral with its countdown.
-    const attention = sup.page.getByTestId('attention-panel');
+    const attention = sup.page.getByRole('region', { name: KY.attention, exact: true });
     await attention.getByRole('heading', { level: 2, name: KY.attention }).waitFor();
     const high = attention.locator(`[data-testid="attention-high-risk-item"][data-id="${consultation}"]`);
     await high.waitFor();

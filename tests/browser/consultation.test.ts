@@ -2,32 +2,33 @@ import { mkdirSync } from 'node:fs';
 import {
   callEvent,
   createTestApp,
-  launchBrowser,
-  passSecondFactorInBrowser,
+  createTestBrowser,
   postEvents,
+  SOON,
   signInOverHttp,
-  TEST_PASSWORD,
   type TestApp,
+  type TestBrowser,
 } from '@korgon/dev/testing';
 import type { Consultation, TelephonyEvent } from '@korgon/domain';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 let t: TestApp;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+/** Russian profiles; console errors of failed requests are not counted (`refused` says which were provoked). */
+let browser: TestBrowser;
 
 beforeAll(async () => {
   t = await createTestApp({ listen: true, label: 'consult-browser' });
-  browser = await launchBrowser();
+  browser = await createTestBrowser(t.baseUrl, {
+    locale: 'ru-RU',
+    ignoreConsoleErrors: /Failed to load resource/,
+  });
 });
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
   await t?.close();
 });
 
-const SOON = { timeout: 15_000, interval: 100 };
 /** Screenshots for people to look at; nothing asserts on them. */
 const SHOTS = process.env.KORGON_SHOTS ?? '';
 if (SHOTS) mkdirSync(SHOTS, { recursive: true });
@@ -45,6 +46,8 @@ const KY = {
   desk: 'Оператордун иш столу',
   board: 'Супервайзердин тактасы',
   take: 'Чалууну алуу',
+  waiting: 'Күтүп жаткан чалуулар',
+  yourCall: 'Сиздин чалууңуз',
   openForm: 'Консультациянын формасын ачуу',
   saved: 'Сакталды',
   offline: 'Байланыш жок: бул түзмөктө сакталды. Сервер жооп бериши менен кайра жөнөтөбүз.',
@@ -71,36 +74,18 @@ const KY = {
 const OPERATOR1 = 'Айгүл Асанова';
 
 /**
- * A fresh browser profile. Collects console errors, except those of failed requests, and (separately) every
- * API answer of 400 or more but the 401 of the first /me: each test says exactly which it provoked.
+ * A fresh browser profile, with its console errors and (separately) every API answer of 400 or more but the
+ * 401 of the first /me: each test says exactly which it provoked.
  */
 async function newPage(): Promise<{ page: Page; errors: string[]; refused: string[] }> {
-  const context = await browser.newContext({ locale: 'ru-RU', viewport: { width: 1280, height: 900 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  const errors: string[] = [];
+  const { page, errors } = await browser.newPage();
   const refused: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(e.message));
   page.on('response', (r) => {
     const path = new URL(r.url()).pathname;
     if (r.status() >= 400 && !(r.status() === 401 && path === '/api/auth/me'))
       refused.push(`${r.request().method()} ${path.replace(/[0-9a-f-]{36}/g, ':id')} ${r.status()}`);
   });
   return { page, errors, refused };
-}
-
-async function signIn(page: Page, username: string, landing: string) {
-  await page.goto(t.baseUrl);
-  await page.getByLabel('Колдонуучунун аты', { exact: true }).fill(username);
-  await page.getByLabel('Сырсөз', { exact: true }).fill(TEST_PASSWORD);
-  await page.getByRole('button', { name: 'Кирүү' }).click();
-  // The supervisor's second factor on the way (the code her app would show).
-  await passSecondFactorInBrowser(page, username, () =>
-    page.getByRole('heading', { level: 1, name: landing }).waitFor(),
-  );
 }
 
 const cookies = new Map<string, string>();
@@ -166,12 +151,14 @@ const storedDraft = (page: Page, id: string) =>
 /** Takes the waiting call with the keyboard and opens its form from "Your call". Returns the consultation id. */
 async function takeAndOpen(page: Page, callId: string): Promise<string> {
   const take = page
-    .getByTestId('waiting-calls')
-    .locator(`[data-testid="queue-call"][data-call-id="${callId}"]`)
+    .getByRole('region', { name: KY.waiting, exact: true })
+    .locator(`[data-call-id="${callId}"]`)
     .getByRole('button', { name: KY.take });
   await take.focus();
   await page.keyboard.press('Enter');
-  const mine = page.getByTestId('your-call').locator(`[data-testid="my-call"][data-call-id="${callId}"]`);
+  const mine = page
+    .getByRole('region', { name: KY.yourCall, exact: true })
+    .locator(`[data-call-id="${callId}"]`);
   const open = mine.getByRole('link', { name: KY.openForm });
   await open.waitFor();
   // The operator reads the draft's reference, not its UUID.
@@ -182,14 +169,16 @@ async function takeAndOpen(page: Page, callId: string): Promise<string> {
   await page.evaluate(() => window.scrollTo(0, 300));
   expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(0);
   await page.keyboard.press('Enter');
-  await page.getByTestId('consultation-form').waitFor();
-  await expect.poll(() => page.evaluate(() => window.scrollY)).toBe(0);
+  await page.getByRole('form', { name: /^Консультация/ }).waitFor();
+  await expect.poll(() => page.evaluate(() => window.scrollY), SOON).toBe(0);
   const consultationId =
     (await page.getByTestId('consultation-page').getAttribute('data-consultation-id')) ?? '';
-  const { rows } = await t.db.pool.query('SELECT reference FROM consultations WHERE id = $1', [
-    consultationId,
-  ]);
-  expect(rows[0]?.reference).toBe(reference);
+  await vi.waitFor(async () => {
+    const { rows } = await t.db.pool.query('SELECT reference FROM consultations WHERE id = $1', [
+      consultationId,
+    ]);
+    expect(rows[0]?.reference).toBe(reference);
+  }, SOON);
   expect(await text(page.getByTestId('consultation-reference'))).toBe(reference);
   return consultationId;
 }
@@ -221,15 +210,15 @@ describe('the consultation form', () => {
     const op = await newPage();
     const sup = await newPage();
     const page = op.page;
-    await signIn(page, 'operator1', KY.desk);
-    await signIn(sup.page, 'supervisor', KY.board);
-    await sup.page.getByTestId('alerts-panel').waitFor();
+    await browser.signIn(page, 'operator1', { landing: KY.desk });
+    await browser.signIn(sup.page, 'supervisor', { landing: KY.board });
+    await sup.page.getByRole('region', { name: /^Эскертүүлөр/ }).waitFor();
 
     await post(callEvent('cf-1', 'call.offered', new Date(Date.now() - 3_000), { callerNumber: number }));
     const callId = await callIdOf('cf-1');
     await page
-      .getByTestId('waiting-calls')
-      .locator(`[data-testid="queue-call"][data-call-id="${callId}"]`)
+      .getByRole('region', { name: KY.waiting, exact: true })
+      .locator(`[data-call-id="${callId}"]`)
       .waitFor();
     const id = await takeAndOpen(page, callId);
 
@@ -327,7 +316,7 @@ describe('the consultation form', () => {
     await page.keyboard.type(NOTES);
     expect(JSON.parse((await storedDraft(page, id)) ?? '{}').secret?.notes).toBe(NOTES);
     await page.reload();
-    await page.getByTestId('consultation-form').waitFor();
+    await page.getByRole('form', { name: /^Консультация/ }).waitFor();
 
     // Everything is back: the notes from this device (the server never got them), the rest from the server.
     expect(await page.getByLabel(KY.notes, { exact: true }).inputValue()).toBe(NOTES);
@@ -347,7 +336,12 @@ describe('the consultation form', () => {
     // The connection is back: the retry saves them.
     await page.unroute(record);
     await expect.poll(() => text(status(page)), { ...SOON, timeout: 30_000 }).toBe(KY.saved);
-    const saved = await consultation(id);
+    // Read until the server has the retried save (the page may say "Saved" a moment before).
+    const saved = await vi.waitFor(async () => {
+      const c = await consultation(id);
+      expect(c.secret.notes).toBe(NOTES);
+      return c;
+    }, SOON);
     expect(saved.secret).toEqual({
       notes: NOTES,
       codeWord: 'алма-2026',
@@ -394,15 +388,18 @@ describe('the consultation form', () => {
     expect(await text(status(page))).toBe(KY.final);
 
     // Read-only: no form, no field to type in but the addendum; nothing left on this device.
-    expect(await page.getByTestId('consultation-form').count()).toBe(0);
+    expect(await page.getByRole('form', { name: /^Консультация/ }).count()).toBe(0);
     expect(await page.getByLabel(KY.notes, { exact: true }).count()).toBe(0);
     expect(await page.getByRole('textbox').count()).toBe(1);
     expect(await storedDraft(page, id)).toBeNull();
-    const { rows } = await t.db.pool.query<{ status: string; notes_ciphertext: Buffer; data: string }>(
-      'SELECT status, notes_ciphertext, data::text FROM consultations WHERE id = $1',
-      [id],
-    );
-    expect(rows[0]?.status).toBe('final');
+    const rows = await vi.waitFor(async () => {
+      const { rows } = await t.db.pool.query<{ status: string; notes_ciphertext: Buffer; data: string }>(
+        'SELECT status, notes_ciphertext, data::text FROM consultations WHERE id = $1',
+        [id],
+      );
+      expect(rows[0]?.status).toBe('final');
+      return rows;
+    }, SOON);
     expect(rows[0]?.notes_ciphertext.toString('utf8')).not.toContain('Айгерим');
     expect(rows[0]?.notes_ciphertext.includes(Buffer.from(NOTES))).toBe(false);
     expect(rows[0]?.data).not.toContain('алма');
@@ -415,10 +412,14 @@ describe('the consultation form', () => {
     const addendum = page.getByTestId('addendum');
     await addendum.waitFor();
     expect(await text(addendum.getByTestId('addendum-author'))).toBe(OPERATOR1);
-    const { rows: signed } = await t.db.pool.query<{ signature: string }>(
-      'SELECT signature FROM consultation_addenda WHERE consultation_id = $1',
-      [id],
-    );
+    const signed = await vi.waitFor(async () => {
+      const { rows } = await t.db.pool.query<{ signature: string }>(
+        'SELECT signature FROM consultation_addenda WHERE consultation_id = $1',
+        [id],
+      );
+      expect(rows).toHaveLength(1);
+      return rows;
+    }, SOON);
     expect(await text(addendum.getByTestId('addendum-signature'))).toBe(
       `кол тамга ${signed[0]?.signature.slice(0, 12)}`,
     );
@@ -453,11 +454,11 @@ describe('the consultation form', () => {
     expect([...op.errors, ...sup.errors]).toEqual([]);
     expect(op.refused).toEqual(['POST /api/consultations/:id/finalize 400']);
     expect(sup.refused).toEqual([]);
-  });
+  }, 120_000); // the whole form by keyboard, a reload and a finalize: long on a busy machine
 
   it('shows both versions after a 409 and saves the operator’s choice on top of the current revision', async () => {
     const { page, errors, refused } = await newPage();
-    await signIn(page, 'operator1', KY.desk);
+    await browser.signIn(page, 'operator1', { landing: KY.desk });
 
     // A walk-in, started from the desk by keyboard.
     await shot(page, 'desk');
@@ -467,7 +468,7 @@ describe('the consultation form', () => {
     expect(await channel.inputValue()).toBe('walk_in');
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
-    await page.getByTestId('consultation-form').waitFor();
+    await page.getByRole('form', { name: /^Консультация/ }).waitFor();
     const id = (await page.getByTestId('consultation-page').getAttribute('data-consultation-id')) ?? '';
     await page.keyboard.press('1');
     await page.keyboard.press('Enter');
@@ -489,7 +490,10 @@ describe('the consultation form', () => {
     // This tab types: its save is refused (409) and both versions are shown, field by field.
     await tabTo(page, page.getByLabel(KY.notes, { exact: true }));
     await page.keyboard.type('Бул өтмөктөн');
-    const merge = page.getByTestId('merge-view');
+    const merge = page.getByRole('region', {
+      name: 'Бул консультация ошол аралыкта башка жерде сакталган',
+      exact: true,
+    });
     await merge.waitFor();
     expect(await text(status(page))).toBe(KY.conflict);
     const field = (path: string) => merge.locator(`[data-testid="merge-field"][data-path="${path}"]`);
@@ -522,8 +526,11 @@ describe('the consultation form', () => {
 
     await merge.waitFor({ state: 'detached' });
     await expect.poll(() => text(status(page)), SOON).toBe(KY.saved);
-    const after = await consultation(id);
-    expect(after.revision).toBe(before.revision + 2);
+    const after = await vi.waitFor(async () => {
+      const c = await consultation(id);
+      expect(c.revision).toBe(before.revision + 2);
+      return c;
+    }, SOON);
     expect(after.data.callerRole).toBe('survivor');
     expect(after.data.survivor.region).toBe('KG-O');
     expect(after.secret.notes).toBe('Бул өтмөктөн');
@@ -534,12 +541,12 @@ describe('the consultation form', () => {
 
   it('closes a contact without data in three keystrokes (the kind, Enter, and Enter to confirm)', async () => {
     const { page, errors, refused } = await newPage();
-    await signIn(page, 'operator1', KY.desk);
+    await browser.signIn(page, 'operator1', { landing: KY.desk });
     await post(callEvent('cf-silent', 'call.offered', new Date(Date.now() - 1_000)));
     const callId = await callIdOf('cf-silent');
     await page
-      .getByTestId('waiting-calls')
-      .locator(`[data-testid="queue-call"][data-call-id="${callId}"]`)
+      .getByRole('region', { name: KY.waiting, exact: true })
+      .locator(`[data-call-id="${callId}"]`)
       .waitFor();
     const id = await takeAndOpen(page, callId);
     expect(await focusedId(page)).toBe('cf-contactKind--about_self');
@@ -553,11 +560,13 @@ describe('the consultation form', () => {
 
     await page.getByTestId('consultation-final').waitFor();
     expect(await text(page.getByTestId('final-contactKind').locator('dd'))).toBe('Үнсүз чалуу');
-    const { rows } = await t.db.pool.query<{ status: string; data: { contactKind?: string } }>(
-      'SELECT status, data FROM consultations WHERE id = $1',
-      [id],
-    );
-    expect(rows[0]).toMatchObject({ status: 'final', data: { contactKind: 'silent' } });
+    await vi.waitFor(async () => {
+      const { rows } = await t.db.pool.query<{ status: string; data: { contactKind?: string } }>(
+        'SELECT status, data FROM consultations WHERE id = $1',
+        [id],
+      );
+      expect(rows[0]).toMatchObject({ status: 'final', data: { contactKind: 'silent' } });
+    }, SOON);
     expect(errors).toEqual([]);
     expect(refused).toEqual([]);
   });
@@ -566,15 +575,15 @@ describe('the consultation form', () => {
     const op = await newPage();
     const sup = await newPage();
     const page = op.page;
-    await signIn(page, 'operator1', KY.desk);
-    await signIn(sup.page, 'supervisor', KY.board);
-    await sup.page.getByTestId('alerts-panel').waitFor();
+    await browser.signIn(page, 'operator1', { landing: KY.desk });
+    await browser.signIn(sup.page, 'supervisor', { landing: KY.board });
+    await sup.page.getByRole('region', { name: /^Эскертүүлөр/ }).waitFor();
 
     // A call-back (the channel's first choice), started from the desk.
     const start = page.getByRole('button', { name: KY.newConsultation });
     await start.focus();
     await page.keyboard.press('Enter');
-    await page.getByTestId('consultation-form').waitFor();
+    await page.getByRole('form', { name: /^Консультация/ }).waitFor();
     const id = (await page.getByTestId('consultation-page').getAttribute('data-consultation-id')) ?? '';
     await page.keyboard.press('1');
     await expect.poll(async () => (await consultation(id)).data.contactKind, SOON).toBe('about_self');
@@ -667,11 +676,13 @@ describe('the consultation form', () => {
     const planStart = page.getByTestId('assessed-actions');
     expect(await planStart.locator('[data-level]').getAttribute('data-level')).toBe('low');
     expect(await planStart.getByRole('listitem').first().textContent()).toBe('Маалымат жана колдоо');
-    expect((await consultation(id)).risk).toMatchObject({
-      computedLevel: 'medium',
-      finalLevel: 'low',
-      override: { status: 'signed', signedBy: { displayName: 'Гүлнара Жумабаева' } },
-    });
+    await vi.waitFor(async () => {
+      expect((await consultation(id)).risk).toMatchObject({
+        computedLevel: 'medium',
+        finalLevel: 'low',
+        override: { status: 'signed', signedBy: { displayName: 'Гүлнара Жумабаева' } },
+      });
+    }, SOON);
 
     // An immediate danger: critical, announced assertively on the board.
     await answer('present_danger_now', '1');

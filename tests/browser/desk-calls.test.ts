@@ -3,12 +3,14 @@ import {
   createTestApp,
   createTestBrowser,
   postEvents,
+  SOON,
+  screenForDocs,
   type TestApp,
   type TestBrowser,
 } from '@korgon/dev/testing';
 import type { TelephonyEvent } from '@korgon/domain';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 /**
  * The desk and the board on the PBX's normal path: a call answered at operator1's phone (extension 101) is her
@@ -27,7 +29,6 @@ afterAll(async () => {
   await t?.close();
 });
 
-const SOON = { timeout: 15_000, interval: 100 };
 const KY = {
   desk: 'Оператордун иш столу',
   board: 'Супервайзердин тактасы',
@@ -54,8 +55,10 @@ const nameOf = async (username: string) =>
     .display_name;
 const text = async (l: ReturnType<Page['locator']>) => ((await l.textContent()) ?? '').trim();
 
+/** Her call in "Your call" (Kyrgyz or Russian, each operator's own language). */
 const myCall = (page: Page, callId: string) =>
-  page.getByTestId('your-call').locator(`[data-testid="my-call"][data-call-id="${callId}"]`);
+  page.getByRole('region', { name: /^(Сиздин чалууңуз|Ваш звонок)$/ }).locator(`[data-call-id="${callId}"]`);
+const formOf = (page: Page) => page.getByRole('form', { name: /^Консультация/ });
 const boardRow = (page: Page, callId: string) =>
   page.locator(`[data-testid="board-call"][data-call-id="${callId}"]`);
 /** The operator's state on the board (its class names it, whatever the supervisor's language). */
@@ -96,10 +99,14 @@ describe('a call answered at the operator’s phone', () => {
     const callId = await callIdOf('desk-ext-1');
     const mine = myCall(op.page, callId);
     await mine.waitFor(SOON);
-    const draft = await one<{ id: string; reference: string }>(
-      'SELECT id, reference FROM consultations WHERE call_id = $1',
-      [callId],
-    );
+    const draft = await vi.waitFor(async () => {
+      const row = await one<{ id: string; reference: string } | undefined>(
+        'SELECT id, reference FROM consultations WHERE call_id = $1',
+        [callId],
+      );
+      if (!row) throw new Error('no draft yet');
+      return row;
+    }, SOON);
     await expect.poll(() => text(mine.getByTestId('consultation-draft')), SOON).toBe(draft.reference);
     // The board says who has it; both show her on call.
     await expect
@@ -110,18 +117,20 @@ describe('a call answered at the operator’s phone', () => {
 
     // She opens it from her desk, fills it in and finalizes it.
     await mine.getByRole('link', { name: KY.openForm }).click();
-    await op.page.getByTestId('consultation-form').waitFor(SOON);
+    await formOf(op.page).waitFor(SOON);
     expect(op.page.url()).toContain(draft.id);
     // "Information only" (its label carries its number key too).
     await op.page.locator('#cf-contactKind--information').check();
     const notes = op.page.getByLabel(KY.notes, { exact: true });
     if (await notes.isVisible()) await notes.fill('Укуктук кеңеш берилди');
     await finalize(op.page);
-    const saved = await one<{ status: string; data: { contactKind?: string } }>(
-      'SELECT status, data FROM consultations WHERE id = $1',
-      [draft.id],
-    );
-    expect(saved).toMatchObject({ status: 'final', data: { contactKind: 'information' } });
+    await vi.waitFor(async () => {
+      const saved = await one<{ status: string; data: { contactKind?: string } }>(
+        'SELECT status, data FROM consultations WHERE id = $1',
+        [draft.id],
+      );
+      expect(saved).toMatchObject({ status: 'final', data: { contactKind: 'information' } });
+    }, SOON);
 
     // One truth: back on her desk it is no longer "Your call", and the board shows it recorded.
     await op.page.goto(`${t.baseUrl}/#/desk`);
@@ -172,19 +181,75 @@ describe('a call answered at an extension nobody holds', () => {
     const mine = myCall(op.page, callId);
     await mine.waitFor(SOON);
     await mine.getByTestId('open-consultation').click();
-    await op.page.getByTestId('consultation-form').waitFor(SOON);
-    const draft = await one<{ id: string; operator_id: string }>(
-      'SELECT id, operator_id FROM consultations WHERE call_id = $1',
-      [callId],
-    );
-    expect(draft.operator_id).toBe(await userIdOf('operator2'));
-    expect(op.page.url()).toContain(draft.id);
-    const audit = await one<{ n: string }>(
-      "SELECT count(*) AS n FROM audit_log WHERE action = 'call.assigned' AND target_id = $1",
-      [callId],
-    );
-    expect(Number(audit.n)).toBe(1);
+    await formOf(op.page).waitFor(SOON);
+    const operator2 = await userIdOf('operator2');
+    await vi.waitFor(async () => {
+      const draft = await one<{ id: string; operator_id: string } | undefined>(
+        'SELECT id, operator_id FROM consultations WHERE call_id = $1',
+        [callId],
+      );
+      expect(draft?.operator_id).toBe(operator2);
+      expect(op.page.url()).toContain(draft?.id);
+      const audit = await one<{ n: string }>(
+        "SELECT count(*) AS n FROM audit_log WHERE action = 'call.assigned' AND target_id = $1",
+        [callId],
+      );
+      expect(Number(audit.n)).toBe(1);
+    }, SOON);
     expect(op.errors).toEqual([]);
     expect(sup.errors).toEqual([]);
+  });
+});
+
+describe('the desk as the README shows it', () => {
+  it('an operator working in English takes a waiting call from the queue and opens its consultation', async () => {
+    // The README's pictures are taken here (docs/screens, with KORGON_SCREENS=1): 1366×768, in English, no
+    // caller's details anywhere (the queue shows none; nothing personal is typed into the form).
+    const op = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    await browser.signIn(op.page, 'operator3', { landing: 'Operator desk' });
+    await post([
+      callEvent('readme-1', 'call.offered', new Date(Date.now() - 95_000)),
+      callEvent('readme-2', 'call.offered', new Date(Date.now() - 40_000)),
+    ]);
+    const [first, second] = [await callIdOf('readme-1'), await callIdOf('readme-2')];
+    const queue = op.page.getByRole('region', { name: 'Waiting calls', exact: true });
+    await queue.locator(`[data-call-id="${second}"]`).waitFor(SOON);
+
+    const claimed = op.page.waitForResponse(
+      (r) => r.url().endsWith(`/api/queue/calls/${first}/claim`) && r.request().method() === 'POST',
+    );
+    await queue.locator(`[data-call-id="${first}"]`).getByRole('button', { name: 'Take call' }).click();
+    const claim = await claimed;
+    expect(claim.status()).toBe(200);
+    const { consultationId } = (await claim.json()) as { consultationId: string };
+    const yours = op.page.getByRole('region', { name: 'Your call', exact: true });
+    const open = yours.getByRole('link', { name: 'Open the consultation form' });
+    await open.waitFor(SOON);
+    await expect.poll(() => text(yours.getByTestId('consultation-draft')), SOON).toMatch(/^K-\d{4}-\d{6}$/);
+    // The other call still waits for someone.
+    await queue.getByRole('button', { name: 'Take call' }).waitFor(SOON);
+    await screenForDocs(op.page, 'desk');
+
+    await open.click();
+    const form = op.page.getByRole('form', { name: /^Consultation/ });
+    await form.waitFor(SOON);
+    expect(op.page.url()).toContain(consultationId);
+    await form.getByRole('radio', { name: /About herself/ }).check();
+    await form.getByRole('radio', { name: /Survivor/ }).check();
+    await expect.poll(() => text(op.page.getByTestId('save-status')), SOON).toBe('Saved');
+    // The form from its top (its heading, the call's reference), as it opens.
+    await op.page.evaluate(() => window.scrollTo(0, 0));
+    await screenForDocs(op.page, 'consultation');
+    await vi.waitFor(async () => {
+      const saved = await one<{ operator_id: string; data: { contactKind?: string; callerRole?: string } }>(
+        'SELECT operator_id, data FROM consultations WHERE id = $1',
+        [consultationId],
+      );
+      expect(saved).toMatchObject({
+        operator_id: await userIdOf('operator3'),
+        data: { contactKind: 'about_self', callerRole: 'survivor' },
+      });
+    }, SOON);
+    expect(op.errors).toEqual([]);
   });
 });

@@ -2,17 +2,17 @@ import { mkdirSync } from 'node:fs';
 import {
   createTestApp,
   launchBrowser,
-  passSecondFactorInBrowser,
   type ShiftedClock,
+  SOON,
   shiftedClock,
+  signInInBrowser,
   signInOverHttp,
   startTestWorker,
-  TEST_PASSWORD,
   type TestApp,
 } from '@korgon/dev/testing';
 import type { WorkerHandle } from '@korgon/worker';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 
 /**
  * A follow-up on a controlled clock: the server and the worker share a clock the test moves 25 days on, and the
@@ -33,7 +33,6 @@ let t: TestApp;
 let worker: WorkerHandle;
 let browser: Browser;
 let clock: ShiftedClock;
-const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
   clock = shiftedClock();
@@ -42,7 +41,6 @@ beforeAll(async () => {
   browser = await launchBrowser();
 });
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
   await worker?.stop();
   await t?.close();
@@ -65,25 +63,24 @@ const KY = {
  * Selectors after it do not depend on the language.
  */
 async function signedIn(username: string) {
+  const { page, errors } = await bishkekPage();
+  // Signed in once the console has gone to the person's home; the supervisor's second factor on the way.
+  await signInInBrowser(page, t.baseUrl, username);
+  await page.getByRole('heading', { level: 1 }).waitFor();
+  return { page, errors };
+}
+
+/** A profile on Bishkek's time, closed when the test ends; counts uncaught exceptions. */
+async function bishkekPage() {
   const context = await browser.newContext({
     locale: 'ky-KG',
     timezoneId: 'Asia/Bishkek',
     viewport: { width: 1280, height: 900 },
   });
-  contexts.push(context);
+  onTestFinished(() => context.close());
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(t.baseUrl);
-  await page.getByLabel('Колдонуучунун аты', { exact: true }).fill(username);
-  await page.getByLabel('Сырсөз', { exact: true }).fill(TEST_PASSWORD);
-  await page.getByRole('button', { name: 'Кирүү' }).click();
-  // Signed in once the console has gone to the person's home (the sign-in page has a heading too); the
-  // supervisor's second factor on the way.
-  await passSecondFactorInBrowser(page, username, () =>
-    page.waitForFunction(() => /^#\/(desk|board)$/.test(window.location.hash)),
-  );
-  await page.getByRole('heading', { level: 1 }).waitFor();
   return { page, errors };
 }
 
@@ -146,21 +143,9 @@ describe('follow-ups in the browser', () => {
 
     // operator1's desk today: the check-in is not due yet; it is listed as coming later, with its kind, its time
     // and the consultation's reference, under its own heading and with its own word.
-    const context = await browser.newContext({
-      locale: 'ky-KG',
-      timezoneId: 'Asia/Bishkek',
-      viewport: { width: 1280, height: 900 },
-    });
-    contexts.push(context);
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
+    const { page, errors } = await bishkekPage();
     await page.clock.install({ time: clock.now() });
-    await page.goto(t.baseUrl);
-    await page.getByLabel('Колдонуучунун аты', { exact: true }).fill('operator1');
-    await page.getByLabel('Сырсөз', { exact: true }).fill(TEST_PASSWORD);
-    await page.getByRole('button', { name: 'Кирүү' }).click();
-    await page.getByRole('heading', { level: 1, name: KY.desk }).waitFor();
+    await signInInBrowser(page, t.baseUrl, 'operator1', { landing: KY.desk });
     const panel = page.getByTestId('follow-ups-desk');
     await panel.getByTestId('follow-ups-upcoming').waitFor();
     const item = panel.locator(`[data-testid="follow-up"][data-follow-up-id="${fid}"]`);
@@ -196,17 +181,21 @@ describe('follow-ups in the browser', () => {
     // Doing it opens a call-back consultation linked to the earlier one.
     await item.getByRole('button', { name: KY.start }).click();
     await page.getByTestId('consultation-page').waitFor();
-    const linked = page.getByTestId('linked-contacts');
+    const linked = page.getByRole('region', { name: KY.linked, exact: true });
     await linked.getByRole('heading', { name: KY.linked }).waitFor();
     await linked.locator(`[data-testid="chain-entry"][data-consultation-id="${earlier}"]`).waitFor();
     await shot(page, 'linked-contacts', linked);
     expect(await linked.getByTestId('chain-entry').count()).toBe(2);
     const newId = (await page.getByTestId('consultation-page').getAttribute('data-consultation-id')) ?? '';
-    const { rows: k } = await t.db.pool.query<{ previous_id: string; follow_up_id: string; channel: string }>(
-      'SELECT previous_id, follow_up_id, channel FROM consultations WHERE id = $1',
-      [newId],
-    );
-    expect(k[0]).toEqual({ previous_id: earlier, follow_up_id: fid, channel: 'call_back' });
+    // Read until the database has it: the page may show the call-back before its row is committed.
+    await vi.waitFor(async () => {
+      const { rows: k } = await t.db.pool.query<{
+        previous_id: string;
+        follow_up_id: string;
+        channel: string;
+      }>('SELECT previous_id, follow_up_id, channel FROM consultations WHERE id = $1', [newId]);
+      expect(k[0]).toEqual({ previous_id: earlier, follow_up_id: fid, channel: 'call_back' });
+    }, SOON);
 
     // She records the call (information only) and finalizes it: the follow-up turns done.
     await page.locator('#cf-contactKind--information').check();
@@ -220,6 +209,7 @@ describe('follow-ups in the browser', () => {
       .poll(
         async () =>
           (await t.db.pool.query('SELECT state FROM follow_ups WHERE id = $1', [fid])).rows[0]?.state,
+        SOON,
       )
       .toBe('done');
 
@@ -228,7 +218,7 @@ describe('follow-ups in the browser', () => {
     await page.getByRole('heading', { level: 1, name: KY.desk }).waitFor();
     const doneItem = page.getByTestId('follow-ups-mine').locator(`[data-follow-up-id="${fid}"]`);
     await doneItem.waitFor();
-    await expect.poll(() => doneItem.getAttribute('data-state')).toBe('done');
+    await expect.poll(() => doneItem.getAttribute('data-state'), SOON).toBe('done');
     expect(await doneItem.getByTestId('follow-up-phase').textContent()).toBe(KY.done);
     expect(errors).toEqual([]);
 
@@ -246,12 +236,14 @@ describe('follow-ups in the browser', () => {
         .locator(`[data-testid="chain-entry"][data-consultation-id="${earlier}"]`)
         .getAttribute('aria-current'),
     ).toBe('true');
-    const { rows: reads } = await t.db.pool.query(
-      `SELECT details FROM audit_log a JOIN users u ON u.id = a.actor_id
-        WHERE a.action = 'consultation.read' AND a.target_id = $1 AND u.username = 'operator2'`,
-      [newId],
-    );
-    expect(reads.map((r) => r.details)).toContainEqual({ via: 'chain', from: earlier });
+    await vi.waitFor(async () => {
+      const { rows: reads } = await t.db.pool.query(
+        `SELECT details FROM audit_log a JOIN users u ON u.id = a.actor_id
+          WHERE a.action = 'consultation.read' AND a.target_id = $1 AND u.username = 'operator2'`,
+        [newId],
+      );
+      expect(reads.map((r) => r.details)).toContainEqual({ via: 'chain', from: earlier });
+    }, SOON);
     expect(author.errors).toEqual([]);
   });
 
@@ -309,17 +301,19 @@ describe('follow-ups in the browser', () => {
     const handOver = item.locator('form.follow-up-hand-over');
     await handOver.getByRole('combobox').selectOption({ label: op2User?.display_name as string });
     await handOver.locator('button[type="submit"]').click();
-    await expect.poll(() => item.getAttribute('data-assignee-id')).toBe(op2User?.id);
+    await expect.poll(() => item.getAttribute('data-assignee-id'), SOON).toBe(op2User?.id);
     expect(await item.getByTestId('follow-up-assignee').textContent()).toBe(op2User?.display_name);
-    const { rows: now } = await t.db.pool.query('SELECT assignee_id FROM follow_ups WHERE id = $1', [fid]);
-    expect(now[0]?.assignee_id).toBe(op2User?.id);
+    await vi.waitFor(async () => {
+      const { rows: now } = await t.db.pool.query('SELECT assignee_id FROM follow_ups WHERE id = $1', [fid]);
+      expect(now[0]?.assignee_id).toBe(op2User?.id);
+    }, SOON);
     // Pushed: it is on operator2's own list without a reload.
     await hers.waitFor({ timeout: 15_000 });
 
     // And back to the shift.
     await handOver.getByRole('combobox').selectOption({ index: 1 });
     await handOver.locator('button[type="submit"]').click();
-    await expect.poll(() => item.getAttribute('data-assignee-id')).toBe('');
+    await expect.poll(() => item.getAttribute('data-assignee-id'), SOON).toBe('');
     await expect.poll(() => hers.count(), { timeout: 15_000 }).toBe(0);
     expect(board.errors).toEqual([]);
     expect(operator2.errors).toEqual([]);

@@ -1,22 +1,29 @@
-import { createTestApp, launchBrowser, TEST_PASSWORD, type TestApp } from '@korgon/dev/testing';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  consultationSaved,
+  createTestApp,
+  createTestBrowser,
+  SOON,
+  type TestApp,
+  type TestBrowser,
+} from '@korgon/dev/testing';
+import type { Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 let t: TestApp;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+let browser: TestBrowser;
 
 beforeAll(async () => {
   t = await createTestApp({ listen: true, label: 'my-work-browser' });
-  browser = await launchBrowser();
+  browser = await createTestBrowser(t.baseUrl, {
+    locale: 'ru-RU',
+    ignoreConsoleErrors: /Failed to load resource/,
+  });
 });
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
   await t?.close();
 });
 
-const SOON = { timeout: 15_000, interval: 100 };
 const KY = {
   desk: 'Оператордун иш столу',
   newConsultation: 'Консультацияны баштоо',
@@ -32,25 +39,17 @@ const text = async (l: Locator) => ((await l.textContent()) ?? '').trim();
 
 /** A browser of its own (its own localStorage: another device), signed in through the form. */
 async function device(username: string): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({ locale: 'ru-RU', viewport: { width: 1280, height: 900 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) errors.push(m.text());
-  });
-  await page.goto(t.baseUrl);
-  await page.getByLabel('Колдонуучунун аты', { exact: true }).fill(username);
-  await page.getByLabel('Сырсөз', { exact: true }).fill(TEST_PASSWORD);
-  await page.getByRole('button', { name: 'Кирүү' }).click();
-  await page.getByRole('heading', { level: 1, name: KY.desk }).waitFor();
+  const { page, errors } = await browser.newPage();
+  await browser.signIn(page, username, { landing: KY.desk });
   return { page, errors };
 }
 
-const draftsOf = (page: Page) => page.getByTestId('my-drafts').getByTestId('my-draft');
+const myDrafts = (page: Page) => page.getByRole('region', { name: KY.myDrafts, exact: true });
+const draftsOf = (page: Page) => myDrafts(page).getByRole('listitem');
+/** A draft in My drafts by its reference (in its link's name). */
 const draftWith = (page: Page, reference: string) =>
-  page.getByTestId('my-drafts').locator(`[data-testid="my-draft"][data-reference="${reference}"]`);
+  draftsOf(page).filter({ has: page.getByRole('link', { name: reference }) });
+const formOf = (page: Page) => page.getByRole('form', { name: /^Консультация/ });
 
 describe('my work, on every device', () => {
   it('two browsers signed in as the same operator see the same drafts, and open them', async () => {
@@ -65,14 +64,18 @@ describe('my work, on every device', () => {
 
     // In A: a new consultation, typed into, saved to the server; its header shows its reference.
     await a.page.getByRole('button', { name: KY.newConsultation }).click();
-    await a.page.getByTestId('consultation-form').waitFor();
+    await formOf(a.page).waitFor();
     const id = (await a.page.getByTestId('consultation-page').getAttribute('data-consultation-id')) ?? '';
+    const typed = consultationSaved(a.page, id, 'Кечинде чалууга болот');
     await a.page.getByLabel(KY.notes, { exact: true }).fill('Кечинде чалууга болот');
+    expect((await typed).status()).toBe(200);
     await expect.poll(() => a.page.getByText(KY.saved, { exact: true }).first().isVisible(), SOON).toBe(true);
     const reference = await text(a.page.getByTestId('consultation-reference'));
     expect(reference).toMatch(/^K-\d{4}-\d{6}$/);
-    const stored = await t.db.pool.query('SELECT reference FROM consultations WHERE id = $1', [id]);
-    expect(stored.rows[0]?.reference).toBe(reference);
+    await vi.waitFor(async () => {
+      const stored = await t.db.pool.query('SELECT reference FROM consultations WHERE id = $1', [id]);
+      expect(stored.rows[0]?.reference).toBe(reference);
+    }, SOON);
 
     // In B, another device with nothing of it in its storage: the draft is in My work, by its reference.
     await b.page.reload();
@@ -86,7 +89,7 @@ describe('my work, on every device', () => {
     ).toBeNull();
     // … and opens there, with what A typed.
     await inB.getByRole('link').click();
-    await b.page.getByTestId('consultation-form').waitFor();
+    await formOf(b.page).waitFor();
     expect(await b.page.getByTestId('consultation-page').getAttribute('data-consultation-id')).toBe(id);
     expect(await text(b.page.getByTestId('consultation-reference'))).toBe(reference);
     await expect
@@ -118,7 +121,7 @@ describe('my work, on every device', () => {
       ],
     );
     await b.page.goto(`${t.baseUrl}/#/desk`);
-    const localRow = b.page.getByTestId('my-drafts').locator(`[data-consultation-id="${localId}"]`);
+    const localRow = myDrafts(b.page).locator(`[data-consultation-id="${localId}"]`);
     await localRow.waitFor(SOON);
     expect(await text(localRow.locator('.badge'))).toBe(KY.onlyHere);
     expect(await localRow.getAttribute('data-reference')).toBe('');
@@ -146,7 +149,7 @@ describe('my work, on every device', () => {
     await b.page.clock.install();
     await b.page.reload();
     await b.page.getByRole('heading', { level: 1, name: KY.desk }).waitFor();
-    await b.page.getByTestId('my-drafts').getByRole('heading', { name: KY.myDrafts }).waitFor();
+    await myDrafts(b.page).waitFor();
     await b.page.clock.pauseAt(new Date(Date.now() + 1_000));
     const reloads: string[] = [];
     b.page.on('request', (r) => {
@@ -155,11 +158,14 @@ describe('my work, on every device', () => {
 
     // A opens a new consultation: its first save creates the draft on the server.
     await a.page.getByRole('button', { name: KY.newConsultation }).click();
-    await a.page.getByTestId('consultation-form').waitFor();
+    await formOf(a.page).waitFor();
+    const id = (await a.page.getByTestId('consultation-page').getAttribute('data-consultation-id')) ?? '';
+    // The revision read below is the one after this save: wait for its answer, not for "Saved".
+    const typed = consultationSaved(a.page, id, 'Эртең эртең менен');
     await a.page.getByLabel(KY.notes, { exact: true }).fill('Эртең эртең менен');
+    expect((await typed).status()).toBe(200);
     await expect.poll(() => a.page.getByText(KY.saved, { exact: true }).first().isVisible(), SOON).toBe(true);
     const reference = await text(a.page.getByTestId('consultation-reference'));
-    const id = (await a.page.getByTestId('consultation-page').getAttribute('data-consultation-id')) ?? '';
 
     // B lists it, read again because of the push.
     await draftWith(b.page, reference).waitFor(SOON);

@@ -12,7 +12,7 @@ import { jobIds, type Partner, type Referral } from '@korgon/domain';
 import type { JobQueues } from '@korgon/jobs';
 import type { WorkerHandle } from '@korgon/worker';
 import type { Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 let t: TestApp;
 let browser: TestBrowser;
@@ -396,11 +396,13 @@ describe('referrals in the console', () => {
       .poll(() => text(partner.page.getByTestId('inbox-live-assertive')), SOON)
       .toMatch(/^Новое срочное направление, /);
 
-    const seen = await apiAs('operator1', 'GET', `/api/referrals/${id}`);
-    expect(seen.json).toMatchObject({
-      status: 'rejected',
-      rejectionReason: 'Не наш район: направьте в Свердловский РОВД',
-    });
+    await vi.waitFor(async () => {
+      const seen = await apiAs('operator1', 'GET', `/api/referrals/${id}`);
+      expect(seen.json).toMatchObject({
+        status: 'rejected',
+        rejectionReason: 'Не наш район: направьте в Свердловский РОВД',
+      });
+    }, SOON);
     // The operator's consultation shows the partner's reason.
     const op = await browser.newPage();
     await browser.signIn(op.page, 'operator1', { landing: LANDING.operator });
@@ -478,7 +480,7 @@ describe('referrals in the console', () => {
     await card.getByRole('button', { name: 'Ооба, кайтарып алуу' }).click();
     await expect.poll(() => card.getAttribute('data-status'), SOON).toBe('revoked');
     await expect.poll(() => row.count(), SOON).toBe(0);
-    expect(await statusOf(id)).toBe('revoked');
+    await expect.poll(() => statusOf(id), SOON).toBe('revoked');
     expect(op.errors).toEqual([]);
     expect(sup.errors).toEqual([]);
   });
@@ -547,12 +549,16 @@ describe('referrals in the console', () => {
     await shot(sup.page, 'board-failed-alert', sup.page.getByTestId('alerts-panel'));
     await redirect.click();
     expect(await text(alert.getByTestId('referral-alert-redirected'))).toBe(`Жөнөтүлдү: ${POLICE.ky}.`);
-    expect(await statusOf(id)).toBe('revoked');
-    const { rows } = await t.db.pool.query<{ id: string; partner_org_id: string }>(
-      'SELECT id, partner_org_id FROM referrals WHERE consultation_id = $1 AND id <> $2',
-      [k, id],
-    );
-    expect(rows.map((r) => r.partner_org_id)).toEqual([police]);
+    // Read until the database has the redirect, not once as soon as the alert says so.
+    const rows = await vi.waitFor(async () => {
+      expect(await statusOf(id)).toBe('revoked');
+      const { rows } = await t.db.pool.query<{ id: string; partner_org_id: string }>(
+        'SELECT id, partner_org_id FROM referrals WHERE consultation_id = $1 AND id <> $2',
+        [k, id],
+      );
+      expect(rows.map((r) => r.partner_org_id)).toEqual([police]);
+      return rows;
+    }, SOON);
     const redirected = rows[0]?.id ?? '';
     const row = sup.page.locator(`[data-testid="open-referral"][data-referral-id="${redirected}"]`);
     await row.waitFor();
@@ -574,7 +580,7 @@ describe('referrals in the console', () => {
     const admin = await browser.newPage();
     await browser.signIn(admin.page, 'admin', { landing: LANDING.admin });
     await admin.page.getByRole('tab', { name: 'Partners' }).click();
-    const panel = admin.page.getByTestId('partners-panel');
+    const panel = admin.page.getByRole('region', { name: 'Partner organisations', exact: true });
     await panel.locator('[data-testid="partner-row"][data-slug="police-kg-gb"]').waitFor();
     await panel.getByRole('button', { name: 'Add a partner organisation' }).click();
     const form = panel.getByTestId('partner-form');
@@ -609,7 +615,11 @@ describe('referrals in the console', () => {
     expect(secret.length).toBeGreaterThanOrEqual(40);
     await expect.poll(() => text(row), SOON).toContain('Secret set');
     await shot(admin.page, 'admin-partners');
-    const list = await apiAs('admin', 'GET', '/api/admin/partners');
+    const list = await vi.waitFor(async () => {
+      const answer = await apiAs('admin', 'GET', '/api/admin/partners');
+      expect((answer.json as Partner[]).find((p) => p.slug === 'sezim')?.hasWebhookSecret).toBe(true);
+      return answer;
+    }, SOON);
     const made = (list.json as Partner[]).find((p) => p.slug === 'sezim');
     expect(made).toMatchObject({
       channel: 'webhook',
@@ -623,19 +633,40 @@ describe('referrals in the console', () => {
     await box.getByRole('button', { name: 'I have copied it: hide' }).click();
     expect(await panel.getByTestId('webhook-secret').count()).toBe(0);
     expect(await admin.page.content()).not.toContain(secret);
+
+    // The escalation time per partner type: 0 minutes is refused beside the field, 30 is saved.
+    const escalation = panel.getByTestId('escalation-form');
+    const minutes = escalation.getByLabel('Minutes', { exact: true });
+    await escalation.getByLabel('Type', { exact: true }).selectOption('crisis_centre');
+    await minutes.fill('0');
+    await escalation.getByRole('button', { name: 'Save', exact: true }).click();
+    await escalation.getByText('Enter whole minutes from 1 to 1440.').waitFor();
+    expect(await minutes.getAttribute('aria-invalid')).toBe('true');
+    expect(await minutes.evaluate((e) => e === document.activeElement)).toBe(true);
+    await minutes.fill('30');
+    await escalation.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(() => text(escalation.getByRole('status')), SOON).toContain('30 min.');
+    expect(await minutes.getAttribute('aria-invalid')).toBeNull();
+    const escalations = (await apiAs('admin', 'GET', '/api/admin/partner-types/escalation')).json as {
+      type: string;
+      minutes: number;
+    }[];
+    expect(escalations.find((r) => r.type === 'crisis_centre')?.minutes).toBe(30);
     expect(admin.errors).toEqual([]);
   });
 });
 
 /** Makes every delivery attempt waiting out its backoff come due now, until the last one has failed. */
 async function failAllAttempts(id: string) {
-  const end = Date.now() + 40_000;
-  while ((await statusOf(id)) !== 'failed') {
-    if (Date.now() > end) throw new Error(`referral ${id} did not fail`);
-    const job = await jobs.queues.referrals.getJob(jobIds.deliver(id));
-    if ((await job?.getState()) === 'delayed') await job?.promote().catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await vi.waitFor(
+    async () => {
+      if ((await statusOf(id)) === 'failed') return;
+      const job = await jobs.queues.referrals.getJob(jobIds.deliver(id));
+      if ((await job?.getState()) === 'delayed') await job?.promote().catch(() => undefined);
+      throw new Error(`referral ${id} has not failed yet`);
+    },
+    { timeout: 40_000, interval: 200 },
+  );
 }
 
 async function statusCount(consultationId: string): Promise<number> {

@@ -1,60 +1,34 @@
 import {
   createTestApp,
-  launchBrowser,
-  passSecondFactorInBrowser,
+  createTestBrowser,
   signInOverHttp,
-  TEST_PASSWORD,
   type TestApp,
+  type TestBrowser,
 } from '@korgon/dev/testing';
-import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let t: TestApp;
-let browser: Browser;
+/** English profiles; the expected 401 of the first /me is not counted as an error. */
+let browser: TestBrowser;
 
 beforeAll(async () => {
   t = await createTestApp({ listen: true, label: 'browser' });
-  browser = await launchBrowser();
+  browser = await createTestBrowser(t.baseUrl);
 });
 afterAll(async () => {
   await browser?.close();
   await t?.close();
 });
 
-/** A fresh browser profile; collects console errors other than the expected 401 of the first /me. */
-async function newPage(): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({ locale: 'en-US' });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 401/.test(m.text())) errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(e.message));
-  return { page, errors };
-}
-
-async function signIn(
-  page: Page,
-  username: string,
-  labels: { user: string; password: string; submit: string },
-) {
-  await page.getByLabel(labels.user).fill(username);
-  await page.getByLabel(labels.password).fill(TEST_PASSWORD);
-  await page.getByRole('button', { name: labels.submit }).click();
-}
-
 const KY = { user: 'Колдонуучунун аты', password: 'Сырсөз', submit: 'Кирүү' };
 const RU = { user: 'Имя пользователя', password: 'Пароль', submit: 'Войти' };
 
 describe('an operator signs in', () => {
   it('sees the sign-in page and the operator desk in Kyrgyz, in a font that has ң ө ү', async () => {
-    const { page, errors } = await newPage();
+    const { page, errors } = await browser.newPage();
     await page.goto(t.baseUrl);
     expect(await page.getAttribute('html', 'lang')).toBe('ky');
-    await signIn(page, 'operator1', KY);
-    await expect(
-      page.getByRole('heading', { level: 1, name: 'Оператордун иш столу' }).waitFor(),
-    ).resolves.toBeUndefined();
+    await browser.signIn(page, 'operator1', { navigate: false, landing: 'Оператордун иш столу' });
     await expect(page.getByRole('button', { name: 'Чыгуу' }).isVisible()).resolves.toBe(true);
     // Her own work is on the desk: the shift, drafts, referrals, follow-ups.
     await page.getByRole('heading', { name: 'Менин ишим' }).waitFor();
@@ -74,7 +48,7 @@ describe('an operator signs in', () => {
   });
 
   it('sees the desk in Russian when that is their language, and a wrong password gets a clear message', async () => {
-    const { page, errors } = await newPage();
+    const { page, errors } = await browser.newPage();
     await page.goto(t.baseUrl);
     await page.getByRole('button', { name: 'Русский' }).click();
     expect(await page.getAttribute('html', 'lang')).toBe('ru');
@@ -86,37 +60,28 @@ describe('an operator signs in', () => {
     ).resolves.toBeUndefined();
     // What was typed is kept.
     expect(await page.getByLabel(RU.user).inputValue()).toBe('operator2');
-    await signIn(page, 'operator2', RU);
-    await page.getByRole('heading', { level: 1, name: 'Рабочее место оператора' }).waitFor();
+    await browser.signIn(page, 'operator2', { navigate: false, landing: 'Рабочее место оператора' });
     expect(await page.getByRole('button', { name: 'Выйти' }).isVisible()).toBe(true);
     expect(errors).toEqual([]);
   });
 
   it('remembers a language switched after sign-in for that user, on another device too', async () => {
-    const first = await newPage();
-    await first.page.goto(t.baseUrl);
-    await signIn(first.page, 'operator3', KY);
-    await first.page.getByRole('heading', { level: 1, name: 'Operator desk' }).waitFor();
+    const first = await browser.newPage();
+    await browser.signIn(first.page, 'operator3', { landing: 'Operator desk' });
     await first.page.getByRole('button', { name: 'Русский' }).click();
     await first.page.getByRole('heading', { level: 1, name: 'Рабочее место оператора' }).waitFor();
     await first.page.reload();
     await first.page.getByRole('heading', { level: 1, name: 'Рабочее место оператора' }).waitFor();
 
-    const second = await newPage();
-    await second.page.goto(t.baseUrl);
-    await signIn(second.page, 'operator3', KY);
-    await second.page.getByRole('heading', { level: 1, name: 'Рабочее место оператора' }).waitFor();
+    const second = await browser.newPage();
+    await browser.signIn(second.page, 'operator3', { landing: 'Рабочее место оператора' });
     expect(await second.page.getAttribute('html', 'lang')).toBe('ru');
     expect([...first.errors, ...second.errors]).toEqual([]);
   });
 
   it('is sent back to sign-in when an administrator ends the session', async () => {
-    const { page } = await newPage();
-    await page.goto(t.baseUrl);
-    await signIn(page, 'supervisor', KY);
-    await passSecondFactorInBrowser(page, 'supervisor', () =>
-      page.getByRole('heading', { level: 1, name: 'Супервайзердин тактасы' }).waitFor(),
-    );
+    const { page } = await browser.newPage();
+    await browser.signIn(page, 'supervisor', { landing: 'Супервайзердин тактасы' });
     const { rows } = await t.db.pool.query<{ id: string }>(
       `SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = 'supervisor' AND s.ended_at IS NULL`,
     );
@@ -136,17 +101,13 @@ describe('an operator signs in', () => {
 describe('a stranger’s wrong passwords do not lock the owner out', () => {
   it('tells the stranger, in their language, why and for how long, while the owner signs in on her own device', async () => {
     // The owner's browser: she signed in here before, then signed out.
-    const owner = await newPage();
-    await owner.page.goto(t.baseUrl);
-    await signIn(owner.page, 'supervisor-night', KY);
-    await passSecondFactorInBrowser(owner.page, 'supervisor-night', () =>
-      owner.page.getByRole('heading', { level: 1, name: 'Панель супервайзера' }).waitFor(),
-    );
+    const owner = await browser.newPage();
+    await browser.signIn(owner.page, 'supervisor-night', { landing: 'Панель супервайзера' });
     await owner.page.getByRole('button', { name: 'Выйти' }).click();
-    await owner.page.getByTestId('sign-in-form').waitFor();
+    await owner.page.getByRole('button', { name: 'Войти' }).waitFor();
 
     // A stranger on another browser (the same address) guesses her password.
-    const stranger = await newPage();
+    const stranger = await browser.newPage();
     await stranger.page.goto(t.baseUrl);
     for (let i = 0; i < 5; i++) {
       await stranger.page.getByLabel(KY.user).fill('supervisor-night');
@@ -167,12 +128,7 @@ describe('a stranger’s wrong passwords do not lock the owner out', () => {
       .waitFor();
 
     // Her own browser still lets her in.
-    await owner.page.locator('input[name="username"]').fill('supervisor-night');
-    await owner.page.locator('input[name="password"]').fill(TEST_PASSWORD);
-    await owner.page.locator('button[type="submit"]').click();
-    await passSecondFactorInBrowser(owner.page, 'supervisor-night', () =>
-      owner.page.getByRole('heading', { level: 1, name: 'Панель супервайзера' }).waitFor(),
-    );
+    await browser.signIn(owner.page, 'supervisor-night', { navigate: false, landing: 'Панель супервайзера' });
     expect(owner.errors).toEqual([]);
     expect(stranger.errors.filter((e) => !/status of 429/.test(e))).toEqual([]);
   });

@@ -2,16 +2,15 @@ import { mkdirSync } from 'node:fs';
 import {
   createTestApp,
   launchBrowser,
-  passSecondFactorInBrowser,
+  signInInBrowser,
   startTestWorker,
-  TEST_PASSWORD,
   type TestApp,
 } from '@korgon/dev/testing';
 import { STATISTICS_DIMENSION_LABELS, TAXONOMY_KG_2026_1 } from '@korgon/domain';
 import type { WorkerHandle } from '@korgon/worker';
 import ExcelJS from 'exceljs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 
 /**
  * The manager exports the table on screen as XLSX: the control shows the export's progress (pushed by the
@@ -28,7 +27,6 @@ const RECORDS = 300;
 let t: TestApp;
 let worker: WorkerHandle;
 let browser: Browser;
-const contexts: BrowserContext[] = [];
 
 const T = TAXONOMY_KG_2026_1;
 const arr = (xs: readonly string[]) => `ARRAY[${xs.map((x) => `'${x}'`).join(',')}]::text[]`;
@@ -54,7 +52,6 @@ beforeAll(async () => {
   );
 });
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
   await worker?.stop();
   await t?.close();
@@ -67,18 +64,12 @@ async function managerPage(): Promise<{ page: Page; errors: string[] }> {
     viewport: { width: 1280, height: 900 },
     acceptDownloads: true,
   });
-  contexts.push(context);
+  onTestFinished(() => context.close());
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(t.baseUrl);
-  await page.getByLabel('Колдонуучунун аты', { exact: true }).fill('manager');
-  await page.getByLabel('Сырсөз', { exact: true }).fill(TEST_PASSWORD);
-  await page.getByRole('button', { name: 'Кирүү' }).click();
   // The manager's second factor on the way (the code her app would show).
-  await passSecondFactorInBrowser(page, 'manager', () =>
-    page.getByRole('heading', { level: 1, name: 'Статистика' }).waitFor(),
-  );
+  await signInInBrowser(page, t.baseUrl, 'manager', { landing: 'Статистика' });
   return { page, errors };
 }
 
@@ -129,7 +120,7 @@ describe('exporting from the statistics screen', () => {
 
     // The export is in the list of recent exports below, downloadable there too, named by the dimensions'
     // Russian names rather than their keys.
-    const list = page.getByTestId('exports-panel');
+    const list = page.getByRole('region', { name: 'Выгрузки и ежемесячные отчёты', exact: true });
     await list.getByRole('link', { name: 'Скачать XLSX' }).first().waitFor();
     const names = `${STATISTICS_DIMENSION_LABELS.region.ru} × ${STATISTICS_DIMENSION_LABELS.ageBand.ru}`;
     await list.getByRole('cell', { name: startsWith(`Таблица (${names})`) }).waitFor();
@@ -167,7 +158,7 @@ describe('exporting from the statistics screen', () => {
       const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
       expect(download.suggestedFilename()).toBe(c.file);
       await page
-        .getByTestId('exports-panel')
+        .getByRole('region', { name: 'Выгрузки и ежемесячные отчёты', exact: true })
         .getByRole('cell', { name: startsWith(c.listed) })
         .first()
         .waitFor();

@@ -1,12 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import {
-  createTestApp,
-  launchBrowser,
-  passSecondFactorInBrowser,
-  TEST_PASSWORD,
-  type TestApp,
-} from '@korgon/dev/testing';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { createTestApp, createTestBrowser, SOON, type TestApp, type TestBrowser } from '@korgon/dev/testing';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -18,9 +12,7 @@ const SHOTS = process.env.KORGON_SHOTS ?? '';
 if (SHOTS) mkdirSync(SHOTS, { recursive: true });
 
 let t: TestApp;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-const SOON = { timeout: 15_000, interval: 100 };
+let browser: TestBrowser;
 
 /** A month long past: no demo history reaches it, so the figures are this test's alone. */
 const FROM = '2024-03-01';
@@ -43,7 +35,11 @@ const TOTAL = DATA.reduce((n, [, , c]) => n + c, 0);
 
 beforeAll(async () => {
   t = await createTestApp({ listen: true, label: 'statistics-browser' });
-  browser = await launchBrowser();
+  // The refused request below is a 400 on purpose; the browser logs it.
+  browser = await createTestBrowser(t.baseUrl, {
+    viewport: { width: 1366, height: 768 },
+    ignoreConsoleErrors: /status of (401|400)/,
+  });
   // Finalized consultations straight in the database, each with its risk assessment (as the integration test does).
   const pool = t.db.pool;
   const { rows } = await pool.query<{ id: string }>("SELECT id FROM users WHERE username = 'operator1'");
@@ -84,27 +80,9 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
   await t?.close();
 });
-
-async function newPage(): Promise<{ page: Page; errors: string[]; scripts: string[] }> {
-  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1366, height: 768 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  const errors: string[] = [];
-  const scripts: string[] = [];
-  page.on('console', (m) => {
-    // The refused request below is a 400 on purpose; the browser logs it.
-    if (m.type() === 'error' && !/status of (401|400)/.test(m.text())) errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('request', (r) => {
-    if (r.resourceType() === 'script') scripts.push(new URL(r.url()).pathname);
-  });
-  return { page, errors, scripts };
-}
 
 const text = async (l: ReturnType<Page['getByTestId']>) => ((await l.textContent()) ?? '').trim();
 
@@ -116,15 +94,9 @@ async function shot(page: Page, name: string) {
 
 describe('the statistics screen', () => {
   it('crosses region × risk level for a period, marks the hidden cells, draws the chart, and speaks Russian', async () => {
-    const { page, errors, scripts } = await newPage();
-    await page.goto(t.baseUrl);
-    await page.getByLabel('Колдонуучунун аты', { exact: true }).fill('manager');
-    await page.getByLabel('Сырсөз', { exact: true }).fill(TEST_PASSWORD);
-    await page.getByRole('button', { name: 'Кирүү' }).click();
+    const { page, errors, scripts } = await browser.newPage();
     // The manager's own language is Russian; the area is the manager's home (her second factor on the way).
-    await passSecondFactorInBrowser(page, 'manager', () =>
-      page.getByRole('heading', { level: 1, name: 'Статистика' }).waitFor(),
-    );
+    await browser.signIn(page, 'manager', { landing: 'Статистика' });
     await page.getByRole('tab', { name: 'Таблицы' }).waitFor();
     // In Kyrgyz first.
     await page.getByTestId('language-switcher').getByRole('button', { name: 'Кыргызча' }).click();

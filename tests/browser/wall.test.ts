@@ -4,11 +4,12 @@ import {
   createTestApp,
   createTestBrowser,
   postEvents,
+  SOON,
   type TestApp,
   type TestBrowser,
 } from '@korgon/dev/testing';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 let t: TestApp;
 let browser: TestBrowser;
@@ -21,8 +22,6 @@ afterAll(async () => {
   await browser?.close();
   await t?.close();
 });
-
-const SOON = { timeout: 15_000 };
 
 const figure = (page: Page, testId: string) => page.getByTestId(testId).locator('dd');
 
@@ -40,12 +39,12 @@ describe('a wall display in the call room', () => {
 
   it('is created by an administrator, who sees its pairing code and link once; the user form has no wall role', async () => {
     const { page } = admin;
-    const createUser = page.getByRole('region', { name: 'Create a user' });
+    const createUser = page.getByRole('region', { name: 'Create a user', exact: true });
     const roles = await createUser.getByLabel('Role', { exact: true }).locator('option').allTextContents();
     expect(roles).not.toContain('Wall display');
     expect(roles).toContain('Operator');
 
-    const panel = page.getByTestId('wall-displays');
+    const panel = page.getByRole('region', { name: 'Wall displays', exact: true });
     await panel.getByRole('heading', { name: 'Wall displays' }).waitFor();
     await panel.getByLabel('Where it hangs', { exact: true }).fill('Call room, left wall');
     await panel.getByLabel('Language on the screen', { exact: true }).selectOption('en');
@@ -98,7 +97,9 @@ describe('a wall display in the call room', () => {
     for (const name of ['Айгүл', 'Асанова', 'operator1', 'supervisor']) expect(text).not.toContain(name);
 
     const { page: adminPage } = admin;
-    const row = adminPage.getByTestId('wall-displays').getByRole('row', { name: /Call room, left wall/ });
+    const row = adminPage
+      .getByRole('region', { name: 'Wall displays', exact: true })
+      .getByRole('row', { name: /Call room, left wall/ });
     await row.getByText('Paired', { exact: true }).waitFor(SOON);
   });
 
@@ -142,7 +143,7 @@ describe('a wall display in the call room', () => {
 
   it('goes back to its pairing page at once when the administrator revokes it', async () => {
     const { page } = admin;
-    const panel = page.getByTestId('wall-displays');
+    const panel = page.getByRole('region', { name: 'Wall displays', exact: true });
     await panel.getByRole('button', { name: 'Done' }).click();
     await panel.getByRole('button', { name: 'Revoke Call room, left wall' }).click();
     const dialog = page.getByTestId('wall-revoke-dialog');
@@ -162,15 +163,17 @@ describe('a wall display in the call room', () => {
     await wall.page.getByRole('heading', { level: 1, name: 'Pair this screen' }).waitFor();
     expect(await wall.page.getByLabel('Pairing code', { exact: true }).inputValue()).toBe('');
 
-    const audit = await t.db.pool.query<{ action: string }>(
-      `SELECT action FROM audit_log WHERE target_type = 'wall_display' ORDER BY id`,
-    );
-    expect(audit.rows.map((r) => r.action)).toEqual([
-      'wall_display.created',
-      'wall_display.code_issued',
-      'wall_display.paired',
-      'wall_display.revoked',
-    ]);
+    await vi.waitFor(async () => {
+      const audit = await t.db.pool.query<{ action: string }>(
+        `SELECT action FROM audit_log WHERE target_type = 'wall_display' ORDER BY id`,
+      );
+      expect(audit.rows.map((r) => r.action)).toEqual([
+        'wall_display.created',
+        'wall_display.code_issued',
+        'wall_display.paired',
+        'wall_display.revoked',
+      ]);
+    }, SOON);
     // The browser's own reports of the connection it could not open while offline are expected.
     const offline = /ERR_INTERNET_DISCONNECTED|WebSocket connection to .* failed/;
     expect([...admin.errors, ...wall.errors.filter((e) => !offline.test(e))]).toEqual([]);

@@ -14,7 +14,7 @@ import {
 } from '@korgon/dev/testing';
 import type { AlertKind, AlertList, BoardAlert } from '@korgon/domain';
 import { transition } from '@korgon/referrals';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 /**
  * The supervisor's alerts on real PostgreSQL, Redis and Socket.IO: each kind raised by its cause and resolved
@@ -68,13 +68,14 @@ const api = (cookie: string, method: 'GET' | 'PUT' | 'POST', url: string, payloa
 const sync = () => syncAlerts(t.db.pool, clock, SETTINGS);
 
 async function until<T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 10_000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 30));
-  }
+  return vi.waitFor(
+    async () => {
+      const v = await f();
+      if (!v) throw new Error(`timed out waiting for ${what}`);
+      return v;
+    },
+    { timeout: ms, interval: 30 },
+  );
 }
 
 /** The alerts the board lists now (GET /api/alerts as the supervisor). */

@@ -11,7 +11,7 @@ import {
 import { type BoardAttention, jobIds } from '@korgon/domain';
 import type { JobQueues } from '@korgon/jobs';
 import type { WorkerHandle } from '@korgon/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 /**
  * `GET /api/board/attention` on real PostgreSQL, Redis and worker: each list gets its item from rows made
@@ -66,13 +66,14 @@ const api = (user: string, method: 'GET' | 'PUT' | 'POST', url: string, payload?
   });
 
 async function until<T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 30_000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return vi.waitFor(
+    async () => {
+      const v = await f();
+      if (!v) throw new Error(`timed out waiting for ${what}`);
+      return v;
+    },
+    { timeout: ms, interval: 50 },
+  );
 }
 
 const attention = async () => {

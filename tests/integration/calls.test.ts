@@ -14,7 +14,7 @@ import { buildApp, serverConfig } from '@korgon/server';
 import { signedHeaders } from '@korgon/signing';
 import type { WorkerHandle } from '@korgon/worker';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startBridge } from '../../apps/bridge/src/bridge';
 import { FakeAmi } from '../../apps/bridge/src/testing/fake-ami';
 import { channelsAnswer, fixtureEventsUntil } from '../../apps/bridge/src/testing/fixtures';
@@ -93,13 +93,14 @@ async function until<T>(
   ok: (v: T) => boolean,
   ms = 20_000,
 ): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return vi.waitFor(
+    async () => {
+      const v = await read();
+      if (!ok(v)) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
+      return v;
+    },
+    { timeout: ms, interval: 100 },
+  );
 }
 
 describe('a call answered at an operator’s extension', () => {

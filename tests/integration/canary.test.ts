@@ -22,7 +22,7 @@ import { seedDemo } from '@korgon/server';
 import { sealKeyFrom, signedHeaders, signedRequestHeaders } from '@korgon/signing';
 import ExcelJS from 'exceljs';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 /**
  * The canary (issue 13, docs/security.md "The canary"): a known caller number and known free texts go through
@@ -159,16 +159,17 @@ async function api(cookie: string | null, method: string, path: string, body?: u
 const signIn = (username: string): Promise<string> => signInOverHttp(baseUrl, username);
 
 async function until<T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 30_000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end)
-      throw new Error(
-        `timed out waiting for ${what}\nserver:\n${server.output()}\nworker:\n${worker.output()}`,
-      );
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return vi.waitFor(
+    async () => {
+      const v = await f();
+      if (!v)
+        throw new Error(
+          `timed out waiting for ${what}\nserver:\n${server.output()}\nworker:\n${worker.output()}`,
+        );
+      return v;
+    },
+    { timeout: ms, interval: 100 },
+  );
 }
 
 async function telephony(body: unknown) {

@@ -16,7 +16,7 @@ import type { Clock, KeyStatus } from '@korgon/domain';
 import { buildApp, seedDemo, seedDemoHistory, serverConfig } from '@korgon/server';
 import { callerHash, open, type SealKey, seal, sealKeyFrom } from '@korgon/signing';
 import { runReencrypt, type WorkerHandle } from '@korgon/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sessionMaker } from './lib/sessions';
 
 /**
@@ -125,13 +125,14 @@ async function notAt(version: number): Promise<Record<string, number>> {
 }
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, ms = 60_000) {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return vi.waitFor(
+    async () => {
+      const v = await probe();
+      if (!v) throw new Error(`${what}: not within ${ms} ms`);
+      return v;
+    },
+    { timeout: ms, interval: 100 },
+  );
 }
 
 const one = async <T>(sql: string, params: unknown[] = []) =>

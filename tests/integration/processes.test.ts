@@ -22,7 +22,8 @@ describe('the server process', () => {
       DATABASE_URL: databaseUrl,
       PORT: String(port),
       PUBLIC_URL: TEST_ORIGIN,
-      LOG_LEVEL: 'info',
+      // Its "incoming request" line (below) is at debug.
+      LOG_LEVEL: 'debug',
     });
     await waitForUrl(`http://127.0.0.1:${port}/healthz`);
     // argon2 makes a sign-in take a while: it is in flight when SIGTERM arrives.

@@ -9,7 +9,13 @@ import {
   type TestApp,
   testQueues,
 } from '@korgon/dev/testing';
-import { type BoardAlert, jobIds, type PartnerReferral, type Referral } from '@korgon/domain';
+import {
+  type BoardAlert,
+  jobIds,
+  KG_HOTLINE_RISK_0_1,
+  type PartnerReferral,
+  type Referral,
+} from '@korgon/domain';
 import type { JobQueues } from '@korgon/jobs';
 import { sealLegacyRejectionReasons } from '@korgon/referrals';
 import { sealKeyFrom, signedHeaders, signedRequestHeaders } from '@korgon/signing';
@@ -582,6 +588,50 @@ describe('edge cases', () => {
     expect(res.status).toBe(400);
   });
 
+  it('suggests the partners the assessment’s own methodology version calls for, not the active version’s', async () => {
+    // Another version of the methodology (uploaded, not made active) that sends every level to social protection,
+    // which 0.1 calls for at no level.
+    const version = '0.1-social';
+    const doc = {
+      ...KG_HOTLINE_RISK_0_1,
+      version,
+      actions: Object.fromEntries(
+        Object.entries(KG_HOTLINE_RISK_0_1.actions).map(([level, actions]) => [
+          level,
+          actions.map((a) => ({ ...a, referTo: ['social_protection'] })),
+        ]),
+      ),
+    };
+    expect((await api(admin, 'POST', '/api/admin/methodologies', doc)).status).toBe(201);
+    const underActive = await consultation();
+    const underOther = await consultation();
+    const reassessed = await api(op, 'PUT', `/api/consultations/${underOther}/risk`, {
+      methodologyId: 'kg-hotline-risk',
+      version,
+      answers: { strangulation: 'yes' },
+    });
+    expect(reassessed.status).toBeLessThan(300);
+    const { rows: assessed } = await t.db.pool.query<{ version: string; final_level: string }>(
+      `SELECT DISTINCT ON (consultation_id) methodology_version AS version, final_level FROM risk_assessments
+        WHERE consultation_id = ANY($1::uuid[]) ORDER BY consultation_id, created_at DESC, id DESC`,
+      [[underActive, underOther]],
+    );
+    // The same level under both versions: only the version's actions differ.
+    expect(new Set(assessed.map((a) => a.final_level)).size).toBe(1);
+    expect(assessed.map((a) => a.version).sort()).toEqual(['0.1', version].sort());
+
+    const calledFor = async (k: string) => {
+      const res = await api(op, 'GET', `/api/referrals/suggestions?consultationId=${k}`);
+      expect(res.status).toBe(200);
+      const list = res.json as { type: string; calledFor: boolean }[];
+      return new Set(list.filter((p) => p.calledFor).map((p) => p.type));
+    };
+    const active = await calledFor(underActive);
+    expect(active.has('police')).toBe(true);
+    expect(active.has('social_protection')).toBe(false);
+    expect([...(await calledFor(underOther))]).toEqual(['social_protection']);
+  });
+
   it('a supervisor’s redirect keeps the operator as the referral’s author; escalation minutes can be read back', async () => {
     const res = await refer(await consultation(), ids.webhook as string);
     const redirected = await api(sup, 'POST', `/api/referrals/${res.json.id}/redirect`, {
@@ -591,6 +641,11 @@ describe('edge cases', () => {
     expect(redirected.status).toBe(200);
     expect(redirected.json.createdBy.displayName).toBe('Айгүл Асанова');
     expect((await api(op, 'GET', `/api/referrals/${redirected.json.id}`)).status).toBe(200);
+    // The domain's EscalationBody: whole minutes up to a day, refused with a 400 otherwise.
+    for (const minutes of [0, 1.5, 24 * 60 + 1])
+      expect(
+        (await api(admin, 'PUT', '/api/admin/partner-types/police/escalation', { minutes })).status,
+      ).toBe(400);
     expect(
       (await api(admin, 'PUT', '/api/admin/partner-types/police/escalation', { minutes: 20 })).status,
     ).toBe(200);

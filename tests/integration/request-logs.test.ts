@@ -16,7 +16,8 @@ beforeAll(async () => {
       done();
     },
   });
-  t = await createTestApp({ label: 'request-logs', logStream: stream, env: { LOG_LEVEL: 'info' } });
+  // Request lines are at debug (app.ts).
+  t = await createTestApp({ label: 'request-logs', logStream: stream, env: { LOG_LEVEL: 'debug' } });
 });
 afterAll(async () => t?.close());
 

@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { freePort } from '@korgon/dev/postgres';
 import { createSimulator, type SimulatorStats } from '@korgon/dev/simulator/index';
 import { createTestApp, type TestApp } from '@korgon/dev/testing';
@@ -218,5 +219,49 @@ describe('the simulator when the server says no', () => {
     expect(s.retries).toBeGreaterThan(0);
     expect(s.droppedEvents).toBeGreaterThan(0);
     expect(lines.join('\n')).toMatch(/failed: ECONNREFUSED/);
+  }, 60_000);
+
+  it('on stop, cancels a request the server holds, and sends nothing once stopped', async () => {
+    // A server that takes requests and never answers: stop() must not leave one in flight, nor send another
+    // (`pnpm start` closes the real server right after it).
+    const sockets = new Set<Socket>();
+    let requests = 0;
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+      socket.on('data', (d) => {
+        requests += String(d).match(/^POST /gm)?.length ?? 0;
+      });
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const address = silent.address() as AddressInfo;
+    const lines: string[] = [];
+    const sim = createSimulator({
+      url: `http://127.0.0.1:${address.port}`,
+      secret: 'x'.repeat(32),
+      seed: 'silent-server',
+      rate: 600,
+      speed: 10,
+      requestTimeoutMs: 60_000,
+      log: (line) => lines.push(line),
+    });
+    try {
+      sim.start();
+      while (requests === 0) await new Promise((r) => setTimeout(r, 20));
+      const s = await sim.stop({ timeoutMs: 300 });
+      expect(s.droppedEvents).toBeGreaterThan(0);
+      expect(s.events).toBe(0);
+      const sent = requests;
+      await new Promise((r) => setTimeout(r, 500));
+      expect(requests).toBe(sent);
+      expect(s.requests).toBe(sent);
+      expect(lines.join('\n')).toMatch(/did not take the last events within 0.3 s; dropped them/);
+      // Cancelled on purpose, not reported as a failure of the server.
+      expect(lines.join('\n')).not.toMatch(/failed: |gave up/);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   }, 60_000);
 });

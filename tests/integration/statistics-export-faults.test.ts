@@ -13,7 +13,7 @@ import { periodBounds } from '@korgon/statistics';
 import type { WorkerHandle } from '@korgon/worker';
 import { parse } from 'csv-parse/sync';
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 /**
  * An export whose job Redis loses while it runs still finishes (docs/statistics.md "How it runs"). The server
@@ -80,13 +80,14 @@ async function api<B>(method: 'GET' | 'POST', url: string, payload?: object) {
 }
 
 async function until<V>(what: string, read: () => Promise<V>, ok: (v: V) => boolean, ms = 60_000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`waited in vain for ${what}; last: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return vi.waitFor(
+    async () => {
+      const v = await read();
+      if (!ok(v)) throw new Error(`waited in vain for ${what}; last: ${JSON.stringify(v)}`);
+      return v;
+    },
+    { timeout: ms, interval: 100 },
+  );
 }
 
 /** The backends of this database waiting for the lock on HELD_TABLE: the export's run, held. */

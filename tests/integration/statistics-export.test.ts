@@ -22,7 +22,7 @@ import { periodBounds } from '@korgon/statistics';
 import type { WorkerHandle } from '@korgon/worker';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 /**
  * Statistics exports end to end (docs/statistics.md "Exports"): the server takes the request, the real worker
@@ -167,14 +167,16 @@ async function api<T>(method: 'GET' | 'POST', url: string, cookie: string, paylo
 
 /** Waits (polling the status route, as a console without its socket would) until the export is finished. */
 async function finished(id: string, cookie = manager, timeoutMs = 60_000): Promise<ExportStatus> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const { status, body } = await api<ExportStatus>('GET', `/api/exports/${id}`, cookie);
-    expect(status).toBe(200);
-    if (body.state !== 'queued' && body.state !== 'running') return body;
-    if (Date.now() > until) throw new Error(`export ${id} still ${body.state}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return vi.waitFor(
+    async () => {
+      const { status, body } = await api<ExportStatus>('GET', `/api/exports/${id}`, cookie);
+      expect(status).toBe(200);
+      if (body.state === 'queued' || body.state === 'running')
+        throw new Error(`export ${id} still ${body.state}`);
+      return body;
+    },
+    { timeout: timeoutMs, interval: 100 },
+  );
 }
 
 async function download(id: string, cookie = manager) {

@@ -1,19 +1,8 @@
-/** Exponential backoff with jitter, shared by the AMI reconnect loop and the Korgon poster. */
-export interface Backoff {
-  /** The first delay, before jitter. */
-  baseMs: number;
-  /** No delay exceeds this. */
-  capMs: number;
-}
-
-export const DEFAULT_BACKOFF: Backoff = { baseMs: 1_000, capMs: 30_000 };
+import { type Backoff, EQUAL_JITTER } from '@korgon/domain';
 
 /**
- * The delay before retry number `attempt` (0 for the first retry): base·2^attempt, capped, then "equal jitter"
- * (half fixed, half random) so that many bridges restarted together do not retry in lockstep, yet no delay
- * collapses to zero.
+ * The bridge's retry figures (the formula is @korgon/domain's backoffDelay): 1 s first, so a blip heals at
+ * once; at most 30 s, so the line's calls reach Korgon soon after Asterisk or the server is back; equal jitter,
+ * so bridges restarted together do not hit the server in lockstep.
  */
-export function backoffDelay(attempt: number, backoff: Backoff, random: () => number = Math.random): number {
-  const exp = Math.min(backoff.capMs, backoff.baseMs * 2 ** Math.min(attempt, 30));
-  return Math.round(exp / 2 + random() * (exp / 2));
-}
+export const DEFAULT_BACKOFF: Backoff = { baseMs: 1_000, capMs: 30_000, jitter: EQUAL_JITTER };

@@ -1,6 +1,12 @@
-import { type ActiveCallsBody, MAX_EVENTS_PER_POST, type TelephonyEvent } from '@korgon/domain';
+import {
+  type ActiveCallsBody,
+  type Backoff,
+  backoffDelay,
+  MAX_EVENTS_PER_POST,
+  type TelephonyEvent,
+} from '@korgon/domain';
 import type { Logger } from 'pino';
-import { type Backoff, backoffDelay, DEFAULT_BACKOFF } from './backoff';
+import { DEFAULT_BACKOFF } from './backoff';
 import { postActiveCalls, postBatch } from './post-batch';
 
 export interface PosterOptions {
@@ -140,8 +146,9 @@ export class Poster {
                 this.log,
               );
         if (outcome === 'retry') {
+          // While flushing (shutting down, with a deadline) waits stay short, so that several tries fit in it.
           const cap = this.#flushing ? { ...this.#opts.backoff, capMs: 500 } : this.#opts.backoff;
-          await this.#sleep(backoffDelay(this.#failures++, cap));
+          await this.#sleep(backoffDelay(this.#failures++, cap, Math.random));
           continue;
         }
         if (this.#failures > 0) this.#recovered();

@@ -31,10 +31,11 @@ import { createRiskService } from './features/risk/service';
 import statistics from './features/statistics/index';
 import telephony from './features/telephony/index';
 import wallDisplays from './features/wall-displays/index';
-import { loggerOptions, requestIdOf } from './logger';
+import { loggerOptions, RequestsAtDebug, requestIdOf } from './logger';
 import authPlugin from './plugins/auth';
 import consolePlugin from './plugins/console';
 import dbPlugin from './plugins/db';
+import declaredStatuses, { type UndeclaredStatus } from './plugins/declared-statuses';
 import errorsPlugin, { sendError } from './plugins/errors';
 import inputHygiene from './plugins/input-hygiene';
 import jobsPlugin from './plugins/jobs';
@@ -53,6 +54,11 @@ export interface BuildOptions {
   poolSize?: number;
   /** Where follow-up times come from (the system clock unless a test moves its own). */
   clock?: Clock;
+  /**
+   * Tests only: an answer whose status its route's schema.response does not declare becomes a 500
+   * `undeclared_status`, told to `report` (plugins/declared-statuses.ts). Never set in production.
+   */
+  strictStatuses?: { report?: (u: UndeclaredStatus) => void };
 }
 
 /**
@@ -64,6 +70,7 @@ export async function buildApp({
   logger,
   poolSize,
   clock = systemClock,
+  strictStatuses,
 }: BuildOptions): Promise<FastifyInstance> {
   const { env } = config;
   // The notes keyring and the caller keys (docs/security.md "Key rotation"): the current key seals and hashes,
@@ -85,6 +92,7 @@ export async function buildApp({
     requestIdHeader: false,
     genReqId: (req) => requestIdOf(req.headers['x-request-id']),
     routerOptions: { ignoreTrailingSlash: true },
+    logController: new RequestsAtDebug(),
   }).withTypeProvider<ZodTypeProvider>();
   // JSON only: a text/plain body is refused with 415 instead of failing validation as a string.
   app.removeContentTypeParser('text/plain');
@@ -106,6 +114,11 @@ export async function buildApp({
 
   await app.register(dbPlugin, { databaseUrl: env.DATABASE_URL, poolSize });
   await app.register(errorsPlugin);
+  // Before every route: it adds the shared error statuses to each route's schema as the route is added.
+  await app.register(declaredStatuses, {
+    strict: strictStatuses !== undefined,
+    report: strictStatuses?.report,
+  });
   await app.register(inputHygiene);
   await app.register(security, { allowedOrigins: config.allowedOrigins, secure: config.secureCookies });
   const redis = { url: env.REDIS_URL, prefix: env.REDIS_PREFIX };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SECRET_REDACT_PATHS } from '@korgon/config';
+import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { LoggerOptions } from 'pino';
 
 /**
@@ -57,4 +58,21 @@ export function loggerOptions(level: string): LoggerOptions {
       }),
     },
   };
+}
+
+/**
+ * Fastify's two lines per request (incoming, completed) at debug rather than info, so that info says what
+ * happened rather than every request; a request that failed is still logged at error, and Fastify's other
+ * lines (error handler, not found, 503 while closing) are as they were.
+ */
+export class RequestsAtDebug extends LogController {
+  override incomingRequest(request: FastifyRequest) {
+    request.log.debug({ req: request }, 'incoming request');
+  }
+
+  override requestCompleted(error: Error | null | undefined, _request: FastifyRequest, reply: FastifyReply) {
+    if (error)
+      reply.log.error({ res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
+    else reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  }
 }

@@ -1,4 +1,4 @@
-import { ConfigError, type Env } from '@korgon/config';
+import { ConfigError, type Env, listenHostOf } from '@korgon/config';
 import { migrate, ownsTables, pendingMigrations, roleOf } from '@korgon/db';
 import pg from 'pg';
 import { buildApp } from './app';
@@ -68,7 +68,7 @@ async function main() {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
-  await app.listen({ port: config.env.PORT, host: config.env.HOST });
+  await app.listen({ port: config.env.PORT, host: listenHostOf(config.env) });
   app.log.info({ url: config.publicUrl }, 'Korgon server ready');
 }
 

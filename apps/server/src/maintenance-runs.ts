@@ -1,5 +1,6 @@
-import { writeAudit } from '@korgon/db';
+import { dbOn, type Queryable, schema, writeAudit } from '@korgon/db';
 import type { AuditAction, MAINTENANCE_RUN_STATUSES } from '@korgon/domain';
+import { and, desc, eq, gt, inArray, type SQL, sql } from 'drizzle-orm';
 import type pg from 'pg';
 import { ConflictError } from './errors';
 import type { SessionUser } from './features/auth/repository';
@@ -9,55 +10,56 @@ import type { SessionUser } from './features/auth/repository';
  * console shows them, and "Run now" as a queued run whose job the caller adds after the commit (the worker's
  * side is apps/worker/src/tasks/maintenance-run.ts).
  */
-type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 export type MaintenanceKind = 'retention' | 'reencrypt';
+
+const { maintenanceRuns: runs, users } = schema;
 
 /** A run queued or running for longer than this is taken to be lost (its worker stopped): a new one may start. */
 const RUN_STALE_HOURS = 6;
-const IN_FLIGHT = `status IN ('queued', 'running') AND started_at > now() - make_interval(hours => ${RUN_STALE_HOURS})`;
+const inFlight = (kind: MaintenanceKind) =>
+  and(
+    eq(runs.kind, kind),
+    inArray(runs.status, ['queued', 'running']),
+    gt(runs.startedAt, sql`now() - make_interval(hours => ${sql.raw(String(RUN_STALE_HOURS))})`),
+  );
 
-interface RunRow {
-  id: string;
-  trigger: 'schedule' | 'manual';
-  started_by: string | null;
-  started_by_name: string | null;
-  started_at: Date;
-  finished_at: Date | null;
-  status: (typeof MAINTENANCE_RUN_STATUSES)[number];
-  counts: object;
-  error: string | null;
-}
+const runColumns = {
+  id: runs.id,
+  trigger: runs.trigger,
+  startedBy: runs.startedBy,
+  startedByName: users.displayName,
+  startedAt: runs.startedAt,
+  finishedAt: runs.finishedAt,
+  status: runs.status,
+  counts: runs.counts,
+  error: runs.error,
+};
+type RunRow = Omit<typeof runs.$inferSelect, 'kind'> & { startedByName: string | null };
 
-const RUNS = `SELECT m.id, m.trigger, m.started_by, u.display_name AS started_by_name, m.started_at, m.finished_at,
-                     m.status, m.counts, m.error
-                FROM maintenance_runs m LEFT JOIN users u ON u.id = m.started_by
-               WHERE m.kind = $1`;
+const runsOf = (q: Queryable, where: SQL | undefined) =>
+  dbOn(q).select(runColumns).from(runs).leftJoin(users, eq(users.id, runs.startedBy)).where(where);
 
 const viewOf = <C>(r: RunRow) => ({
-  id: Number(r.id),
-  trigger: r.trigger,
-  startedBy: r.started_by ? { id: r.started_by, displayName: r.started_by_name ?? '' } : null,
-  startedAt: r.started_at.toISOString(),
-  finishedAt: r.finished_at?.toISOString() ?? null,
-  status: r.status,
+  id: r.id,
+  // The worker and this module write only these values (the column is text).
+  trigger: r.trigger as 'schedule' | 'manual',
+  startedBy: r.startedBy ? { id: r.startedBy, displayName: r.startedByName ?? '' } : null,
+  startedAt: r.startedAt.toISOString(),
+  finishedAt: r.finishedAt?.toISOString() ?? null,
+  status: r.status as (typeof MAINTENANCE_RUN_STATUSES)[number],
   counts: r.counts as C,
   error: r.error,
 });
 
 /** The newest runs of a kind, newest first. */
 export async function recentRuns<C>(q: Queryable, kind: MaintenanceKind, limit: number) {
-  const { rows } = await q.query<RunRow>(`${RUNS} ORDER BY m.started_at DESC, m.id DESC LIMIT $2`, [
-    kind,
-    limit,
-  ]);
+  const rows = await runsOf(q, eq(runs.kind, kind)).orderBy(desc(runs.startedAt), desc(runs.id)).limit(limit);
   return rows.map((r) => viewOf<C>(r));
 }
 
 /** Whether a run of the kind is queued or running (and not stale). */
 export async function runInFlight(q: Queryable, kind: MaintenanceKind): Promise<boolean> {
-  const { rows } = await q.query(`SELECT 1 FROM maintenance_runs WHERE kind = $1 AND ${IN_FLIGHT} LIMIT 1`, [
-    kind,
-  ]);
+  const rows = await dbOn(q).select({ id: runs.id }).from(runs).where(inFlight(kind)).limit(1);
   return rows.length > 0;
 }
 
@@ -72,25 +74,24 @@ export async function queueRun<C>(
   audit: { action: AuditAction; details?: Record<string, unknown> },
   busy: (runId: string) => string,
 ) {
-  await c.query('SELECT pg_advisory_xact_lock(5213, 3)');
-  const { rows: inFlight } = await c.query<{ id: string }>(
-    `SELECT id FROM maintenance_runs WHERE kind = $1 AND ${IN_FLIGHT} LIMIT 1`,
-    [kind],
-  );
-  if (inFlight[0]) throw new ConflictError(busy(inFlight[0].id));
-  const { rows } = await c.query<{ id: string }>(
-    `INSERT INTO maintenance_runs (kind, trigger, started_by, status) VALUES ($1, 'manual', $2, 'queued') RETURNING id`,
-    [kind, actor.id],
-  );
-  const id = rows[0]?.id as string;
+  const db = dbOn(c);
+  await db.execute(sql`SELECT pg_advisory_xact_lock(5213, 3)`);
+  const [running] = await db.select({ id: runs.id }).from(runs).where(inFlight(kind)).limit(1);
+  if (running) throw new ConflictError(busy(String(running.id)));
+  const [queued] = await db
+    .insert(runs)
+    .values({ kind, trigger: 'manual', startedBy: actor.id, status: 'queued' })
+    .returning({ id: runs.id });
+  if (!queued) throw new Error('insert returned nothing');
   await writeAudit(c, {
     action: audit.action,
     actorId: actor.id,
     actorRole: actor.role,
     targetType: 'maintenance_run',
-    targetId: id,
+    targetId: String(queued.id),
     details: audit.details ?? {},
   });
-  const { rows: made } = await c.query<RunRow>(`${RUNS} AND m.id = $2`, [kind, id]);
-  return viewOf<C>(made[0] as RunRow);
+  const [made] = await runsOf(c, and(eq(runs.kind, kind), eq(runs.id, queued.id)));
+  if (!made) throw new Error('the queued run could not be read back');
+  return viewOf<C>(made);
 }

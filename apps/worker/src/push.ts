@@ -1,4 +1,10 @@
-import { type QueueChange, rooms, type ServerToClientEvents } from '@korgon/domain';
+import {
+  QUEUE_ROOMS,
+  type QueueChange,
+  referralStaffRooms,
+  rooms,
+  type ServerToClientEvents,
+} from '@korgon/domain';
 import type { Publish } from '@korgon/queue';
 import { partnerView, type ReferralPush, staffViewOf, staffViewRows } from '@korgon/referrals';
 import type { SealKey } from '@korgon/signing';
@@ -18,8 +24,7 @@ export function createWorkerPublish(
   lag?: (seconds: number) => void,
 ): Publish {
   return (changes: readonly QueueChange[], began?: number) => {
-    for (const change of changes)
-      emitter.to([rooms.role('operator'), rooms.role('supervisor')]).emit('queue:change', change);
+    for (const change of changes) emitter.to(QUEUE_ROOMS).emit('queue:change', change);
     if (began !== undefined) lag?.((performance.now() - began) / 1000);
     changed();
   };
@@ -35,7 +40,7 @@ export function createWorkerReferralPush(
 ): ReferralPush {
   return {
     staff: (r, createdBy) => {
-      emitter.to([rooms.user(createdBy), rooms.role('supervisor')]).emit('referral:changed', r);
+      emitter.to(referralStaffRooms(createdBy)).emit('referral:changed', r);
       changed();
     },
     partner: (org, r) => emitter.to(rooms.partner(org)).emit('partner:referral', r),
@@ -57,5 +62,5 @@ export async function publishReferral(
   const view = staffViewOf(key, row);
   push.staff(view, view.createdBy.id);
   if (row.status !== 'queued' && row.status !== 'revoked')
-    push.partner(row.partner_org_id, partnerView(key, row));
+    push.partner(row.partnerOrgId, partnerView(key, row));
 }

@@ -9,6 +9,7 @@ import {
   jobIds,
   reencryptJob,
   retentionRunJob,
+  statusesFrom,
   systemClock,
   wrapUpEndJob,
 } from '@korgon/domain';
@@ -42,15 +43,18 @@ export async function reconcile(
 ): Promise<ReconcileResult> {
   const grace = `now() - make_interval(secs => ${GRACE_SECONDS})`;
   const [deliveries, escalations, wrapUps, openCalls, followUps, exports, retentionRuns] = await Promise.all([
+    // Still to be delivered, and still able to escalate: the domain's lifecycle says from where.
     pool.query<{ id: string; urgency: string }>(
-      `SELECT id, urgency FROM referrals WHERE status IN ('queued', 'sent') AND updated_at < ${grace}
+      `SELECT id, urgency FROM referrals WHERE status = ANY($1::referral_status[]) AND updated_at < ${grace}
         ORDER BY (urgency = 'urgent') DESC, created_at LIMIT ${BATCH}`,
+      [statusesFrom('delivered')],
     ),
     pool.query<{ id: string; escalate_at: Date }>(
       `SELECT id, escalate_at FROM referrals
-        WHERE urgency = 'urgent' AND status IN ('queued', 'sent', 'delivered') AND escalate_at IS NOT NULL
+        WHERE urgency = 'urgent' AND status = ANY($1::referral_status[]) AND escalate_at IS NOT NULL
           AND created_at < ${grace}
         ORDER BY escalate_at LIMIT ${BATCH}`,
+      [statusesFrom('escalated')],
     ),
     pool.query<{ user_id: string; since: Date; wrap_up_ends_at: Date }>(
       `SELECT user_id, since, wrap_up_ends_at FROM operator_states

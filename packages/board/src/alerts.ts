@@ -1,4 +1,4 @@
-import { followUpPhase, type schema } from '@korgon/db';
+import { followUpPhase, type Queryable, type schema } from '@korgon/db';
 import {
   ALERTS_HANDLED_HOURS,
   type AlertKind,
@@ -10,8 +10,6 @@ import {
   type PartnerType,
 } from '@korgon/domain';
 import type pg from 'pg';
-
-type Queryable = Pick<pg.Pool | pg.PoolClient | pg.Client, 'query'>;
 
 /** An alert row as drizzle reads it (the raw queries below alias their columns to these names). */
 export type AlertRow = typeof schema.alerts.$inferSelect;

@@ -5,6 +5,7 @@ import {
   OPERATOR_STATUSES,
   type OperatorStatus,
   overdueAtOf,
+  statusesFrom,
 } from '@korgon/domain';
 import { type BoardQueryable, metricsOver, type WindowMetrics } from './metrics';
 import { boardWindows, type TimeWindow } from './windows';
@@ -63,7 +64,7 @@ const LIVE_SQL = `
         AND (SELECT r.final_level FROM risk_assessments r WHERE r.consultation_id = k.id
               ORDER BY r.created_at DESC, r.id DESC LIMIT 1) IN ('high', 'critical')) AS high_risk_open,
     (SELECT count(*)::int FROM referrals
-      WHERE urgency = 'urgent' AND status IN ('queued', 'sent', 'delivered')) AS urgent_awaiting,
+      WHERE urgency = 'urgent' AND status = ANY($3::referral_status[])) AS urgent_awaiting,
     (SELECT count(*)::int FROM referrals WHERE status IN ('failed', 'escalated')) AS failed_or_escalated,
     (SELECT coalesce(json_agg(json_build_object('raiseAt', raise_at, 'from', window_from, 'to', window_to)),
                      '[]'::json)
@@ -83,7 +84,8 @@ export async function liveFigures(
   now: Date,
   shiftFrom: Date,
 ): Promise<Pick<BoardFigures, 'live' | 'attention'>> {
-  const { rows } = await q.query<LiveRow>(LIVE_SQL, [shiftFrom, now]);
+  // Urgent and still waiting for its partner: the lifecycle's way into `escalated`.
+  const { rows } = await q.query<LiveRow>(LIVE_SQL, [shiftFrom, now, statusesFrom('escalated')]);
   const r = rows[0];
   if (!r) throw new Error('the live figures query answered no row');
   const operators = Object.fromEntries(OPERATOR_STATUSES.map((s) => [s, r.operators[s] ?? 0])) as Record<

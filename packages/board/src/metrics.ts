@@ -1,5 +1,5 @@
+import type { Queryable } from '@korgon/db';
 import type { BoardMetrics } from '@korgon/domain';
-import type pg from 'pg';
 import { ANSWERED, serviceLevelOf } from './counting';
 import { cachedMetrics, settledDays } from './day-totals';
 
@@ -7,7 +7,7 @@ export { serviceLevelOf };
 
 import type { TimeWindow } from './windows';
 
-export type BoardQueryable = Pick<pg.Pool | pg.PoolClient | pg.Client, 'query'>;
+export type BoardQueryable = Queryable;
 
 export interface WindowMetrics extends BoardMetrics {
   /** Mean seconds of the wrap-ups that began in the window and have ended; null when none did. */

@@ -139,7 +139,8 @@ const olderCallerKeys = z
 export const Env = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  HOST: z.string().default('0.0.0.0'),
+  /** The address the server listens on; unset: see listenHostOf. */
+  HOST: z.string().optional(),
   /**
    * The role the server and the worker connect as: it owns nothing, and may only INSERT into and SELECT from the
    * audit log (docs/deploy.md "Least privilege"), so it cannot rewrite, cut or un-trigger the audit chain.
@@ -398,6 +399,14 @@ function keyringProblems(env: Env): string[] {
 
 export function publicUrlOf(env: Env): string {
   return (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, '');
+}
+
+/**
+ * HOST when set; otherwise every interface in production (behind its proxy, docs/deploy.md) and only this
+ * machine elsewhere: a local start prints a demo password, which must not open the server to the network.
+ */
+export function listenHostOf(env: Pick<Env, 'HOST' | 'NODE_ENV'>): string {
+  return env.HOST ?? (env.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1');
 }
 
 export function allowedOriginsOf(env: Env): string[] {

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { Queryable } from './queryable';
 
 /**
  * The application's database role (docs/deploy.md "Least privilege"). The server and the worker connect as a
@@ -8,8 +9,6 @@ import pg from 'pg';
  * fired them (SECURITY INVOKER), so the tables they write (calls_day, operator_state_log, …) are ordinary
  * tables the role may write anyway.
  */
-
-type Queryable = Pick<pg.Pool | pg.PoolClient | pg.Client, 'query'>;
 
 /** The role a postgres:// URL connects as. */
 export function roleOf(url: string): string {

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type pg from 'pg';
+import type { Queryable } from './queryable';
 
 /**
  * Signed checkpoints of the audit chain's head, kept outside the database (docs/deploy.md "Audit anchors").
@@ -30,8 +30,6 @@ export interface AuditAnchor {
 }
 
 export const AUDIT_ANCHOR_FILE = 'audit-anchors.jsonl';
-
-type Queryable = Pick<pg.Pool | pg.PoolClient | pg.Client, 'query'>;
 
 function signatureOf(key: string, a: Pick<AuditAnchor, 'id' | 'hash' | 'at'>): string {
   // A fixed, versioned layout: JSON key order cannot change what is signed.

@@ -1,7 +1,7 @@
 import type { AuditAction } from '@korgon/domain';
 import { sql } from 'drizzle-orm';
-import type pg from 'pg';
 import type { DbOrTx } from './client';
+import type { Queryable } from './queryable';
 
 export interface AuditEntry {
   action: AuditAction;
@@ -13,8 +13,6 @@ export interface AuditEntry {
   /** Ids and coarse facts only: never a caller's number, a note or a password. */
   details?: Record<string, unknown>;
 }
-
-type Queryable = Pick<pg.Pool | pg.PoolClient | pg.Client, 'query'>;
 
 /**
  * Appends one entry, on the same connection (and so in the same transaction) as the change it records: a

@@ -6,9 +6,7 @@ import {
   overdueAtOf,
   rooms,
 } from '@korgon/domain';
-import type pg from 'pg';
-
-type Queryable = Pick<pg.Pool | pg.PoolClient | pg.Client, 'query'>;
+import type { Queryable } from './queryable';
 
 /** A follow-up row as read for its view (shared by the server and the worker, which both push it). */
 export interface FollowUpRow {

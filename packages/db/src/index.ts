@@ -4,6 +4,7 @@ export * from './audit-anchor';
 export * from './client';
 export * from './follow-ups';
 export * from './migrate';
+export * from './queryable';
 export * from './reference-data';
 export * from './retention';
 export * as schema from './schema';

@@ -1,12 +1,12 @@
 import { KG_HOTLINE_RISK_0_1, Methodology, TAXONOMY_KG_2026_1, Taxonomy } from '@korgon/domain';
-import type pg from 'pg';
+import type { Queryable } from './queryable';
 
 /**
  * The reference data Korgon cannot run without, in every installation (not only the demo): the first
  * taxonomy and the first risk methodology. Inserted once; made active only when nothing else is, so an
  * admin's later choice is never undone by a restart.
  */
-export async function ensureReferenceData(client: Pick<pg.Client, 'query'>): Promise<void> {
+export async function ensureReferenceData(client: Queryable): Promise<void> {
   const taxonomy = Taxonomy.parse(TAXONOMY_KG_2026_1);
   await client.query(
     `INSERT INTO taxonomy_versions (version, document, active)

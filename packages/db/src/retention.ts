@@ -1,7 +1,5 @@
 import { RETENTION_SETTINGS, type RetentionSettingName } from '@korgon/domain';
-import type pg from 'pg';
-
-type Queryable = Pick<pg.Pool | pg.PoolClient | pg.Client, 'query'>;
+import type { Queryable } from './queryable';
 
 export interface RetentionSettingValues {
   consultationTextDays: number;

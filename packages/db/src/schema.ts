@@ -8,6 +8,8 @@ import {
   OPERATOR_STATUSES,
   PARTNER_TYPES,
   REFERRAL_STATUSES,
+  type ReferralContent,
+  type ReferralUrgency,
   ROLES,
 } from '@korgon/domain';
 import { sql } from 'drizzle-orm';
@@ -551,7 +553,7 @@ export const referrals = pgTable(
     partnerOrgId: uuid('partner_org_id')
       .notNull()
       .references(() => partnerOrgs.id),
-    urgency: text('urgency').notNull(),
+    urgency: text('urgency').$type<ReferralUrgency>().notNull(),
     status: referralStatusEnum('status').notNull().default('draft'),
     consentBasis: text('consent_basis'),
     consentException: text('consent_exception'),
@@ -562,7 +564,7 @@ export const referrals = pgTable(
     /** The fields the operator chose to send. */
     fields: text('fields').array().notNull().default(sql`'{}'`),
     /** Only the fields consent allows; what the partner receives (coarse, no free text). */
-    content: jsonb('content').notNull().default({}),
+    content: jsonb('content').$type<ReferralContent>().notNull().default({}),
     /** The operator's message to the partner, and the partner's outcome: sealed free text. */
     messageSealed: bytea('message_sealed'),
     outcomeSealed: bytea('outcome_sealed'),

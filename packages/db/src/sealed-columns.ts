@@ -1,6 +1,4 @@
-import type pg from 'pg';
-
-type Queryable = Pick<pg.Pool | pg.PoolClient | pg.Client, 'query'>;
+import type { Queryable } from './queryable';
 
 /**
  * Every column that holds text sealed with the notes key (docs/security.md "Key rotation"), with the column of

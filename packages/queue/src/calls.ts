@@ -1,6 +1,13 @@
+import { dbOn, schema } from '@korgon/db';
 import { callLostJob } from '@korgon/domain';
+import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import { setOperatorStatus } from './operators';
 import type { PendingChanges, Queryable } from './types';
+
+const { calls, consultations } = schema;
+
+/** Still on the line. */
+const OPEN = inArray(calls.state, ['waiting', 'answered']);
 
 /** How long a call may go without an event before it counts as lost (CALL_LOST_*_MINUTES). */
 export interface CallLimits {
@@ -22,6 +29,7 @@ export async function renewLostDeadlines(
   limits: CallLimits,
 ): Promise<void> {
   if (callIds.length === 0) return;
+  // Raw SQL: each row's own CASE inside make_interval, from clock_timestamp() cut to milliseconds.
   const { rows } = await q.query<{ id: string; lost_at: Date }>(
     `UPDATE calls SET lost_at = date_trunc('milliseconds', clock_timestamp()) + make_interval(secs =>
               CASE WHEN state = 'waiting' AND operator_id IS NULL THEN $2::double precision
@@ -45,25 +53,43 @@ export async function closeLostCalls(
   opts: { wrapUpSeconds: number; dueOnly?: boolean },
 ): Promise<string[]> {
   if (callIds.length === 0) return [];
-  const locked = await q.query<{ id: string }>(
-    `SELECT id FROM calls WHERE id = ANY($1::uuid[]) AND state IN ('waiting', 'answered')
-        AND (NOT $2::boolean OR lost_at <= clock_timestamp())
-      ORDER BY id FOR UPDATE`,
-    [callIds, opts.dueOnly ?? false],
-  );
-  if (locked.rows.length === 0) return [];
-  const { rows } = await q.query<{ id: string; operator_id: string | null }>(
-    `UPDATE calls SET state = 'lost', lost_at = date_trunc('milliseconds', clock_timestamp()), updated_at = now()
-      WHERE id = ANY($1::uuid[]) AND state IN ('waiting', 'answered')
-      RETURNING id, operator_id`,
-    [locked.rows.map((r) => r.id)],
-  );
+  const db = dbOn(q);
+  const locked = await db
+    .select({ id: calls.id })
+    .from(calls)
+    .where(
+      and(
+        inArray(calls.id, [...callIds]),
+        OPEN,
+        opts.dueOnly ? lte(calls.lostAt, sql`clock_timestamp()`) : undefined,
+      ),
+    )
+    .orderBy(asc(calls.id))
+    .for('update');
+  if (locked.length === 0) return [];
+  const rows = await db
+    .update(calls)
+    .set({
+      state: 'lost',
+      lostAt: sql`date_trunc('milliseconds', clock_timestamp())`,
+      updatedAt: sql`now()`,
+    })
+    .where(
+      and(
+        inArray(
+          calls.id,
+          locked.map((r) => r.id),
+        ),
+        OPEN,
+      ),
+    )
+    .returning({ id: calls.id, operatorId: calls.operatorId });
   for (const r of rows) pending.calls.add(r.id);
   const byOperator = rows
-    .filter((r): r is { id: string; operator_id: string } => r.operator_id !== null)
-    .sort((a, b) => (a.operator_id < b.operator_id ? -1 : a.operator_id > b.operator_id ? 1 : 0));
+    .filter((r): r is { id: string; operatorId: string } => r.operatorId !== null)
+    .sort((a, b) => (a.operatorId < b.operatorId ? -1 : a.operatorId > b.operatorId ? 1 : 0));
   for (const r of byOperator) {
-    await setOperatorStatus(q, pending, r.operator_id, 'wrap_up', {
+    await setOperatorStatus(q, pending, r.operatorId, 'wrap_up', {
       callId: r.id,
       wrapUpSeconds: opts.wrapUpSeconds,
       onlyIf: ['on_call'],
@@ -83,6 +109,7 @@ export async function openCallConsultation(
   operatorId: string,
   id: string = crypto.randomUUID(),
 ): Promise<{ id: string; operatorId: string; created: boolean }> {
+  // Raw SQL: INSERT … SELECT from the call, with a scalar subquery for the active taxonomy, ON CONFLICT DO NOTHING.
   const inserted = await q.query<{ id: string }>(
     `INSERT INTO consultations (id, call_id, channel, operator_id, caller_hash, caller_hash_key_version, taxonomy_version)
      SELECT $1, c.id, 'call', $2, c.caller_hash, c.caller_hash_key_version,
@@ -92,11 +119,10 @@ export async function openCallConsultation(
     [id, operatorId, callId],
   );
   if (inserted.rows[0]) return { id: inserted.rows[0].id, operatorId, created: true };
-  const existing = await q.query<{ id: string; operator_id: string }>(
-    'SELECT id, operator_id FROM consultations WHERE call_id = $1',
-    [callId],
-  );
-  const row = existing.rows[0];
+  const [row] = await dbOn(q)
+    .select({ id: consultations.id, operatorId: consultations.operatorId })
+    .from(consultations)
+    .where(eq(consultations.callId, callId));
   if (!row) throw new Error(`the consultation of call ${callId} could not be opened (id ${id} in use?)`);
-  return { id: row.id, operatorId: row.operator_id, created: false };
+  return { ...row, created: false };
 }

@@ -1,9 +1,12 @@
-import { inTransaction } from '@korgon/db';
+import { dbOn, inTransaction, schema } from '@korgon/db';
 import type { QueueCall, QueueChange } from '@korgon/domain';
 import { Mutex } from 'async-mutex';
+import { eq, sql } from 'drizzle-orm';
 import type pg from 'pg';
 import type { LiveSink, PendingChanges, Queryable } from './types';
 import { callViews, operatorViews } from './views';
+
+const { queueState } = schema;
 
 /** PostgreSQL's deadlock and serialization failures: the transaction can simply run again. */
 const RETRYABLE = new Set(['40P01', '40001']);
@@ -59,11 +62,12 @@ async function numberChanges(client: Queryable, pending: PendingChanges): Promis
   const operators = pending.operators.size > 0 ? await operatorViews(client, [...pending.operators]) : [];
   const count = calls.length + operators.length;
   if (count === 0) return [];
-  const { rows } = await client.query<{ version: number }>(
-    'UPDATE queue_state SET version = version + $1 WHERE id = 1 RETURNING version',
-    [count],
-  );
-  let version = Number(rows[0]?.version ?? count) - count;
+  const [row] = await dbOn(client)
+    .update(queueState)
+    .set({ version: sql`${queueState.version} + ${count}` })
+    .where(eq(queueState.id, 1))
+    .returning({ version: queueState.version });
+  let version = Number(row?.version ?? count) - count;
   const changes: QueueChange[] = [];
   for (const call of calls) changes.push({ version: ++version, kind: 'call', call });
   for (const operator of operators) changes.push({ version: ++version, kind: 'operator', operator });
@@ -71,6 +75,9 @@ async function numberChanges(client: Queryable, pending: PendingChanges): Promis
 }
 
 export async function currentVersion(q: Queryable): Promise<number> {
-  const { rows } = await q.query<{ version: number }>('SELECT version FROM queue_state WHERE id = 1');
-  return Number(rows[0]?.version ?? 0);
+  const [row] = await dbOn(q)
+    .select({ version: queueState.version })
+    .from(queueState)
+    .where(eq(queueState.id, 1));
+  return Number(row?.version ?? 0);
 }

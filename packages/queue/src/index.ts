@@ -1,3 +1,4 @@
+export * from './call-store';
 export * from './calls';
 export * from './changes';
 export * from './operators';

@@ -1,5 +1,9 @@
+import { dbOn, schema } from '@korgon/db';
 import { type OperatorStatus, wrapUpEndJob } from '@korgon/domain';
+import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import type { PendingChanges, Queryable } from './types';
+
+const { operatorStates } = schema;
 
 /**
  * Sets an operator's state; records the change only when something changed. Entering wrap-up stores when it
@@ -25,6 +29,7 @@ export async function setOperatorStatus(
 ): Promise<boolean> {
   const callId = status === 'on_call' || status === 'wrap_up' ? (opts.callId ?? null) : null;
   const wrapUpSeconds = status === 'wrap_up' ? (opts.wrapUpSeconds ?? 120) : null;
+  // Raw SQL: an upsert whose DO UPDATE has its own WHERE (IS DISTINCT FROM, = ANY of an enum array) and CASEs.
   const { rows } = await q.query<{ since: Date; wrap_up_ends_at: Date | null }>(
     `INSERT INTO operator_states (user_id, status, since, call_id, wrap_up_ends_at)
      VALUES ($1, $2, date_trunc('milliseconds', clock_timestamp()), $3,
@@ -66,14 +71,25 @@ export async function endWrapUp(
   userId: string,
   since: string,
 ): Promise<boolean> {
-  const { rowCount } = await q.query(
-    `UPDATE operator_states SET status = 'available', since = date_trunc('milliseconds', clock_timestamp()), call_id = NULL,
-                                wrap_up_ends_at = NULL
-      WHERE user_id = $1 AND status = 'wrap_up' AND since = $2::timestamptz AND wrap_up_ends_at IS NOT NULL`,
-    [userId, since],
-  );
-  if (rowCount) pending.operators.add(userId);
-  return Boolean(rowCount);
+  const ended = await dbOn(q)
+    .update(operatorStates)
+    .set({
+      status: 'available',
+      since: sql`date_trunc('milliseconds', clock_timestamp())`,
+      callId: null,
+      wrapUpEndsAt: null,
+    })
+    .where(
+      and(
+        eq(operatorStates.userId, userId),
+        eq(operatorStates.status, 'wrap_up'),
+        eq(operatorStates.since, sql`${since}::timestamptz`),
+        isNotNull(operatorStates.wrapUpEndsAt),
+      ),
+    )
+    .returning({ userId: operatorStates.userId });
+  if (ended.length > 0) pending.operators.add(userId);
+  return ended.length > 0;
 }
 
 /**
@@ -81,13 +97,19 @@ export async function endWrapUp(
  * reconciler leave it). Returns false when she is not in a wrap-up that would end.
  */
 export async function holdWrapUp(q: Queryable, pending: PendingChanges, userId: string): Promise<boolean> {
-  const { rowCount } = await q.query(
-    `UPDATE operator_states SET wrap_up_ends_at = NULL
-      WHERE user_id = $1 AND status = 'wrap_up' AND wrap_up_ends_at IS NOT NULL`,
-    [userId],
-  );
-  if (rowCount) pending.operators.add(userId);
-  return Boolean(rowCount);
+  const held = await dbOn(q)
+    .update(operatorStates)
+    .set({ wrapUpEndsAt: null })
+    .where(
+      and(
+        eq(operatorStates.userId, userId),
+        eq(operatorStates.status, 'wrap_up'),
+        isNotNull(operatorStates.wrapUpEndsAt),
+      ),
+    )
+    .returning({ userId: operatorStates.userId });
+  if (held.length > 0) pending.operators.add(userId);
+  return held.length > 0;
 }
 
 /**
@@ -100,17 +122,22 @@ export async function setBreakOffer(
   userId: string,
   offered: boolean,
 ): Promise<boolean> {
-  const { rowCount } = offered
-    ? await q.query(
-        `INSERT INTO operator_states (user_id, break_offered_at)
-         VALUES ($1, date_trunc('milliseconds', clock_timestamp()))
-         ON CONFLICT (user_id) DO UPDATE SET break_offered_at = EXCLUDED.break_offered_at`,
-        [userId],
-      )
-    : await q.query(
-        'UPDATE operator_states SET break_offered_at = NULL WHERE user_id = $1 AND break_offered_at IS NOT NULL',
-        [userId],
-      );
-  if (rowCount) pending.operators.add(userId);
-  return Boolean(rowCount);
+  const db = dbOn(q);
+  const now = sql`date_trunc('milliseconds', clock_timestamp())`;
+  const changed = offered
+    ? await db
+        .insert(operatorStates)
+        .values({ userId, breakOfferedAt: now })
+        .onConflictDoUpdate({
+          target: operatorStates.userId,
+          set: { breakOfferedAt: sql`excluded.break_offered_at` },
+        })
+        .returning({ userId: operatorStates.userId })
+    : await db
+        .update(operatorStates)
+        .set({ breakOfferedAt: null })
+        .where(and(eq(operatorStates.userId, userId), isNotNull(operatorStates.breakOfferedAt)))
+        .returning({ userId: operatorStates.userId });
+  if (changed.length > 0) pending.operators.add(userId);
+  return changed.length > 0;
 }

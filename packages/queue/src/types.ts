@@ -1,7 +1,6 @@
 import type { Enqueue, JobRequest, QueueChange } from '@korgon/domain';
-import type pg from 'pg';
 
-export type Queryable = Pick<pg.Pool | pg.PoolClient | pg.Client, 'query'>;
+export type { Queryable } from '@korgon/db';
 
 /**
  * Delivers committed changes to the consoles (Socket.IO in the server, the Redis emitter in the worker).

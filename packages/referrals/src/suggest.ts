@@ -1,15 +1,11 @@
-import { isOpenAt, type LocalizedText, type PartnerHours, type PartnerType } from '@korgon/domain';
+import { dbOn, schema } from '@korgon/db';
+import { isOpenAt, PartnerHours, type PartnerSuggestion } from '@korgon/domain';
+import { and, eq, inArray, notInArray } from 'drizzle-orm';
 import type { Queryable } from './types';
 
-export interface Suggestion {
-  partnerId: string;
-  name: LocalizedText;
-  type: PartnerType;
-  channel: string;
-  openNow: boolean;
-  servesRegion: boolean;
-  calledFor: boolean;
-}
+const { partnerOrgs } = schema;
+
+export type Suggestion = PartnerSuggestion;
 
 /**
  * Partners ranked for a referral: of a type the risk actions call for, serving the caller's region, open now.
@@ -17,31 +13,46 @@ export interface Suggestion {
  */
 export async function suggestPartners(
   q: Queryable,
-  o: { region?: string | null; types?: string[]; exclude?: string[]; at?: Date; limit?: number },
+  o: {
+    region?: string | null;
+    types?: PartnerSuggestion['type'][];
+    exclude?: string[];
+    at?: Date;
+    limit?: number;
+  },
 ): Promise<Suggestion[]> {
-  const { rows } = await q.query<{
-    id: string;
-    name: LocalizedText;
-    type: PartnerType;
-    channel: string;
-    regions: string[];
-    hours: PartnerHours;
-  }>(
-    `SELECT id, name, type, channel, regions, hours FROM partner_orgs
-      WHERE active AND NOT (id = ANY($1::uuid[])) ${o.types?.length ? 'AND type::text = ANY($2::text[])' : ''}`,
-    o.types?.length ? [o.exclude ?? [], o.types] : [o.exclude ?? []],
-  );
+  const rows = await dbOn(q)
+    .select({
+      id: partnerOrgs.id,
+      name: partnerOrgs.name,
+      type: partnerOrgs.type,
+      channel: partnerOrgs.channel,
+      regions: partnerOrgs.regions,
+      hours: partnerOrgs.hours,
+    })
+    .from(partnerOrgs)
+    .where(
+      and(
+        eq(partnerOrgs.active, true),
+        o.exclude?.length ? notInArray(partnerOrgs.id, o.exclude) : undefined,
+        o.types?.length ? inArray(partnerOrgs.type, o.types) : undefined,
+      ),
+    );
   const at = o.at ?? new Date();
   return rows
-    .map((p) => ({
-      partnerId: p.id,
-      name: p.name,
-      type: p.type,
-      channel: p.channel,
-      openNow: isOpenAt(p.hours, at),
-      servesRegion: o.region ? p.regions.includes(o.region) : false,
-      calledFor: o.types ? o.types.includes(p.type) : false,
-    }))
+    .map((p) => {
+      const hours = PartnerHours.safeParse(p.hours);
+      return {
+        partnerId: p.id,
+        name: p.name,
+        type: p.type,
+        channel: p.channel,
+        // Hours that do not read as hours (never written through the API) count as closed.
+        openNow: hours.success && isOpenAt(hours.data, at),
+        servesRegion: o.region ? p.regions.includes(o.region) : false,
+        calledFor: o.types ? o.types.includes(p.type) : false,
+      };
+    })
     .sort(
       (a, b) =>
         Number(b.calledFor) - Number(a.calledFor) ||

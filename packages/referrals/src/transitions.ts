@@ -1,4 +1,4 @@
-import type { ReferralStatus } from '@korgon/domain';
+import { type ReferralStatus, statusesFrom } from '@korgon/domain';
 import type { Queryable } from './types';
 
 const STAMP: Partial<Record<ReferralStatus, string>> = {
@@ -79,7 +79,7 @@ export async function recordAttempt(
     // Prepared once per connection: it runs for every delivery.
     name: 'korgon-referral-record-attempt',
     text: `WITH prev AS (
-       SELECT status FROM referrals WHERE id = $1 AND status IN ('queued', 'sent') FOR UPDATE),
+       SELECT status FROM referrals WHERE id = $1 AND status = ANY($6::referral_status[]) FOR UPDATE),
      moved AS (
        UPDATE referrals r SET status = $2::referral_status, updated_at = now(), attempts = r.attempts + 1,
                               last_error = $4,
@@ -89,7 +89,15 @@ export async function recordAttempt(
        SELECT $1::uuid, 'sent'::referral_status, 'worker', '{}'::jsonb, $3::timestamptz FROM moved WHERE was = 'queued'
        UNION ALL
        SELECT $1::uuid, 'delivered'::referral_status, 'worker', $5::jsonb, now() FROM moved WHERE $2 = 'delivered'`,
-    values: [id, o.outcome, o.startedAt, o.lastError, JSON.stringify(o.details ?? {})],
+    // Queued or sent: where the lifecycle lets a delivery attempt end (a failed one stays sent).
+    values: [
+      id,
+      o.outcome,
+      o.startedAt,
+      o.lastError,
+      JSON.stringify(o.details ?? {}),
+      statusesFrom('delivered'),
+    ],
   });
   return Boolean(rowCount);
 }

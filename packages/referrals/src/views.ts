@@ -1,41 +1,54 @@
+import { dbOn, schema } from '@korgon/db';
 import {
   type LocalizedText,
   type PartnerReferral,
-  type PartnerType,
   type Referral,
   type ReferralContent,
   Settlement,
 } from '@korgon/domain';
 import { open, type SealKey } from '@korgon/signing';
+import { eq, getTableColumns, inArray } from 'drizzle-orm';
 import type { Queryable, ReferralRow } from './types';
 
+const { consultations, partnerOrgs, referrals, users } = schema;
+type PartnerOrgRow = typeof partnerOrgs.$inferSelect;
+
+/** A referral with its partner, its author's name and its consultation's reference. */
 export type ReferralViewRow = ReferralRow & {
-  partner_name: LocalizedText;
-  partner_type: PartnerType;
-  channel: string;
-  creator_name: string;
-  consultation_reference: string;
+  partnerName: LocalizedText;
+  partnerType: PartnerOrgRow['type'];
+  channel: PartnerOrgRow['channel'];
+  creatorName: (typeof users.$inferSelect)['displayName'];
+  consultationReference: (typeof consultations.$inferSelect)['reference'];
 };
 
-const select = (extra = '') => `
-  SELECT r.*, p.name AS partner_name, p.type AS partner_type, p.channel, u.display_name AS creator_name,
-         k.reference AS consultation_reference${extra}
-    FROM referrals r JOIN partner_orgs p ON p.id = r.partner_org_id JOIN users u ON u.id = r.created_by
-    JOIN consultations k ON k.id = r.consultation_id`;
-const SELECT = select();
-
 /** Where the worker delivers a referral: its partner's channel settings. */
-export interface PartnerChannel {
-  webhook_url: string | null;
-  email: string | null;
-  webhook_secret_sealed: Buffer | null;
-  webhook_secret_key_version: number | null;
-}
+export type PartnerChannel = Pick<
+  PartnerOrgRow,
+  'webhookUrl' | 'email' | 'webhookSecretSealed' | 'webhookSecretKeyVersion'
+>;
 export type DeliveryRow = ReferralViewRow & PartnerChannel;
 
+const quoted = (name: string) => `"${name}"`;
+/** Every referral column, named as the schema names it, for the statements below that stay raw SQL. */
+const REFERRAL_COLUMNS = Object.entries(getTableColumns(referrals))
+  .map(([key, column]) => `r.${quoted(column.name)} AS ${quoted(key)}`)
+  .join(', ');
+
+const select = (extra = '') => `
+  SELECT ${REFERRAL_COLUMNS}, p.name AS "partnerName", p.type AS "partnerType", p.channel,
+         u.display_name AS "creatorName", k.reference AS "consultationReference"${extra}
+    FROM referrals r JOIN partner_orgs p ON p.id = r.partner_org_id JOIN users u ON u.id = r.created_by
+    JOIN consultations k ON k.id = r.consultation_id`;
+
+/**
+ * Raw SQL only to be a named prepared statement (parsed once per connection: the worker reads one per
+ * delivery); drizzle would say the same join.
+ */
 const DELIVERY_ROW = {
   name: 'korgon-referral-delivery-row',
-  text: `${select(', p.webhook_url, p.email, p.webhook_secret_sealed, p.webhook_secret_key_version')} WHERE r.id = $1`,
+  text: `${select(`, p.webhook_url AS "webhookUrl", p.email, p.webhook_secret_sealed AS "webhookSecretSealed",
+                    p.webhook_secret_key_version AS "webhookSecretKeyVersion"`)} WHERE r.id = $1`,
 };
 
 /** The referral, its partner and the partner's channel, in one read (the worker's delivery). */
@@ -49,24 +62,37 @@ const unseal = (key: SealKey, id: string, sealed: Buffer | null, version: number
 
 /** The partner's rejection reason: sealed; a row from before sealing may still hold it in clear. */
 const rejectionReasonOf = (key: SealKey, r: ReferralRow) =>
-  unseal(key, r.id, r.rejection_reason_sealed, r.key_version, 'rejection') ?? r.rejection_reason;
+  unseal(key, r.id, r.rejectionReasonSealed, r.keyVersion, 'rejection') ?? r.rejectionReason;
 
 /** Why it went without consent: sealed; a row from before sealing may still hold it in clear. */
 export const exceptionReasonOf = (key: SealKey, r: ReferralRow) =>
-  unseal(key, r.id, r.consent_exception_reason_sealed, r.key_version, 'exception') ??
-  r.consent_exception_reason;
+  unseal(key, r.id, r.consentExceptionReasonSealed, r.keyVersion, 'exception') ?? r.consentExceptionReason;
 
 export async function referralRows(q: Queryable, ids: string[]): Promise<ReferralViewRow[]> {
-  const { rows } = await q.query<ReferralViewRow>(`${SELECT} WHERE r.id = ANY($1::uuid[])`, [ids]);
+  if (ids.length === 0) return [];
+  const rows = await dbOn(q)
+    .select({
+      ...getTableColumns(referrals),
+      partnerName: partnerOrgs.name,
+      partnerType: partnerOrgs.type,
+      channel: partnerOrgs.channel,
+      creatorName: users.displayName,
+      consultationReference: consultations.reference,
+    })
+    .from(referrals)
+    .innerJoin(partnerOrgs, eq(partnerOrgs.id, referrals.partnerOrgId))
+    .innerJoin(users, eq(users.id, referrals.createdBy))
+    .innerJoin(consultations, eq(consultations.id, referrals.consultationId))
+    .where(inArray(referrals.id, ids));
   return rows;
 }
 
 /** A referral row with its events, in the events' order (parallel arrays; NULL when there is none). */
 export type StaffViewRow = ReferralViewRow & {
-  ev_status: Referral['status'][] | null;
-  ev_at: Date[] | null;
-  ev_by: (string | null)[] | null;
-  ev_note: (string | null)[] | null;
+  evStatus: Referral['status'][] | null;
+  evAt: Date[] | null;
+  evBy: (string | null)[] | null;
+  evNote: (string | null)[] | null;
 };
 
 /**
@@ -75,7 +101,7 @@ export type StaffViewRow = ReferralViewRow & {
  */
 const STAFF_ROWS = {
   name: 'korgon-referral-staff-rows',
-  text: `${select(', ev.ev_status, ev.ev_at, ev.ev_by, ev.ev_note')}
+  text: `${select(', ev.ev_status AS "evStatus", ev.ev_at AS "evAt", ev.ev_by AS "evBy", ev.ev_note AS "evNote"')}
            LEFT JOIN LATERAL (
              SELECT array_agg(e.status::text ORDER BY e.at, e.id) AS ev_status,
                     array_agg(e.at ORDER BY e.at, e.id) AS ev_at,
@@ -96,28 +122,28 @@ export async function staffViewRows(q: Queryable, ids: string[]): Promise<StaffV
 
 /** The staff's view of a row read by staffViewRows. */
 export function staffViewOf(key: SealKey, r: StaffViewRow): Referral {
-  const ats = r.ev_at ?? [];
-  const bys = r.ev_by ?? [];
-  const notes = r.ev_note ?? [];
+  const ats = r.evAt ?? [];
+  const bys = r.evBy ?? [];
+  const notes = r.evNote ?? [];
   return {
     id: r.id,
     reference: r.reference,
-    consultationId: r.consultation_id,
-    consultationReference: r.consultation_reference,
-    partner: { id: r.partner_org_id, name: r.partner_name, type: r.partner_type, channel: r.channel },
+    consultationId: r.consultationId,
+    consultationReference: r.consultationReference,
+    partner: { id: r.partnerOrgId, name: r.partnerName, type: r.partnerType, channel: r.channel },
     urgency: r.urgency,
     status: r.status,
-    consent: { basis: r.consent_basis, exception: r.consent_exception, reason: exceptionReasonOf(key, r) },
+    consent: { basis: r.consentBasis, exception: r.consentException, reason: exceptionReasonOf(key, r) },
     fields: r.fields,
     attempts: r.attempts,
-    lastError: r.last_error,
-    outcome: unseal(key, r.id, r.outcome_sealed, r.key_version, 'outcome'),
+    lastError: r.lastError,
+    outcome: unseal(key, r.id, r.outcomeSealed, r.keyVersion, 'outcome'),
     rejectionReason: rejectionReasonOf(key, r),
-    contentRemovedAt: r.content_removed_at?.toISOString() ?? null,
-    createdBy: { id: r.created_by, displayName: r.creator_name },
-    createdAt: r.created_at.toISOString(),
-    updatedAt: r.updated_at.toISOString(),
-    events: (r.ev_status ?? []).map((status, i) => ({
+    contentRemovedAt: r.contentRemovedAt?.toISOString() ?? null,
+    createdBy: { id: r.createdBy, displayName: r.creatorName },
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+    events: (r.evStatus ?? []).map((status, i) => ({
       status,
       at: (ats[i] as Date).toISOString(),
       by: bys[i] ?? null,
@@ -132,21 +158,21 @@ export async function staffViews(q: Queryable, key: SealKey, ids: string[]): Pro
 
 /** What the partner sees: the chosen content and the operator's message, nothing about the hotline's record. */
 export function partnerView(key: SealKey, r: ReferralRow): PartnerReferral {
-  const content: ReferralContent = { ...(r.content as ReferralContent) };
+  const content: ReferralContent = { ...r.content };
   // A referral stored before settlement had to be one of the taxonomy's keys may hold other text: never sent.
   if (content.settlement !== undefined && !Settlement.safeParse(content.settlement).success)
     delete content.settlement;
-  const message = unseal(key, r.id, r.message_sealed, r.key_version, 'message');
+  const message = unseal(key, r.id, r.messageSealed, r.keyVersion, 'message');
   if (message) content.message = message;
   return {
     id: r.id,
     reference: r.reference,
     urgency: r.urgency,
     status: r.status,
-    createdAt: r.created_at.toISOString(),
+    createdAt: r.createdAt.toISOString(),
     content,
-    outcome: unseal(key, r.id, r.outcome_sealed, r.key_version, 'outcome'),
+    outcome: unseal(key, r.id, r.outcomeSealed, r.keyVersion, 'outcome'),
     rejectionReason: rejectionReasonOf(key, r),
-    contentRemovedAt: r.content_removed_at?.toISOString() ?? null,
+    contentRemovedAt: r.contentRemovedAt?.toISOString() ?? null,
   };
 }

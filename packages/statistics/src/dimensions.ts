@@ -1,3 +1,4 @@
+import type { Queryable } from '@korgon/db';
 import {
   DISABILITY_LABELS,
   type LocalizedText,
@@ -16,7 +17,6 @@ import {
   type TaxonomyList,
   WEEKDAY_LABELS,
 } from '@korgon/domain';
-import type pg from 'pg';
 
 /**
  * Where each dimension of issue 12 is read, and which values it has (docs/statistics.md, "Tables and
@@ -25,7 +25,7 @@ import type pg from 'pg';
  * every record is in every table.
  */
 
-export type Queryable = Pick<pg.Pool | pg.PoolClient | pg.Client, 'query'>;
+export type { Queryable };
 
 export interface StatisticsValue {
   key: string;

@@ -9,6 +9,7 @@ import {
   waitForUrl,
 } from '@korgon/dev/testing';
 import type { JobQueues } from '@korgon/jobs';
+import { vi } from 'vitest';
 
 /**
  * What the fault tests share: real server and worker processes, a real webhook partner, requests as the
@@ -61,17 +62,23 @@ export async function waitFor<T>(
   timeoutMs: number,
   diagnose?: () => Promise<string>,
 ): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) {
-      const more = diagnose
-        ? `\n${await diagnose().catch((e: Error) => `(diagnosis failed: ${e.message})`)}`
-        : '';
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${more}`);
-    }
-    await sleep(25);
+  const notYet = `not yet: ${what}`;
+  try {
+    return await vi.waitFor(
+      async () => {
+        const v = await check();
+        if (!v) throw new Error(notYet);
+        return v;
+      },
+      { timeout: timeoutMs, interval: 25 },
+    );
+  } catch (err) {
+    // A check that failed outright says so itself; only a plain timeout is worth the diagnosis.
+    if ((err as Error).message !== notYet) throw err;
+    const more = diagnose
+      ? `\n${await diagnose().catch((e: Error) => `(diagnosis failed: ${e.message})`)}`
+      : '';
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${more}`);
   }
 }
 

@@ -12,6 +12,7 @@ import {
   type AuditVerdict,
   auditChainHead,
   grantAppRole,
+  type Queryable,
   readAuditAnchors,
   roleOf,
   verifyAuditAnchors,
@@ -76,8 +77,6 @@ export interface BackupStatus {
   bytes: number;
   sha256: string;
 }
-
-type Queryable = Pick<pg.Client, 'query'>;
 
 // ---- finding pg_dump and pg_restore ---------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
+import { type Backoff, backoffDelay } from '@korgon/domain';
 import type { Logger } from 'pino';
-import { type Backoff, backoffDelay, DEFAULT_BACKOFF } from '../backoff';
+import { DEFAULT_BACKOFF } from '../backoff';
 import { type AmiMessage, AmiParser, formatAction } from './parser';
 import { PendingActions } from './pending';
 
@@ -259,7 +260,7 @@ export class AmiClient {
     this.#socket = null;
     if (this.#stopped) return;
     const attempt = this.#failures++;
-    const delayMs = backoffDelay(attempt, this.#opts.backoff);
+    const delayMs = backoffDelay(attempt, this.#opts.backoff, Math.random);
     const { host, port } = this.#opts;
     this.log.warn(
       { host, port, attempt: attempt + 1, delayMs, reason: this.#lastError ?? 'closed by the server' },

@@ -1,4 +1,4 @@
-import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes } from 'react';
+import type { ComponentProps, ReactNode } from 'react';
 
 interface FieldFrame {
   id: string;
@@ -31,7 +31,8 @@ function Frame({ id, label, hint, error, children }: FieldFrame & { children: Re
   );
 }
 
-type InputProps = Omit<InputHTMLAttributes<HTMLInputElement>, 'id' | 'aria-invalid' | 'aria-describedby'>;
+// ComponentProps, not the bare attributes, so a form library's `ref` reaches the element.
+type InputProps = Omit<ComponentProps<'input'>, 'id' | 'aria-invalid' | 'aria-describedby'>;
 
 /** A labelled input whose hint and error are announced with it. */
 export function TextField({ id, label, hint, error, ...input }: FieldFrame & InputProps) {
@@ -47,7 +48,7 @@ export function TextField({ id, label, hint, error, ...input }: FieldFrame & Inp
   );
 }
 
-type SelectProps = Omit<SelectHTMLAttributes<HTMLSelectElement>, 'id' | 'aria-invalid' | 'aria-describedby'>;
+type SelectProps = Omit<ComponentProps<'select'>, 'id' | 'aria-invalid' | 'aria-describedby'>;
 
 export function SelectField({ id, label, hint, error, children, ...select }: FieldFrame & SelectProps) {
   return (

@@ -1,4 +1,6 @@
 import { ErrorBody, type ErrorCode } from '@korgon/domain';
+import createClient, { type ClientPathsWithMethod, type MaybeOptionalInit } from 'openapi-fetch';
+import type { paths } from './api-schema';
 
 /** Anything with a zod-like `parse`: every answer is checked against the shared contract. */
 export interface Parser<T> {
@@ -36,9 +38,8 @@ export function setUnauthorizedHandler(handler: UnauthorizedHandler | null): voi
   onUnauthorized = handler;
 }
 
-interface RequestOptions<T> {
-  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  body?: unknown;
+/** How one call is checked and bounded, next to the typed path, params and body of openapi-fetch. */
+export interface CallOptions<T> {
   parse: Parser<T>;
   /** A 401 is an ordinary answer here (sign-in, the first look at /me), not a lost session. */
   expectUnauthenticated?: boolean;
@@ -58,16 +59,6 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   503: 'unavailable',
 };
 
-async function readJson(response: Response): Promise<unknown> {
-  const text = await response.text().catch(() => '');
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
 function errorBodyOf(response: Response, data: unknown): ErrorBody {
   const parsed = ErrorBody.safeParse(data);
   const body: ErrorBody = parsed.success
@@ -83,56 +74,87 @@ function errorBodyOf(response: Response, data: unknown): ErrorBody {
   return body;
 }
 
-export async function request<T>(path: string, options: RequestOptions<T>): Promise<T> {
-  const controller = options.timeoutMs ? new AbortController() : null;
-  const timer = controller ? window.setTimeout(() => controller.abort(), options.timeoutMs) : undefined;
+/**
+ * The typed transport: paths, params and bodies are checked against the server's OpenAPI document
+ * (api-schema.d.ts, written by `pnpm api:types`). Answers are read as text and parsed here, so that an empty or
+ * malformed answer becomes an ApiError instead of a JSON exception.
+ */
+const client = createClient<paths>({
+  credentials: 'same-origin',
+  cache: 'no-store',
+  headers: { accept: 'application/json' },
+});
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+type Client = typeof client;
+type Init<M extends Method, P extends ClientPathsWithMethod<Client, M>> = MaybeOptionalInit<paths[P], M>;
+type Call<M extends Method> = <P extends ClientPathsWithMethod<Client, M>, T>(
+  path: P,
+  init: NonNullable<Init<M, P>> & CallOptions<T>,
+) => Promise<T>;
+
+interface Sent {
+  data?: unknown;
+  error?: unknown;
+  response: Response;
+}
+/** openapi-fetch's methods with their typing already applied at the call site (Call above). */
+type Untyped = (path: string, init: Record<string, unknown>) => Promise<Sent>;
+
+function jsonOf(text: unknown): unknown {
+  if (typeof text !== 'string' || !text) return undefined;
   try {
-    return await send(path, options, controller?.signal);
-  } finally {
-    window.clearTimeout(timer);
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
   }
 }
 
-async function send<T>(path: string, options: RequestOptions<T>, signal?: AbortSignal): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  const init: RequestInit = {
-    method: options.method ?? 'GET',
-    headers,
-    credentials: 'same-origin',
-    cache: 'no-store',
-  };
-  if (signal) init.signal = signal;
-  if (options.body !== undefined) {
-    headers['content-type'] = 'application/json';
-    init.body = JSON.stringify(options.body);
-  }
-
-  let response: Response;
+async function call<T>(
+  send: Untyped,
+  path: string,
+  { parse, expectUnauthenticated, timeoutMs, ...init }: CallOptions<T> & Record<string, unknown>,
+): Promise<T> {
+  const controller = timeoutMs ? new AbortController() : null;
+  const timer = controller ? setTimeout(() => controller.abort(), timeoutMs) : undefined;
+  let sent: Sent;
   try {
-    response = await fetch(path, init);
+    sent = await send(path, {
+      ...init,
+      parseAs: 'text',
+      ...(controller ? { signal: controller.signal } : {}),
+    });
   } catch {
     throw new ApiError(0, { code: 'network', message: 'The server cannot be reached.' });
+  } finally {
+    clearTimeout(timer);
   }
-
-  const data = await readJson(response);
+  const { response } = sent;
   if (!response.ok) {
-    if (response.status === 401 && !options.expectUnauthenticated) onUnauthorized?.();
+    // openapi-fetch has already tried JSON on an error answer; what is still a string was not JSON.
+    const data = typeof sent.error === 'string' ? undefined : sent.error;
+    if (response.status === 401 && !expectUnauthenticated) onUnauthorized?.();
     throw new ApiError(response.status, errorBodyOf(response, data), data);
   }
   try {
-    return options.parse.parse(data);
+    return parse.parse(jsonOf(sent.data));
   } catch {
     throw new ApiError(response.status, { code: 'bad_response', message: `Unexpected answer from ${path}.` });
   }
 }
 
+function method<M extends Method>(send: Untyped): Call<M> {
+  return (path, init) => call(send, path as string, init as CallOptions<never> & Record<string, unknown>);
+}
+
+/**
+ * `api.get('/api/admin/users/{id}', { params: { path: { id } }, parse: UserSummary })`: the path, params and
+ * body as the server declares them, the answer as the shared zod contract reads it.
+ */
 export const api = {
-  get: <T>(path: string, parse: Parser<T>, expectUnauthenticated = false) =>
-    request(path, { parse, expectUnauthenticated }),
-  post: <T>(path: string, body: unknown, parse: Parser<T>, expectUnauthenticated = false) =>
-    request(path, { method: 'POST', body, parse, expectUnauthenticated }),
-  put: <T>(path: string, body: unknown, parse: Parser<T>) => request(path, { method: 'PUT', body, parse }),
-  patch: <T>(path: string, body: unknown, parse: Parser<T>) =>
-    request(path, { method: 'PATCH', body, parse }),
-  delete: <T>(path: string, parse: Parser<T>) => request(path, { method: 'DELETE', parse }),
+  get: method<'get'>(client.GET as unknown as Untyped),
+  post: method<'post'>(client.POST as unknown as Untyped),
+  put: method<'put'>(client.PUT as unknown as Untyped),
+  patch: method<'patch'>(client.PATCH as unknown as Untyped),
+  delete: method<'delete'>(client.DELETE as unknown as Untyped),
 };

@@ -39,3 +39,15 @@ export function formatDate(isoOrDay: string, locale: Locale): string {
   }
   return format.format(date);
 }
+
+/** "1830", "18.30", "18:30" → "18:30"; "" → ""; anything else → null (not a time). */
+export function normalizeTime(text: string): string | null {
+  const v = text.trim();
+  if (!v) return '';
+  const m = /^(\d{1,2})[:.\s]?(\d{2})$/.exec(v);
+  if (!m) return null;
+  const h = Number(m[1]);
+  const min = Number(m[2]);
+  if (h > 23 || min > 59) return null;
+  return `${String(h).padStart(2, '0')}:${String(min).padStart(2, '0')}`;
+}

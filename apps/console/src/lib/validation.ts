@@ -32,13 +32,3 @@ export function issueMessage(issue: Issue, t: TFunction): string {
   }
   return t('validation.invalid');
 }
-
-/** The first issue of each top-level field, translated; issues without a field go under ''. */
-export function fieldErrorsOf(issues: readonly Issue[], t: TFunction): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const issue of issues) {
-    const field = String(issue.path[0] ?? '');
-    if (!(field in fields)) fields[field] = issueMessage(issue, t);
-  }
-  return fields;
-}

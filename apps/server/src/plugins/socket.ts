@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { setTimeout } from 'node:timers/promises';
 import {
   CLIENT_EVENT_PERMISSIONS,
   type ClientToServerEvents,
@@ -141,7 +143,7 @@ export default fp(
     });
 
     const sweep = async () => {
-      const local = [...io.of('/').sockets.values()] as KorgonSocket[];
+      const local = [...io.of('/').sockets.values()];
       if (local.length === 0) return;
       const live = await app.auth.liveSessions([...new Set(local.map((s) => s.data.auth.sessionId))]);
       for (const socket of local) if (!live.has(socket.data.auth.sessionId)) endExpired(socket);
@@ -168,6 +170,11 @@ export default fp(
     });
     app.addHook('onClose', async () => {
       await new Promise<void>((resolve) => io.close(() => resolve()));
+      // The adapter subscribes as it is created, without handling a refusal: a server closed before its
+      // subscriber is ready (`pnpm api:types` builds and closes one at once) would leave those promises
+      // rejected and unhandled. Let the subscription land (or give up after a few seconds) before quitting.
+      if (sub.status === 'connecting' || sub.status === 'connect' || sub.status === 'wait')
+        await Promise.race([once(sub, 'ready'), setTimeout(3_000)]).catch(() => undefined);
       await Promise.all([pub.quit().catch(() => undefined), sub.quit().catch(() => undefined)]);
     });
   },

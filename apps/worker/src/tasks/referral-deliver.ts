@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { ACK_LINK_HOURS, type JobData } from '@korgon/domain';
+import { ACK_LINK_HOURS, canMove, type JobData, statusesFrom } from '@korgon/domain';
 import {
   type DeliveryRow,
   deliveryRow,
@@ -49,7 +49,7 @@ class DeliveryError extends Error {}
 export function referralDeliver(d: DeliveryDeps) {
   return async ({ referralId }: JobData<'referral.deliver'>, attempt: Attempt): Promise<void> => {
     const r = await deliveryRow(d.pool, referralId);
-    if (!r || (r.status !== 'queued' && r.status !== 'sent')) return;
+    if (!r || !canMove(r.status, 'delivered')) return;
     const startedAt = new Date();
     try {
       if (r.channel === 'webhook') await postWebhook(d, r);
@@ -60,7 +60,7 @@ export function referralDeliver(d: DeliveryDeps) {
       await recordAttempt(d.pool, referralId, { outcome: 'sent', startedAt, lastError: reason });
       if (attempt.last)
         await transition(d.pool, referralId, 'failed', {
-          from: ['sent', 'queued'],
+          from: statusesFrom('failed'),
           actor: 'worker',
           note: reason,
         });
@@ -81,17 +81,12 @@ export function referralDeliver(d: DeliveryDeps) {
 }
 
 async function postWebhook(d: DeliveryDeps, r: DeliveryRow) {
-  if (!r.webhook_url) throw new DeliveryError('the partner has no webhook URL');
-  const refused = await webhookUrlRefusal(r.webhook_url, d.webhookPolicy);
+  if (!r.webhookUrl) throw new DeliveryError('the partner has no webhook URL');
+  const refused = await webhookUrlRefusal(r.webhookUrl, d.webhookPolicy);
   if (refused) throw new DeliveryError(`the partner's webhook URL cannot be used: ${refused}`);
-  if (!r.webhook_secret_sealed || r.webhook_secret_key_version === null)
+  if (!r.webhookSecretSealed || r.webhookSecretKeyVersion === null)
     throw new DeliveryError('the partner has no signing secret');
-  const secret = open(
-    d.key,
-    `${r.partner_org_id}:webhook`,
-    r.webhook_secret_sealed,
-    r.webhook_secret_key_version,
-  );
+  const secret = open(d.key, `${r.partnerOrgId}:webhook`, r.webhookSecretSealed, r.webhookSecretKeyVersion);
   const view = partnerView(d.key, r);
   const body = JSON.stringify({
     id: view.id,
@@ -104,7 +99,7 @@ async function postWebhook(d: DeliveryDeps, r: DeliveryRow) {
   // undici's request rather than fetch: the same client, without fetch's web-stream overhead per delivery.
   let status: number;
   try {
-    const res = await request(r.webhook_url, {
+    const res = await request(r.webhookUrl, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',

@@ -1,4 +1,4 @@
-import type { JobData } from '@korgon/domain';
+import { type JobData, statusesFrom } from '@korgon/domain';
 import { type ReferralPush, referralRows, transition } from '@korgon/referrals';
 import type { SealKey } from '@korgon/signing';
 import type pg from 'pg';
@@ -13,7 +13,7 @@ export function referralEscalate(pool: pg.Pool, key: SealKey, push: ReferralPush
     const [r] = await referralRows(pool, [referralId]);
     if (r?.urgency !== 'urgent') return;
     const moved = await transition(pool, referralId, 'escalated', {
-      from: ['queued', 'sent', 'delivered'],
+      from: statusesFrom('escalated'),
       actor: 'worker',
       note: 'not acknowledged in time',
     });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { LocalizedText } from '../i18n/locales';
 import { PartnerType } from '../partners/types';
-import { ConsentExceptionKind } from '../referrals/schemas';
+import { ConsentExceptionKind, ReferralUrgency } from '../referrals/schemas';
 
 /**
  * What the supervisor is alerted to (docs/board.md "Alerts"). Each alert is a row in PostgreSQL with a state:
@@ -88,7 +88,7 @@ export const BoardAlert = z
         /** R-2026-000045 */
         reference: z.string(),
         partner: z.object({ id: z.uuid(), name: LocalizedText, type: PartnerType }),
-        urgency: z.enum(['urgent', 'standard']),
+        urgency: ReferralUrgency,
         /** The legal exception it was sent under (never its reason, which is free text). */
         consentException: ConsentExceptionKind.nullable(),
       })

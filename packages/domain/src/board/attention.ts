@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { FollowUpKind } from '../follow-ups/schemas';
 import { LocalizedText } from '../i18n/locales';
 import { PartnerType } from '../partners/types';
-import { ReferralStatus } from '../referrals/schemas';
+import { ReferralStatus, ReferralUrgency } from '../referrals/schemas';
 
 const iso = z.iso.datetime({ offset: true });
 
@@ -53,7 +53,7 @@ export const AttentionFailedReferral = z.object({
   reference: z.string(),
   ...FromConsultation,
   partner: Partner,
-  urgency: z.enum(['urgent', 'standard']),
+  urgency: ReferralUrgency,
   state: ReferralStatus.extract(['failed', 'escalated']),
   /** When it failed or was escalated. */
   at: iso,

@@ -59,6 +59,9 @@ export const ConsultationData = z
   .meta({ id: 'ConsultationData' });
 export type ConsultationData = z.infer<typeof ConsultationData>;
 
+/** A record with nothing recorded yet: every group present and empty (the schema's defaults). */
+export const emptyConsultationData = (): ConsultationData => ConsultationData.parse({});
+
 /** Free text: encrypted at rest, never in statistics, never in logs. */
 export const ConsultationSecret = z
   .object({

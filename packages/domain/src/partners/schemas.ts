@@ -26,12 +26,18 @@ export const PartnerContact = z
   })
   .strict();
 
+/** The languages a partner may work in, and those a new partner is given until told otherwise. */
+export const PARTNER_LANGUAGES = ['ky', 'ru', 'uz', 'en'] as const;
+export const PartnerLanguage = z.enum(PARTNER_LANGUAGES);
+export type PartnerLanguage = z.infer<typeof PartnerLanguage>;
+export const DEFAULT_PARTNER_LANGUAGES: PartnerLanguage[] = ['ky', 'ru'];
+
 const PartnerFields = {
   slug: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lower-case letters, digits and dashes'),
   name: LocalizedText,
   type: PartnerType,
   regions: z.array(z.string().min(1).max(16)).min(1, 'name at least one region served'),
-  languages: z.array(z.enum(['ky', 'ru', 'uz', 'en'])).default(['ky', 'ru']),
+  languages: z.array(PartnerLanguage).default(() => [...DEFAULT_PARTNER_LANGUAGES]),
   hours: PartnerHours.default({ always: true }),
   channel: DeliveryChannel,
   webhookUrl: z.url().nullable().default(null),
@@ -40,28 +46,63 @@ const PartnerFields = {
   active: z.boolean().default(true),
 };
 
-function channelReady(
-  p: { channel: string; webhookUrl?: string | null; email?: string | null },
-  ctx: z.RefinementCtx,
-) {
+/** What a delivery channel needs: a webhook partner its URL, an e-mail partner its address, the portal nothing. */
+export function partnerChannelGap(p: {
+  channel?: string | undefined;
+  webhookUrl?: string | null | undefined;
+  email?: string | null | undefined;
+}): { path: 'webhookUrl' | 'email'; message: string } | null {
   if (p.channel === 'webhook' && !p.webhookUrl)
-    ctx.addIssue({
-      code: 'custom',
-      path: ['webhookUrl'],
-      message: 'a webhook partner needs its webhook URL',
-    });
+    return { path: 'webhookUrl', message: 'a webhook partner needs its webhook URL' };
   if (p.channel === 'email' && !p.email)
-    ctx.addIssue({ code: 'custom', path: ['email'], message: 'an e-mail partner needs its address' });
+    return { path: 'email', message: 'an e-mail partner needs its address' };
+  return null;
 }
+
+const CHANNEL_KEYS: readonly PropertyKey[] = ['channel', 'webhookUrl', 'email'];
+
+/**
+ * partnerChannelGap as a check on a partner body (whole, or a whole form's worth of changes). It runs even when
+ * other fields failed, so one answer names every missing piece, but not when the channel fields themselves did.
+ */
+export const PartnerChannelReady = z.superRefine<{
+  channel?: string | undefined;
+  webhookUrl?: string | null | undefined;
+  email?: string | null | undefined;
+}>(
+  (p, ctx) => {
+    const gap = partnerChannelGap(p);
+    if (gap) ctx.addIssue({ code: 'custom', path: [gap.path], message: gap.message });
+  },
+  {
+    when: (payload) =>
+      typeof payload.value === 'object' &&
+      payload.value !== null &&
+      !payload.issues.some((i) => CHANNEL_KEYS.includes(i.path?.[0] ?? '')),
+  },
+);
 
 export const CreatePartnerBody = z
   .object(PartnerFields)
   .strict()
-  .superRefine(channelReady)
+  .check(PartnerChannelReady)
   .meta({ id: 'CreatePartnerBody' });
 export type CreatePartnerBody = z.infer<typeof CreatePartnerBody>;
+/**
+ * A change names only what changes. The create body's defaults are taken off here: with them, zod would fill in
+ * every field the client left out, and a PATCH of the regions alone would reset the languages, hours, contacts,
+ * webhook URL and e-mail.
+ */
 export const UpdatePartnerBody = z
-  .object(PartnerFields)
+  .object({
+    ...PartnerFields,
+    languages: PartnerFields.languages.unwrap(),
+    hours: PartnerFields.hours.unwrap(),
+    webhookUrl: PartnerFields.webhookUrl.unwrap(),
+    email: PartnerFields.email.unwrap(),
+    contacts: PartnerFields.contacts.unwrap(),
+    active: PartnerFields.active.unwrap(),
+  })
   .partial()
   .strict()
   .refine((b) => Object.keys(b).length > 0, { message: 'Send at least one field to change.' })

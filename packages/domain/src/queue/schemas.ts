@@ -13,6 +13,8 @@ export const ACTIVE_CALL_STATES: readonly CallState[] = ['waiting', 'answered'];
 export const OPERATOR_STATUSES = ['available', 'on_call', 'wrap_up', 'break', 'offline'] as const;
 export const OperatorStatus = z.enum(OPERATOR_STATUSES);
 export type OperatorStatus = z.infer<typeof OperatorStatus>;
+/** States in which an operator can be given a waiting call: at her console and not on another call. */
+export const GIVABLE_OPERATOR_STATUSES: readonly OperatorStatus[] = ['available', 'wrap_up'];
 /** What an operator may choose; on_call and wrap_up follow the calls. */
 export const SettableOperatorStatus = z.enum(['available', 'break', 'offline']);
 

@@ -1,4 +1,4 @@
-import type { Permission } from '../auth/roles';
+import { PERMISSIONS, type Permission } from '../auth/roles';
 import type { BoardAlert } from '../board/alerts';
 import type { BoardFigures } from '../board/figures';
 import type { FollowUp } from '../follow-ups/schemas';
@@ -100,6 +100,32 @@ export const CLIENT_EVENT_PERMISSIONS = {
   ping: 'me:read',
 } as const satisfies Record<keyof ClientToServerEvents, Permission>;
 
+/**
+ * Every server → console event, as a runtime list (docs/realtime.md lists each one; events.test.ts holds that).
+ * The object below must name exactly the events of the map: a missing or unknown name fails to compile.
+ */
+export const serverEventNames: readonly (keyof ServerToClientEvents)[] = Object.keys({
+  'session:ended': true,
+  'me:updated': true,
+  'queue:change': true,
+  'risk:sign-off-requested': true,
+  'risk:signed': true,
+  'referral:changed': true,
+  'partner:referral': true,
+  'follow-up:raised': true,
+  'follow-up:changed': true,
+  'my-work:changed': true,
+  'alert:changed': true,
+  'board:figures': true,
+  'board:handover': true,
+  'export:progress': true,
+} satisfies Record<keyof ServerToClientEvents, true>) as (keyof ServerToClientEvents)[];
+
+/** Every console → server event: the keys of CLIENT_EVENT_PERMISSIONS, which must name each one. */
+export const clientEventNames: readonly (keyof ClientToServerEvents)[] = Object.keys(
+  CLIENT_EVENT_PERMISSIONS,
+) as (keyof ClientToServerEvents)[];
+
 /** What a refused event's ack receives (and nothing else). */
 export interface EventRefused {
   error: 'forbidden' | 'unknown_event';
@@ -113,3 +139,12 @@ export const rooms = {
   session: (sessionId: string) => `session:${sessionId}`,
   partner: (partnerOrgId: string) => `partner:${partnerOrgId}`,
 } as const;
+
+/** The rooms live queue changes go to: the roles that may watch the queue (the permission table's queue:read). */
+export const QUEUE_ROOMS: string[] = PERMISSIONS['queue:read'].map((r) => rooms.role(r));
+
+/** Where a referral's staff view goes: the operator who made it and the supervisors. */
+export const referralStaffRooms = (createdBy: string): string[] => [
+  rooms.user(createdBy),
+  rooms.role('supervisor'),
+];

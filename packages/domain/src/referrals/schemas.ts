@@ -19,15 +19,11 @@ export const REFERRAL_STATUSES = [
 export const ReferralStatus = z.enum(REFERRAL_STATUSES);
 export type ReferralStatus = z.infer<typeof ReferralStatus>;
 
-/** What a partner may do next, from each state (docs/domain.md §7). */
-export const PARTNER_TRANSITIONS: Record<string, ReferralStatus[]> = {
-  queued: ['acknowledged'],
-  sent: ['acknowledged'],
-  delivered: ['acknowledged', 'accepted', 'rejected'],
-  escalated: ['acknowledged', 'accepted', 'rejected'],
-  acknowledged: ['accepted', 'rejected'],
-  accepted: ['done'],
-};
+/** How soon the partner must act: an urgent referral not acknowledged in time is escalated. */
+export const REFERRAL_URGENCIES = ['urgent', 'standard'] as const;
+export const ReferralUrgency = z.enum(REFERRAL_URGENCIES);
+export type ReferralUrgency = z.infer<typeof ReferralUrgency>;
+
 export const PartnerAction = z.enum(['acknowledged', 'accepted', 'rejected', 'done']);
 export type PartnerAction = z.infer<typeof PartnerAction>;
 
@@ -55,7 +51,7 @@ export const CreateReferralBody = z
     id: z.uuid(),
     consultationId: z.uuid(),
     partnerId: z.uuid(),
-    urgency: z.enum(['urgent', 'standard']),
+    urgency: ReferralUrgency,
     consent: z.union([
       z.object({ basis: z.literal('caller_consent') }).strict(),
       z
@@ -118,7 +114,7 @@ export const Referral = z
     /** The consultation's K-2026-000123 (staff only). */
     consultationReference: z.string(),
     partner: z.object({ id: z.uuid(), name: LocalizedText, type: PartnerType, channel: z.string() }),
-    urgency: z.enum(['urgent', 'standard']),
+    urgency: ReferralUrgency,
     status: ReferralStatus,
     consent: z.object({
       basis: z.string().nullable(),
@@ -146,7 +142,7 @@ export const PartnerReferral = z
     id: z.uuid(),
     /** R-2026-000045: the partner quotes it when calling the line back. */
     reference: z.string(),
-    urgency: z.enum(['urgent', 'standard']),
+    urgency: ReferralUrgency,
     status: ReferralStatus,
     createdAt: z.iso.datetime({ offset: true }),
     content: ReferralContent,
@@ -181,7 +177,14 @@ export const PartnerSuggestion = z.object({
   servesRegion: z.boolean(),
   calledFor: z.boolean(),
 });
+export type PartnerSuggestion = z.infer<typeof PartnerSuggestion>;
 
 export const DEFAULT_ESCALATION_MINUTES = 15;
+export const MAX_ESCALATION_MINUTES = 24 * 60;
+/** PUT /api/admin/partner-types/:type/escalation: whole minutes an urgent referral to that type may wait. */
+export const EscalationBody = z
+  .object({ minutes: z.number().int().min(1).max(MAX_ESCALATION_MINUTES) })
+  .strict();
+export type EscalationBody = z.infer<typeof EscalationBody>;
 export const REFERRAL_DELIVERY_ATTEMPTS = 6;
 export const ACK_LINK_HOURS = 72;

@@ -145,6 +145,20 @@ export const Methodology = z
   .meta({ id: 'Methodology' });
 export type Methodology = z.infer<typeof Methodology>;
 
+/** A methodology's actions by level: what a stored assessment's methodology version is read as. */
+export const MethodologyActions = z.record(z.string(), z.array(MethodologyAction));
+export type MethodologyActions = z.infer<typeof MethodologyActions>;
+
+/**
+ * The partner types a methodology's actions call for at a level (e.g. high: police, crisis centre, shelter),
+ * each once, in the actions' order. Read from the methodology version the assessment was made with: another
+ * version may call for other partners at the same level.
+ */
+export function partnerTypesCalledFor(actions: MethodologyActions, level: string | null): PartnerType[] {
+  if (!level) return [];
+  return [...new Set((actions[level] ?? []).flatMap((a) => a.referTo ?? []))];
+}
+
 export const Answer = z.enum(['yes', 'no', 'unknown']);
 export type Answer = z.infer<typeof Answer>;
 export const Answers = z.record(z.string(), Answer);

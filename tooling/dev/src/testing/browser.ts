@@ -1,8 +1,17 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { AREAS } from '@korgon/domain';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page, type Response } from 'playwright-core';
 import { freshTotpCode, rememberTotpSecret, totpSecretOf } from './second-factor';
 import { TEST_PASSWORD } from './test-app';
+
+/**
+ * How long a browser test waits for what follows from its own step (a push reaching another screen, a
+ * transaction the page has already shown): generous, since the machine running the suite may be busy.
+ * For expect.poll and vi.waitFor alike.
+ */
+export const SOON = { timeout: 15_000, interval: 100 };
 
 /** Debian's Chromium (apt-get install chromium); playwright's own browser download cannot work here. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -107,13 +116,28 @@ export interface SignInOptions {
    * console to move to a home area's hash (#/desk, #/board, …) instead.
    */
   landing?: string;
+  /**
+   * false: the page shows the sign-in form already (a test that looked at it, switched its language, or was
+   * sent back to it), so it is not loaded again.
+   */
+  navigate?: boolean;
+  /**
+   * 'sent': returns as soon as the form is sent, for a test that checks what comes next itself (a refusal, the
+   * second factor, a forced password change). 'in' (the default): once the user is in.
+   */
+  until?: 'in' | 'sent';
 }
 
 /** The console's areas as hashes: where it goes once someone is signed in (`?…` is an area's own state). */
 const HOME_HASH = new RegExp(`#/(${AREAS.map((a) => a.id).join('|')})(\\?.*)?$`);
 
+/** The sign-in form's labels in each of the console's languages: it starts in Kyrgyz, a test may switch it. */
+const USERNAME = /^(Колдонуучунун аты|Имя пользователя|Username)$/;
+const PASSWORD = /^(Сырсөз|Пароль|Password)$/;
+const SUBMIT = /^(Кирүү|Войти|Sign in)$/;
+
 /**
- * Signs in through the console's sign-in page, which starts in Kyrgyz whatever the browser's language, and
+ * The one way browser tests sign in: through the console's sign-in page, in whichever language it shows, then
  * waits until the user is in: for their landing heading or, without one, a home area's hash. Never for just
  * any h1: the sign-in page has one of its own, so that would return before the sign-in went through. The
  * second factor is done as a person would: the code an authenticator app would show typed into its field, or,
@@ -123,12 +147,13 @@ export async function signInInBrowser(
   page: Page,
   baseUrl: string,
   username: string,
-  { password = TEST_PASSWORD, landing }: SignInOptions = {},
+  { password = TEST_PASSWORD, landing, navigate = true, until = 'in' }: SignInOptions = {},
 ): Promise<void> {
-  await page.goto(baseUrl);
-  await page.getByLabel('Колдонуучунун аты', { exact: true }).fill(username);
-  await page.getByLabel('Сырсөз', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Кирүү' }).click();
+  if (navigate) await page.goto(baseUrl);
+  await page.getByLabel(USERNAME).fill(username);
+  await page.getByLabel(PASSWORD).fill(password);
+  await page.getByRole('button', { name: SUBMIT }).click();
+  if (until === 'sent') return;
   await passSecondFactorInBrowser(page, username, () =>
     landing ? page.getByRole('heading', { level: 1, name: landing }).waitFor() : page.waitForURL(HOME_HASH),
   );
@@ -184,4 +209,32 @@ export async function passSecondFactorInBrowser(
     await codes.locator('button.button-primary').click();
   }
   await arrived();
+}
+
+/**
+ * The answer to the console's autosave of consultation `id` whose body carries `text` (a PUT to
+ * /api/consultations/:id): from then on the database has it. The page's "Saved" is no such sign: it may stand
+ * for an earlier save while this one is still on its way. Start waiting before the step that types the text.
+ */
+export function consultationSaved(page: Page, id: string, text: string): Promise<Response> {
+  return page.waitForResponse(
+    (r) =>
+      r.request().method() === 'PUT' &&
+      new URL(r.url()).pathname === `/api/consultations/${id}` &&
+      (r.request().postData() ?? '').includes(text),
+  );
+}
+
+/** docs/screens at the root of the repository, where the README's pictures are kept. */
+const SCREENS = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../docs/screens');
+
+/**
+ * Saves what the page shows as docs/screens/<name>.png for the README, only when KORGON_SCREENS=1: the
+ * pictures are made once on purpose and committed, not rewritten (and left changed in git) on every run.
+ */
+export async function screenForDocs(page: Page, name: string): Promise<void> {
+  if (process.env.KORGON_SCREENS !== '1') return;
+  mkdirSync(SCREENS, { recursive: true });
+  // No blinking caret or running transition in the picture.
+  await page.screenshot({ path: `${SCREENS}/${name}.png`, animations: 'disabled', caret: 'hide' });
 }

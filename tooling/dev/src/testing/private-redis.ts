@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
+import { vi } from 'vitest';
 import { freePort } from '../postgres';
 import { findRedisServer, redisAnswers } from '../redis';
 
@@ -25,13 +26,14 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
-  const waitUntil = async (up: boolean) => {
-    const end = Date.now() + 10_000;
-    while ((await redisAnswers(url, 300)) !== up) {
-      if (Date.now() > end) throw new Error(`the private Redis on ${port} did not ${up ? 'start' : 'stop'}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const waitUntil = (up: boolean) =>
+    vi.waitFor(
+      async () => {
+        if ((await redisAnswers(url, 300)) !== up)
+          throw new Error(`the private Redis on ${port} did not ${up ? 'start' : 'stop'}`);
+      },
+      { timeout: 10_000, interval: 50 },
+    );
   const handle: PrivateRedis = {
     url,
     port,

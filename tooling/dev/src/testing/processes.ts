@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { findRepoRoot } from '@korgon/config';
+import { vi } from 'vitest';
 import { appRoleUrl, testRedis } from './fresh-database';
 
 const root = findRepoRoot(import.meta.dirname);
@@ -65,18 +66,16 @@ export function startProcess(app: 'server' | 'worker', env: Record<string, strin
 }
 
 export async function waitForUrl(url: string, timeoutMs = 30_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (
-      await fetch(url).then(
-        (r) => r.ok,
-        () => false,
-      )
+  await vi
+    .waitFor(
+      async () => {
+        if (!(await fetch(url).then((r) => r.ok))) throw new Error('not ok');
+      },
+      { timeout: timeoutMs, interval: 100 },
     )
-      return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+    .catch(() => {
+      throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+    });
 }
 
 /** Secrets for a production-mode process in tests. */

@@ -15,6 +15,12 @@ import { passSecondFactor, totpSecretOf, totpStepFree } from './second-factor';
 export const TEST_PASSWORD = 'correct horse battery staple';
 export const TEST_ORIGIN = 'http://localhost:8080';
 
+/**
+ * Test apps answer a status their route does not declare with a 500 `undeclared_status` (and a stderr line),
+ * so the OpenAPI document cannot promise less than the server does (apps/server/src/plugins/declared-statuses.ts).
+ */
+export const STRICT_STATUSES = true;
+
 export function testEnv(databaseUrl: string, extra: Record<string, string> = {}) {
   const key = () => randomBytes(32).toString('base64');
   const redis = testRedis(databaseUrl);
@@ -64,6 +70,8 @@ export async function createTestApp(
     clock?: Clock;
     /** Where the server's pino lines go (at `LOG_LEVEL`, default info), for tests that read its logs. */
     logStream?: DestinationStream;
+    /** STRICT_STATUSES unless a test says otherwise. */
+    strictStatuses?: boolean;
   } = {},
 ): Promise<TestApp> {
   const databaseUrl = await freshDatabase(opts.label ?? 'app');
@@ -88,6 +96,15 @@ export async function createTestApp(
         : false,
     poolSize: 10,
     clock: opts.clock,
+    strictStatuses:
+      (opts.strictStatuses ?? STRICT_STATUSES)
+        ? {
+            report: (u) =>
+              process.stderr.write(
+                `[undeclared status] ${u.method} ${u.route} answered ${u.status} (declares ${u.declared.join(', ')})\n`,
+              ),
+          }
+        : undefined,
   });
   if (opts.listen) await app.listen({ port, host: '127.0.0.1' });
   else await app.ready();

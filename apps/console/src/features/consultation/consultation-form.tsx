@@ -1,12 +1,10 @@
 import type { Taxonomy } from '@korgon/domain';
-import type { KeyboardEvent } from 'react';
+import type { KeyboardEvent, ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { type DraftController, useDraft } from '../../draft/draft-controller';
+import { type FieldPath, focusField, fromLocalInput, getField, toLocalInput } from '../../draft/fields';
 import { useCurrentLocale } from '../../i18n/language';
 import { formatDate } from '../../lib/format';
-import { AssessedActions } from '../risk/assessed-actions';
-import { RiskPanel } from '../risk/risk-panel';
-import { type DraftController, useDraft } from './draft-controller';
-import { type FieldPath, focusField, fromLocalInput, getField, toLocalInput } from './fields';
 import {
   Checkbox,
   CheckboxGroup,
@@ -31,15 +29,21 @@ const TEMPORARY_ORDER_DAYS = 30;
 /**
  * The consultation, in the order of a conversation. Keyboard first: native radios (arrows), checkboxes
  * (space), selects; digits choose the contact kind and Enter then finalizes a contact without data.
+ * The risk assessment and the actions it calls for are the risk feature's: the page passes them in as `risk` and
+ * `assessedActions`, so this feature never reaches into another.
  */
 export function ConsultationForm({
   c,
   taxonomy,
   onFinalize,
+  risk,
+  assessedActions,
 }: {
   c: DraftController;
   taxonomy: Taxonomy;
   onFinalize(): void;
+  risk: ReactNode;
+  assessedActions: ReactNode;
 }) {
   const { t } = useTranslation();
   const locale = useCurrentLocale();
@@ -323,11 +327,11 @@ export function ConsultationForm({
       </FormSection>
 
       <FormSection id="risk" title={t('consultation.section.risk')}>
-        <RiskPanel c={c} />
+        {risk}
       </FormSection>
 
       <FormSection id="safetyPlan" title={t('consultation.section.safetyPlan')} intro={t('safety.intro')}>
-        <AssessedActions c={c} />
+        {assessedActions}
         <SafetyPlan
           taxonomy={taxonomy}
           value={data.safetyPlan}

@@ -1,7 +1,7 @@
 import { useTranslation } from 'react-i18next';
+import { type DraftController, type FinalizeIssue, useDraft } from '../../draft/draft-controller';
+import { FIELDS, type FieldPath, fieldOfIssue, focusField } from '../../draft/fields';
 import { describeError } from '../../lib/describe-error';
-import { type DraftController, type FinalizeIssue, useDraft } from './draft-controller';
-import { FIELDS, type FieldPath, fieldOfIssue, focusField } from './fields';
 import { issueText } from './issues';
 
 const order = (issue: FinalizeIssue) => {

@@ -1,5 +1,6 @@
 import { type KeyboardEvent, type ReactNode, useEffect, useRef, useState } from 'react';
-import { type FieldPath, fieldDomId } from './fields';
+import { type FieldPath, fieldDomId } from '../../draft/fields';
+import { normalizeTime } from '../../lib/format';
 
 export interface Choice {
   value: string;
@@ -342,18 +343,6 @@ export function focusSection(id: string): void {
   const heading = document.getElementById(`sec-${id}-h`);
   heading?.focus();
   heading?.scrollIntoView({ block: 'start' });
-}
-
-/** "1830", "18.30", "18:30" → "18:30"; "" → ""; anything else → null (not a time). */
-export function normalizeTime(text: string): string | null {
-  const v = text.trim();
-  if (!v) return '';
-  const m = /^(\d{1,2})[:.\s]?(\d{2})$/.exec(v);
-  if (!m) return null;
-  const h = Number(m[1]);
-  const min = Number(m[2]);
-  if (h > 23 || min > 59) return null;
-  return `${String(h).padStart(2, '0')}:${String(min).padStart(2, '0')}`;
 }
 
 /**

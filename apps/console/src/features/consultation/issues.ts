@@ -1,6 +1,6 @@
 import type { TFunction } from 'i18next';
-import type { FinalizeIssue } from './draft-controller';
-import { type FieldPath, fieldOfIssue } from './fields';
+import type { FinalizeIssue } from '../../draft/draft-controller';
+import { type FieldPath, fieldOfIssue } from '../../draft/fields';
 
 /** A server issue in the UI language: "required" and "unknown_option" have their own sentence. */
 export function issueText(issue: FinalizeIssue, t: TFunction): string {

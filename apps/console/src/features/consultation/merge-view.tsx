@@ -1,8 +1,7 @@
 import type { Taxonomy } from '@korgon/domain';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useCurrentLocale } from '../../i18n/language';
-import { type DraftController, useDraft } from './draft-controller';
+import { type DraftController, useDraft } from '../../draft/draft-controller';
 import {
   type Draft,
   differingFields,
@@ -11,7 +10,8 @@ import {
   sameValue,
   setField,
   showValue,
-} from './fields';
+} from '../../draft/fields';
+import { useCurrentLocale } from '../../i18n/language';
 
 type Side = 'mine' | 'theirs';
 

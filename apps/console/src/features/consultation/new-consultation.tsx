@@ -1,8 +1,8 @@
 import { type FormEvent, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { selectMe, useAuthStore } from '../auth/auth-store';
-import { openConsultation } from '../shell/route';
-import { startLocalDraft } from './draft-storage';
+import { startLocalDraft } from '../../draft/draft-storage';
+import { selectMe, useAuthStore } from '../../lib/auth-store';
+import { openConsultation } from '../../lib/route';
 
 /**
  * Channels that open a consultation without a call on the line; `phone` is a call to the line the PBX never

@@ -2,12 +2,12 @@ import type { HistoryEntry, Taxonomy } from '@korgon/domain';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { z } from 'zod';
+import { consultationApi, loadTaxonomy } from '../../draft/consultation-api';
+import { optionLabel } from '../../draft/fields';
 import { useCurrentLocale } from '../../i18n/language';
 import { describeError } from '../../lib/describe-error';
 import { formatDateTime } from '../../lib/format';
-import { levelClass, levelName } from '../risk/levels';
-import { consultationApi, loadTaxonomy } from './consultation-api';
-import { optionLabel } from './fields';
+import { levelClass, levelName } from '../../lib/risk-levels';
 
 type Entry = z.infer<typeof HistoryEntry>;
 

@@ -1,8 +1,8 @@
 import type { Taxonomy } from '@korgon/domain';
 import { createPortal } from 'react-dom';
 import { useTranslation } from 'react-i18next';
+import { fieldDomId } from '../../draft/fields';
 import { useCurrentLocale } from '../../i18n/language';
-import { fieldDomId } from './fields';
 
 type Plan = Record<string, boolean>;
 

@@ -1,5 +1,5 @@
 import { useTranslation } from 'react-i18next';
-import { SECTIONS } from './fields';
+import { SECTIONS } from '../../draft/fields';
 import { focusSection } from './form-controls';
 
 /** Links to every section (buttons: the router owns the hash), so a long form is crossed in a keystroke or two. */

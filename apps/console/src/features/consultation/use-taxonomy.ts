@@ -1,6 +1,6 @@
 import type { Locale, Taxonomy, TaxonomyList } from '@korgon/domain';
 import { useCallback, useEffect, useState } from 'react';
-import { loadTaxonomy } from './consultation-api';
+import { loadTaxonomy } from '../../draft/consultation-api';
 import type { Choice } from './form-controls';
 
 /** The taxonomy a record was made under (null: the active one, for a record not on the server yet). */

@@ -1,13 +1,12 @@
-import { can, type FollowUp } from '@korgon/domain';
+import { can, type FollowUp, type OperatorView } from '@korgon/domain';
 import { type FormEvent, type ReactNode, useEffect, useId, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useCurrentLocale } from '../../i18n/language';
+import { selectMe, useAuthStore } from '../../lib/auth-store';
 import { describeError } from '../../lib/describe-error';
 import { formatDateTime } from '../../lib/format';
-import { selectMe, useAuthStore } from '../auth/auth-store';
-import { useOperators } from '../queue/queue-hooks';
-import { levelClass, levelName } from '../risk/levels';
-import { consultationHref, openConsultation } from '../shell/route';
+import { levelClass, levelName } from '../../lib/risk-levels';
+import { consultationHref, openConsultation } from '../../lib/route';
 import { followUpsApi } from './follow-ups-api';
 import { phaseAt, type ShownPhase, useFollowUpsStore } from './follow-ups-store';
 
@@ -33,7 +32,17 @@ function useNow(): number {
  * board: every follow-up of the shift. Due and overdue ones first, then those closed in the last day. Read on
  * arrival and at every reconnect, kept live by the follow-up pushes.
  */
-export function FollowUpsPanel({ area }: { area: 'desk' | 'board' }) {
+/**
+ * `operators` are whom a supervisor may hand a follow-up to (the board passes the live list; the desk, where
+ * nobody hands over, passes none).
+ */
+export function FollowUpsPanel({
+  area,
+  operators = [],
+}: {
+  area: 'desk' | 'board';
+  operators?: readonly OperatorView[];
+}) {
   const { t } = useTranslation();
   const me = useAuthStore(selectMe);
   const meId = me?.id ?? '';
@@ -119,7 +128,7 @@ export function FollowUpsPanel({ area }: { area: 'desk' | 'board' }) {
             return (
               <PhaseGroup key={phase} phase={phase} count={items.length}>
                 {items.map(({ f, phase }) => (
-                  <FollowUpItem key={f.id} f={f} phase={phase} area={area} />
+                  <FollowUpItem key={f.id} f={f} phase={phase} area={area} operators={operators} />
                 ))}
               </PhaseGroup>
             );
@@ -156,7 +165,17 @@ function PhaseGroup({ phase, count, children }: { phase: ShownPhase; count: numb
   );
 }
 
-function FollowUpItem({ f, phase, area }: { f: FollowUp; phase: ShownPhase; area: 'desk' | 'board' }) {
+function FollowUpItem({
+  f,
+  phase,
+  area,
+  operators,
+}: {
+  f: FollowUp;
+  phase: ShownPhase;
+  area: 'desk' | 'board';
+  operators: readonly OperatorView[];
+}) {
   const showAssignee = area === 'board';
   const { t } = useTranslation();
   const locale = useCurrentLocale();
@@ -286,7 +305,7 @@ function FollowUpItem({ f, phase, area }: { f: FollowUp; phase: ShownPhase; area
         </div>
       )}
       {area === 'board' && manages && f.state === 'due' && closing === null && (
-        <HandOver f={f} onDone={(f2) => useFollowUpsStore.getState().upsert(f2)} />
+        <HandOver f={f} operators={operators} onDone={(f2) => useFollowUpsStore.getState().upsert(f2)} />
       )}
       {mayAct && closing !== null && (
         <ReasonForm
@@ -315,9 +334,16 @@ const TO_SHIFT = 'shift';
  * A supervisor hands a follow-up to another operator, or back to the shift. The server audits it and pushes it to
  * the one who had it, the one who has it now, and the board.
  */
-function HandOver({ f, onDone }: { f: FollowUp; onDone(f: FollowUp): void }) {
+function HandOver({
+  f,
+  operators,
+  onDone,
+}: {
+  f: FollowUp;
+  operators: readonly OperatorView[];
+  onDone(f: FollowUp): void;
+}) {
   const { t } = useTranslation();
-  const operators = useOperators();
   const [to, setTo] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);

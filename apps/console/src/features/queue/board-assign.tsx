@@ -1,4 +1,9 @@
-import type { OperatorStatus, OperatorView, QueueCall } from '@korgon/domain';
+import {
+  GIVABLE_OPERATOR_STATUSES,
+  type OperatorStatus,
+  type OperatorView,
+  type QueueCall,
+} from '@korgon/domain';
 import { type FormEvent, type ReactNode, useId, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { describeError } from '../../lib/describe-error';
@@ -7,8 +12,8 @@ import { queueApi } from './queue-api';
 import { isOperatorRole, useOperators } from './queue-hooks';
 import { checkQueue } from './queue-live';
 
-/** Who can be given a waiting call (the server's rule): at her console and not on another call. */
-const FREE: readonly OperatorStatus[] = ['available', 'wrap_up'];
+/** Who can be given a waiting call: the server's rule, from the domain. */
+const FREE = GIVABLE_OPERATOR_STATUSES;
 /** Available first, then in wrap-up, then the rest; longest in her state first within each. */
 const ORDER: Record<OperatorStatus, number> = { available: 0, wrap_up: 1, on_call: 2, break: 3, offline: 4 };
 const byReadiness = (a: OperatorView, b: OperatorView) =>

@@ -1,12 +1,15 @@
-import type { QueueChange, QueueSnapshot } from '@korgon/domain';
+import { type Backoff, backoffDelay, type QueueChange, type QueueSnapshot } from '@korgon/domain';
 import { signedInGeneration } from '../../lib/signed-in-state';
 import { type QueueState, useQueueStore } from './queue-store';
 
 /** How often the console asks the server for its queue version (and its clock). */
 export const PING_INTERVAL_MS = 15_000;
-/** Waits between failed snapshot requests: 1 s, 2 s, 4 s … up to 30 s. */
-const RETRY_MIN_MS = 1_000;
-const RETRY_MAX_MS = 30_000;
+/**
+ * Waits between failed snapshot requests: 1 s, 2 s, 4 s … up to 30 s. A blip heals within a second; a server
+ * that stays down is asked twice a minute at most. No jitter: after a server restart the consoles come back
+ * through socket.io's own (jittered) reconnect, which resyncs at once and cancels this timer.
+ */
+const SNAPSHOT_RETRY: Backoff = { baseMs: 1_000, capMs: 30_000 };
 /** More buffered changes than this are dropped: the next snapshot covers them all. */
 const MAX_BUFFERED = 1_000;
 
@@ -89,7 +92,7 @@ export function createQueueSync(deps: QueueSyncDeps): QueueSync {
 
   function scheduleRetry(): void {
     if (retry !== null || stopped) return;
-    const wait = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(failures - 1, 10));
+    const wait = backoffDelay(failures - 1, SNAPSHOT_RETRY, Math.random);
     retry = setTimer(() => {
       retry = null;
       if (online) void resync();

@@ -1,7 +1,7 @@
-import { ConsultationData, TAXONOMY_KG_2026_1 } from '@korgon/domain';
+import { ConsultationData, referralContent, TAXONOMY_KG_2026_1 } from '@korgon/domain';
 import type { TFunction } from 'i18next';
 import { describe, expect, it } from 'vitest';
-import { contentRows, previewContent } from './content';
+import { contentRows } from './content';
 
 const data = ConsultationData.parse({
   survivor: { region: 'KG-GB', ageBand: '26-40', gender: 'female' },
@@ -13,21 +13,11 @@ const data = ConsultationData.parse({
 const t = ((key: string, o?: Record<string, unknown>) =>
   o ? `${key} ${JSON.stringify(o)}` : key) as TFunction;
 
-describe('what a partner receives', () => {
-  it('holds only the chosen fields that the record has, and the message only with its field', () => {
-    expect(previewContent(['region', 'riskLevel'], data, 'high', 'hello')).toEqual({
-      region: 'KG-GB',
-      riskLevel: 'high',
-    });
-    expect(previewContent(['settlement', 'message'], data, null, '  hello  ')).toEqual({ message: 'hello' });
-    expect(previewContent(['safeContact', 'violenceForms'], data, null, '')).toEqual({
-      safeContact: { callbackFrom: '18:00', callbackTo: '20:00' },
-      violenceForms: ['physical', 'threats'],
-    });
-  });
-
+// Which fields the partner receives is the domain's rule (packages/domain/src/referrals/content.test.ts); here,
+// how the console shows that content.
+describe('what a partner receives, as the console shows it', () => {
   it('is shown with the taxonomy’s labels in the reader’s language, in field order', () => {
-    const content = previewContent(['riskLevel', 'region', 'ageBand', 'settlement'], data, 'high', '');
+    const content = referralContent(['riskLevel', 'region', 'ageBand', 'settlement'], data, 'high', '');
     const rows = contentRows(content, { t, locale: 'ru', taxonomy: TAXONOMY_KG_2026_1 }, [
       'riskLevel',
       'region',
@@ -48,12 +38,12 @@ describe('what a partner receives', () => {
 
   it('sends the settlement only as one of the taxonomy’s choices, shown with its label', () => {
     const rural = ConsultationData.parse({ survivor: { settlement: 'rural' } });
-    const content = previewContent(['settlement'], rural, null, '');
+    const content = referralContent(['settlement'], rural, null, '');
     expect(content).toEqual({ settlement: 'rural' });
     expect(
       contentRows(content, { t, locale: 'ky', taxonomy: TAXONOMY_KG_2026_1 }).map((r) => r.lines),
     ).toEqual([['Айыл']]);
     const typed = ConsultationData.parse({ survivor: { settlement: 'Ош, Ленина 5' } });
-    expect(previewContent(['settlement'], typed, null, '')).toEqual({});
+    expect(referralContent(['settlement'], typed, null, '')).toEqual({});
   });
 });

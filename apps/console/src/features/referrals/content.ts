@@ -1,42 +1,13 @@
 import {
-  type ConsultationData,
   type Locale,
   REFERRAL_FIELDS,
   type ReferralContent,
   type ReferralField,
-  Settlement,
   type Taxonomy,
 } from '@korgon/domain';
 import type { TFunction } from 'i18next';
-import { optionLabel } from '../consultation/fields';
-import { levelName } from '../risk/levels';
-
-/**
- * What the partner will receive for the chosen fields: the same rule as the server's (only the chosen fields,
- * from the coarse record; the message only when its field is chosen). Shown before sending.
- */
-export function previewContent(
-  fields: readonly ReferralField[],
-  d: ConsultationData,
-  riskLevel: string | null,
-  message: string,
-): ReferralContent {
-  const c: ReferralContent = {};
-  const has = (f: ReferralField) => fields.includes(f);
-  if (has('region') && d.survivor.region) c.region = d.survivor.region;
-  // Only one of the taxonomy's choices: the server refuses to send any other text (a draft may hold some).
-  const settlement = Settlement.safeParse(d.survivor.settlement);
-  if (has('settlement') && settlement.success) c.settlement = settlement.data;
-  if (has('ageBand') && d.survivor.ageBand) c.ageBand = d.survivor.ageBand;
-  if (has('gender') && d.survivor.gender) c.gender = d.survivor.gender;
-  if (has('language') && d.survivor.language) c.language = d.survivor.language;
-  if (has('violenceForms')) c.violenceForms = d.violenceForms;
-  if (has('childrenAffected') && d.childrenAffected) c.childrenAffected = d.childrenAffected;
-  if (has('riskLevel') && riskLevel) c.riskLevel = riskLevel;
-  if (has('safeContact')) c.safeContact = { ...d.safeContact };
-  if (has('message') && message.trim()) c.message = message.trim();
-  return c;
-}
+import { optionLabel } from '../../draft/fields';
+import { levelName } from '../../lib/risk-levels';
 
 export interface ContentRow {
   field: ReferralField;

@@ -5,6 +5,7 @@ import {
   type PartnerType,
   type Referral,
   type ReferralStatus,
+  type ReferralUrgency,
 } from '@korgon/domain';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
@@ -25,7 +26,7 @@ export function StatusBadge({ status, testId }: { status: ReferralStatus; testId
   );
 }
 
-export function UrgencyBadge({ urgency }: { urgency: 'urgent' | 'standard' }) {
+export function UrgencyBadge({ urgency }: { urgency: ReferralUrgency }) {
   const { t } = useTranslation();
   return urgency === 'urgent' ? (
     <span className="urgency-badge" data-testid="urgent-badge">

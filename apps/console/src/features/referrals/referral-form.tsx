@@ -1,20 +1,25 @@
 import {
   type ConsultationData,
-  type CreateReferralBody,
+  CreateReferralBody,
   PARTNER_TYPES,
   type Partner,
   REFERRAL_FIELDS,
+  REFERRAL_URGENCIES,
   type ReferralField,
+  type ReferralUrgency,
+  referralContent,
   Settlement,
   type Taxonomy,
 } from '@korgon/domain';
-import { type FormEvent, type KeyboardEvent, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { type KeyboardEvent, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { z } from 'zod';
 import { useCurrentLocale } from '../../i18n/language';
 import { ApiError } from '../../lib/api';
 import { describeError } from '../../lib/describe-error';
-import { levelName } from '../risk/levels';
-import { contentRows, previewContent } from './content';
+import { levelName } from '../../lib/risk-levels';
+import { useZodForm } from '../../lib/use-zod-form';
+import { contentRows } from './content';
 import { ReferralContentView } from './content-view';
 import { partnerName, partnerTypeName } from './referral-bits';
 import { referralsApi, type Suggestion, sendReferral } from './referrals-api';
@@ -27,8 +32,61 @@ const SUGGESTIONS_SHOWN = 6;
 type ConsentMode = 'caller' | 'exception';
 type ExceptionKind = 'child_at_risk' | 'imminent_danger';
 
-interface Problem {
-  fields: Partial<Record<'partner' | 'consent' | 'reason' | 'server', string>>;
+/** The form's choices; null where the default follows the record (the consent held, the risk level). */
+interface ReferralDraft {
+  partnerId: string;
+  urgency: ReferralUrgency | null;
+  consent: { mode: ConsentMode | null; exception: ExceptionKind; reason: string };
+  fields: ReferralField[];
+  message: string;
+}
+
+const EMPTY: ReferralDraft = {
+  partnerId: '',
+  urgency: null,
+  consent: { mode: null, exception: 'child_at_risk', reason: '' },
+  fields: [...DEFAULT_FIELDS],
+  message: '',
+};
+
+/** What the record decides for the form: the defaults shown, and what may be sent at all. */
+interface ReferralContext {
+  consultationId: string;
+  consentYes: boolean;
+  urgentByRisk: boolean;
+  sendable(f: ReferralField): boolean;
+}
+
+// The caller's consent is the default basis when the record holds it; without it, the choice is not offered.
+const consentOf = (mode: ConsentMode | null, consentYes: boolean): ConsentMode | null =>
+  mode === 'caller' && !consentYes ? null : (mode ?? (consentYes ? 'caller' : null));
+const urgencyOf = (urgency: ReferralUrgency | null, urgentByRisk: boolean): ReferralUrgency =>
+  urgency ?? (urgentByRisk ? 'urgent' : 'standard');
+
+const sendableWith = (badSettlement: boolean) => (f: ReferralField) => !(f === 'settlement' && badSettlement);
+
+/** The draft as the body CreateReferralBody checks (no basis chosen: no consent, which it refuses). */
+function referralFields(ctx: ReferralContext, referralId: () => string) {
+  return z
+    .custom<ReferralDraft>()
+    .transform((d) => {
+      const consent = consentOf(d.consent.mode, ctx.consentYes);
+      return {
+        id: referralId(),
+        consultationId: ctx.consultationId,
+        partnerId: d.partnerId,
+        urgency: urgencyOf(d.urgency, ctx.urgentByRisk),
+        consent:
+          consent === 'exception'
+            ? { exception: d.consent.exception, reason: d.consent.reason.trim() }
+            : consent === 'caller'
+              ? { basis: 'caller_consent' as const }
+              : undefined,
+        fields: d.fields.filter(ctx.sendable),
+        ...(d.fields.includes('message') && d.message.trim() ? { message: d.message.trim() } : {}),
+      };
+    })
+    .pipe(CreateReferralBody);
 }
 
 export interface ReferralFormProps {
@@ -57,21 +115,11 @@ export function ReferralForm(props: ReferralFormProps) {
   const { t } = useTranslation();
   const locale = useCurrentLocale();
   const id = useId();
-  const form = useRef<HTMLFormElement>(null);
   const consentYes = data.consent.referral === 'yes';
   const urgentByRisk = riskLevel === 'high' || riskLevel === 'critical';
 
-  const [partnerId, setPartnerId] = useState('');
-  const [urgency, setUrgency] = useState<'urgent' | 'standard' | null>(null);
-  const [consentChoice, setConsentChoice] = useState<ConsentMode | null>(null);
-  const [exception, setException] = useState<ExceptionKind>('child_at_risk');
-  const [reason, setReason] = useState('');
-  const [fields, setFields] = useState<ReferralField[]>([...DEFAULT_FIELDS]);
-  const [message, setMessage] = useState('');
-  const [sending, setSending] = useState(false);
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const [failure, setFailure] = useState<unknown>(null);
   const referralId = useRef<string>(crypto.randomUUID());
+  const [alreadySent, setAlreadySent] = useState(false);
 
   const [suggestions, setSuggestions] = useState<Suggestion[] | null>(null);
   const [suggestionsError, setSuggestionsError] = useState<unknown>(null);
@@ -95,11 +143,6 @@ export function ReferralForm(props: ReferralFormProps) {
     };
   }, [consultationId, suggestionKey]);
 
-  // The caller's consent is the default basis when the record holds it; without it, the choice is not offered.
-  const consent: ConsentMode | null =
-    consentChoice === 'caller' && !consentYes ? null : (consentChoice ?? (consentYes ? 'caller' : null));
-  const shownUrgency = urgency ?? (urgentByRisk ? 'urgent' : 'standard');
-
   // Partners in the caller's region first (of the types the risk assessment calls for, as the server ranks
   // them); only when none serves the region, those the assessment calls for anywhere.
   const suggested = useMemo(() => {
@@ -115,14 +158,10 @@ export function ReferralForm(props: ReferralFormProps) {
     }
     return groups;
   }, [partners]);
-  const chosen =
-    partners?.find((p) => p.id === partnerId) ?? suggested.find((s) => s.partnerId === partnerId) ?? null;
-
-  const preview = previewContent(fields, data, riskLevel, message);
   // Beside each box, what it would send (the record's own labels), so the choice is made knowing it.
   const values = new Map(
     contentRows(
-      previewContent(REFERRAL_FIELDS, data, riskLevel, ''),
+      referralContent(REFERRAL_FIELDS, data, riskLevel, ''),
       { t, locale, taxonomy },
       REFERRAL_FIELDS,
     ).map((r) => [r.field, r.lines.join('; ')]),
@@ -132,99 +171,98 @@ export function ReferralForm(props: ReferralFormProps) {
   // sent: the server refuses it. It is offered only once chosen again in the consultation.
   const badSettlement =
     data.survivor.settlement !== undefined && !Settlement.safeParse(data.survivor.settlement).success;
-  const sendable = (f: ReferralField) => !(f === 'settlement' && badSettlement);
+  const sendable = sendableWith(badSettlement);
+
+  const schema = useMemo(
+    () =>
+      referralFields(
+        { consultationId, consentYes, urgentByRisk, sendable: sendableWith(badSettlement) },
+        () => referralId.current,
+      ),
+    [consultationId, consentYes, urgentByRisk, badSettlement],
+  );
+  const form = useZodForm(schema, {
+    defaultValues: EMPTY,
+    wording: (issue, t) => {
+      const [first, second] = issue.path;
+      if (first === 'partnerId') return t('referrals.form.partnerRequired');
+      if (first === 'consent' && second === 'reason')
+        return t('referrals.form.reasonShort', { min: MIN_REASON });
+      if (first === 'consent') return t('referrals.form.consentRequired');
+      return undefined;
+    },
+  });
+  const { failure } = form;
+  const sending = form.pending;
+  const partnerId = form.watch('partnerId');
+  const fields = form.watch('fields');
+  const message = form.watch('message');
+  const draftConsent = form.watch('consent');
+  const consent = consentOf(draftConsent.mode, consentYes);
+  const shownUrgency = urgencyOf(form.watch('urgency'), urgentByRisk);
+  const chosen =
+    partners?.find((p) => p.id === partnerId) ?? suggested.find((s) => s.partnerId === partnerId) ?? null;
+  const preview = referralContent(fields, data, riskLevel, message);
 
   const toggleField = (f: ReferralField, on: boolean) =>
-    setFields((list) =>
-      on ? REFERRAL_FIELDS.filter((x) => x === f || list.includes(x)) : list.filter((x) => x !== f),
+    form.setValue(
+      'fields',
+      on ? REFERRAL_FIELDS.filter((x) => x === f || fields.includes(x)) : fields.filter((x) => x !== f),
     );
 
-  function check(): Problem | null {
-    const out: Problem['fields'] = {};
-    if (!partnerId) out.partner = t('referrals.form.partnerRequired');
-    if (!consent) out.consent = t('referrals.form.consentRequired');
-    if (consent === 'exception' && reason.trim().length < MIN_REASON)
-      out.reason = t('referrals.form.reasonShort', { min: MIN_REASON });
-    return Object.keys(out).length ? { fields: out } : null;
-  }
-
-  useEffect(() => {
-    if (problem) form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
-  }, [problem]);
-
-  function reset() {
-    referralId.current = crypto.randomUUID();
-    setPartnerId('');
-    setUrgency(null);
-    setConsentChoice(null);
-    setException('child_at_risk');
-    setReason('');
-    setFields([...DEFAULT_FIELDS]);
-    setMessage('');
-  }
-
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    if (sending) return;
-    setFailure(null);
-    const found = check();
-    setProblem(found);
-    if (found) return;
-    const body: CreateReferralBody = {
-      id: referralId.current,
-      consultationId,
-      partnerId,
-      urgency: shownUrgency,
-      consent:
-        consent === 'exception' ? { exception, reason: reason.trim() } : { basis: 'caller_consent' as const },
-      fields: fields.filter(sendable),
-      ...(fields.includes('message') && message.trim() ? { message: message.trim() } : {}),
-    };
-    setSending(true);
-    try {
-      // The server checks consent against its copy of the record: what is typed here goes first.
-      await flush();
-      const referral = await sendReferral(body);
-      useReferralsStore.getState().upsert(referral);
-      reset();
-      setProblem(null);
-      onSent(partnerName(referral.partner.name, locale));
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 409) {
+  const onSubmit = form.submit(
+    async (body) => {
+      try {
+        // The server checks consent against its copy of the record: what is typed here goes first.
+        await flush();
+        const referral = await sendReferral(body);
+        useReferralsStore.getState().upsert(referral);
+        referralId.current = crypto.randomUUID();
+        form.reset(EMPTY);
+        onSent(partnerName(referral.partner.name, locale));
+      } catch (error) {
+        if (!(error instanceof ApiError && error.status === 409)) throw error;
         // An earlier attempt with this id did land, for another choice of partner: it is in the list.
         referralId.current = crypto.randomUUID();
         useReferralsStore.getState().reconnected();
-        setFailure(null);
-        setProblem({ fields: { server: t('referrals.form.alreadySent') } });
-      } else if (error instanceof ApiError && error.status === 400) {
-        const paths = (error.body.issues ?? []).map((i) => i.path);
-        if (paths.includes('body.consent'))
-          setProblem({ fields: { consent: t('referrals.form.noConsentOnServer') } });
-        else if (paths.includes('body.partnerId'))
-          setProblem({ fields: { partner: t('referrals.form.partnerInactive') } });
-        else setFailure(error);
-      } else {
-        setFailure(error);
+        setAlreadySent(true);
       }
-    } finally {
-      setSending(false);
-    }
-  }
+    },
+    {
+      fieldsOf: (error): Record<string, string> => {
+        if (!(error instanceof ApiError && error.status === 400)) return {};
+        const paths = (error.body.issues ?? []).map((i) => i.path);
+        if (paths.includes('body.consent')) return { consent: t('referrals.form.noConsentOnServer') };
+        if (paths.includes('body.partnerId')) return { partnerId: t('referrals.form.partnerInactive') };
+        return {};
+      },
+    },
+  );
 
   // Ctrl+Enter finalizes the consultation from anywhere else on the page; here it sends nothing by accident.
   const onKeyDown = (e: KeyboardEvent<HTMLFormElement>) => {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) e.stopPropagation();
   };
 
-  const err = problem?.fields ?? {};
+  const reasonError = form.errorOf('consent.reason');
+  const err = {
+    partner: form.errorOf('partnerId'),
+    consent: reasonError ? undefined : form.errorOf('consent'),
+    reason: reasonError,
+  };
+  // A failure said beside its field is not said again below.
+  const problem = form.invalid || alreadySent;
   const described = (...ids: (string | false | undefined)[]) => ids.filter(Boolean).join(' ') || undefined;
 
   return (
     <form
-      ref={form}
+      ref={form.ref}
       className="referral-form"
       noValidate
-      onSubmit={(e) => void submit(e)}
+      onSubmit={(e) => {
+        setAlreadySent(false);
+        void onSubmit(e);
+      }}
       onKeyDown={onKeyDown}
       aria-labelledby={`${id}-h`}
       data-testid="referral-form"
@@ -232,7 +270,7 @@ export function ReferralForm(props: ReferralFormProps) {
       <h3 id={`${id}-h`}>{t('referrals.form.title')}</h3>
       {problem && (
         <div className="alert alert-error" role="alert" data-testid="referral-form-problem">
-          <p>{err.server ?? t('referrals.form.fix')}</p>
+          <p>{alreadySent ? t('referrals.form.alreadySent') : t('referrals.form.fix')}</p>
         </div>
       )}
 
@@ -268,7 +306,7 @@ export function ReferralForm(props: ReferralFormProps) {
                     value={s.partnerId}
                     checked={partnerId === s.partnerId}
                     aria-invalid={err.partner ? true : undefined}
-                    onChange={() => setPartnerId(s.partnerId)}
+                    onChange={() => form.setValue('partnerId', s.partnerId)}
                   />
                   <span className="suggestion-text">
                     <span className="suggestion-name">{partnerName(s.name, locale)}</span>
@@ -293,7 +331,7 @@ export function ReferralForm(props: ReferralFormProps) {
             value={partnerId}
             aria-invalid={err.partner ? true : undefined}
             aria-describedby={described(err.partner && `${id}-partner-error`)}
-            onChange={(e) => setPartnerId(e.target.value)}
+            onChange={(e) => form.setValue('partnerId', e.target.value)}
             data-testid="referral-partner-select"
           >
             <option value="">{t('consultation.choose')}</option>
@@ -329,14 +367,14 @@ export function ReferralForm(props: ReferralFormProps) {
           </p>
         )}
         <div className="choices">
-          {(['urgent', 'standard'] as const).map((u) => (
+          {REFERRAL_URGENCIES.map((u) => (
             <label key={u} className="choice">
               <input
                 type="radio"
                 name={`${id}-urgency`}
                 value={u}
                 checked={shownUrgency === u}
-                onChange={() => setUrgency(u)}
+                onChange={() => form.setValue('urgency', u)}
               />
               <span>{t(`referrals.urgency.${u}`)}</span>
             </label>
@@ -369,7 +407,7 @@ export function ReferralForm(props: ReferralFormProps) {
               disabled={!consentYes}
               checked={consent === 'caller'}
               aria-invalid={err.consent ? true : undefined}
-              onChange={() => setConsentChoice('caller')}
+              onChange={() => form.setValue('consent.mode', 'caller')}
             />
             <span>{t('referrals.form.callerConsented')}</span>
           </label>
@@ -380,7 +418,7 @@ export function ReferralForm(props: ReferralFormProps) {
               value="exception"
               checked={consent === 'exception'}
               aria-invalid={err.consent && !consentYes ? true : undefined}
-              onChange={() => setConsentChoice('exception')}
+              onChange={() => form.setValue('consent.mode', 'exception')}
             />
             <span>{t('referrals.form.exception')}</span>
           </label>
@@ -405,8 +443,8 @@ export function ReferralForm(props: ReferralFormProps) {
                     type="radio"
                     name={`${id}-exception`}
                     value={k}
-                    checked={exception === k}
-                    onChange={() => setException(k)}
+                    checked={draftConsent.exception === k}
+                    onChange={() => form.setValue('consent.exception', k)}
                   />
                   <span>{t(`referrals.exception.${k}`)}</span>
                 </label>
@@ -422,14 +460,13 @@ export function ReferralForm(props: ReferralFormProps) {
               id={`${id}-reason`}
               rows={2}
               maxLength={1000}
-              value={reason}
               aria-invalid={err.reason ? true : undefined}
               aria-describedby={described(
                 `${id}-reason-hint`,
                 `${id}-exception-warning`,
                 err.reason && `${id}-reason-error`,
               )}
-              onChange={(e) => setReason(e.target.value)}
+              {...form.register('consent.reason')}
             />
             {err.reason && (
               <p id={`${id}-reason-error`} className="field-error">
@@ -486,9 +523,8 @@ export function ReferralForm(props: ReferralFormProps) {
             id={`${id}-message`}
             rows={3}
             maxLength={2000}
-            value={message}
             aria-describedby={`${id}-message-hint`}
-            onChange={(e) => setMessage(e.target.value)}
+            {...form.register('message')}
           />
         </div>
       )}
@@ -514,7 +550,7 @@ export function ReferralForm(props: ReferralFormProps) {
           {sending ? t('referrals.form.sending') : t('referrals.form.send')}
         </button>
       </div>
-      {failure !== null && (
+      {failure !== null && !form.invalid && (
         <p className="alert alert-error" role="alert" data-testid="referral-send-failed">
           {t('referrals.form.failed')} {describeError(failure, t)}
         </p>

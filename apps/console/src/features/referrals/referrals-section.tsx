@@ -1,9 +1,9 @@
 import type { Referral, Taxonomy } from '@korgon/domain';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { type DraftController, useDraft } from '../../draft/draft-controller';
 import { useCurrentLocale } from '../../i18n/language';
 import { describeError } from '../../lib/describe-error';
-import { type DraftController, useDraft } from '../consultation/draft-controller';
 import { partnerName } from './referral-bits';
 import { ReferralCard } from './referral-card';
 import { ReferralForm } from './referral-form';

@@ -1,4 +1,4 @@
-import type { Referral } from '@korgon/domain';
+import { CLOSED_REFERRAL_STATUSES, type Referral, redirectableFrom, statusesFrom } from '@korgon/domain';
 import { create } from 'zustand';
 import { onSignedOut } from '../../lib/signed-in-state';
 
@@ -37,18 +37,10 @@ export const useReferralsStore = create<ReferralsState>()((set) => ({
 
 onSignedOut(() => useReferralsStore.setState(initial));
 
-/** Still needing someone's attention: not done, rejected or revoked. */
-export const CLOSED_STATUSES: readonly string[] = ['done', 'rejected', 'revoked'];
+/** Still needing someone's attention: not closed (done, rejected or revoked). */
+export const CLOSED_STATUSES: readonly string[] = CLOSED_REFERRAL_STATUSES;
 export const isOpenReferral = (r: Referral) => !CLOSED_STATUSES.includes(r.status);
 
-/** Statuses from which the server lets staff revoke or redirect. */
-export const REVOCABLE: readonly string[] = [
-  'queued',
-  'sent',
-  'delivered',
-  'acknowledged',
-  'accepted',
-  'failed',
-  'escalated',
-];
-export const REDIRECTABLE: readonly string[] = ['queued', 'sent', 'delivered', 'failed', 'escalated'];
+/** Statuses from which the server lets staff revoke or redirect: the domain's lifecycle. */
+export const REVOCABLE: readonly string[] = statusesFrom('revoked');
+export const REDIRECTABLE: readonly string[] = redirectableFrom();

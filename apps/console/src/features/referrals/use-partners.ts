@@ -1,48 +1,21 @@
 import type { Partner } from '@korgon/domain';
-import { useCallback, useEffect, useState } from 'react';
-import { onSignedOut } from '../../lib/signed-in-state';
+import { useQuery } from '@tanstack/react-query';
+import { useCallback } from 'react';
+import { queryKeys } from '../../lib/query-keys';
 import { referralsApi } from './referrals-api';
 
-let cached: Promise<Partner[]> | null = null;
-
-/** The active partner organisations, read once per sign-in (again after a failure, or when asked). */
-export function loadPartners(fresh = false): Promise<Partner[]> {
-  if (fresh || !cached) {
-    const p = referralsApi.partners();
-    p.catch(() => {
-      if (cached === p) cached = null;
-    });
-    cached = p;
-  }
-  return cached;
-}
-
-onSignedOut(() => {
-  cached = null;
-});
-
+/**
+ * The active partner organisations, read once per sign-in (the cache is cleared at sign-out): they change only
+ * when an administrator edits them, which reads them again (pages/admin/partners-query.ts).
+ */
 export function usePartners(enabled = true): { partners: Partner[] | null; error: unknown; retry(): void } {
-  const [partners, setPartners] = useState<Partner[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [attempt, setAttempt] = useState(0);
-
-  useEffect(() => {
-    if (!enabled) return;
-    let live = true;
-    setError(null);
-    loadPartners(attempt > 0).then(
-      (p) => {
-        if (live) setPartners(p);
-      },
-      (e: unknown) => {
-        if (live) setError(e);
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [enabled, attempt]);
-
-  const retry = useCallback(() => setAttempt((n) => n + 1), []);
-  return { partners, error, retry };
+  const q = useQuery({
+    queryKey: queryKeys.partners,
+    queryFn: referralsApi.partners,
+    enabled,
+    staleTime: Number.POSITIVE_INFINITY,
+  });
+  const { refetch } = q;
+  const retry = useCallback(() => void refetch(), [refetch]);
+  return { partners: q.data ?? null, error: q.error, retry };
 }

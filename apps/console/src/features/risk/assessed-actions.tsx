@@ -1,10 +1,10 @@
 import { assess, levelRank } from '@korgon/domain';
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
+import { type DraftController, useDraft } from '../../draft/draft-controller';
 import { useCurrentLocale } from '../../i18n/language';
 import { describeError } from '../../lib/describe-error';
-import { type DraftController, useDraft } from '../consultation/draft-controller';
-import { levelClass, levelName } from './levels';
+import { levelClass, levelName } from '../../lib/risk-levels';
 import { useMethodology } from './use-methodology';
 
 const RETRY_MS = 3000;

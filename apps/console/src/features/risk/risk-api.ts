@@ -5,17 +5,17 @@ import { api } from '../../lib/api';
 const Saved = z.object({ record: RiskRecord, result: AssessmentResult });
 
 export const riskApi = {
-  active: () => api.get('/api/methodologies/active', Methodology),
+  active: () => api.get('/api/methodologies/active', { parse: Methodology }),
   methodology: (id: string, version: string) =>
-    api.get(`/api/methodologies/${encodeURIComponent(id)}/${encodeURIComponent(version)}`, Methodology),
+    api.get('/api/methodologies/{id}/{version}', { params: { path: { id, version } }, parse: Methodology }),
   save: (consultationId: string, body: RiskBody) =>
-    api.put(`/api/consultations/${encodeURIComponent(consultationId)}/risk`, body, Saved),
+    api.put('/api/consultations/{id}/risk', { params: { path: { id: consultationId } }, body, parse: Saved }),
   signOff: (assessmentId: string, approve: boolean, note: string) =>
-    api.post(
-      `/api/risk/assessments/${encodeURIComponent(assessmentId)}/sign-off`,
-      note.trim() ? { approve, note: note.trim() } : { approve },
-      RiskRecord,
-    ),
+    api.post('/api/risk/assessments/{id}/sign-off', {
+      params: { path: { id: assessmentId } },
+      body: note.trim() ? { approve, note: note.trim() } : { approve },
+      parse: RiskRecord,
+    }),
 };
 
 const methodologies = new Map<string, Promise<Methodology>>();

@@ -5,16 +5,18 @@ import {
   levelRank,
   type Methodology,
   type MethodologyItem,
+  RiskBody,
   type RiskRecord,
 } from '@korgon/domain';
-import { type KeyboardEvent, useEffect, useState } from 'react';
+import { type KeyboardEvent, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { z } from 'zod';
+import { type DraftController, useDraft } from '../../draft/draft-controller';
+import type { RiskDraft } from '../../draft/draft-storage';
 import { useCurrentLocale } from '../../i18n/language';
 import { describeError } from '../../lib/describe-error';
-import { type DraftController, useDraft } from '../consultation/draft-controller';
-import type { RiskDraft } from '../consultation/draft-storage';
-import { itemText, levelClass, levelName } from './levels';
+import { itemText, levelClass, levelName } from '../../lib/risk-levels';
+import { useZodForm } from '../../lib/use-zod-form';
 import { riskApi } from './risk-api';
 import { onRiskSigned } from './risk-live';
 import { SavedAssessment } from './saved-assessment';
@@ -37,6 +39,21 @@ function carriedOverride(saved: RiskRecord | null): Override {
 function sameAnswers(a: Answers, b: Answers): boolean {
   const norm = (x: Answers) => JSON.stringify(Object.entries(x).sort(([p], [q]) => (p < q ? -1 : 1)));
   return norm(a) === norm(b);
+}
+
+/**
+ * The assessment as RiskBody checks it, and a level the operator may choose now (a level at or above the
+ * answers' minimum, other than the computed one) when the level is overridden.
+ */
+function riskFields(allowed: readonly string[]) {
+  return RiskBody.superRefine(
+    (b, ctx) => {
+      if (b.override && !allowed.includes(b.override.level))
+        ctx.addIssue({ code: 'custom', path: ['override', 'level'], message: 'not a level to choose now' });
+    },
+    // Said together with a missing reason, not after it.
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+  );
 }
 
 const sameOverride = (a: Override, b: Override) =>
@@ -96,10 +113,7 @@ function Questionnaire({
 }) {
   const { t } = useTranslation();
   const locale = useCurrentLocale();
-  const [saving, setSaving] = useState(false);
-  const [saveError, setSaveError] = useState<unknown>(null);
   const [notOnServer, setNotOnServer] = useState(false);
-  const [reasonError, setReasonError] = useState<string | null>(null);
   const [alreadySaved, setAlreadySaved] = useState(false);
 
   const answers: Answers = riskDraft?.answers ?? savedRisk?.answers ?? {};
@@ -124,6 +138,29 @@ function Questionnaire({
       : null;
   const shownLevel = raising && override ? override.level : (signedLower?.finalLevel ?? result.level);
   const name = (id: string) => levelName(id, locale, t, m);
+
+  // The draft owns the answers (it keeps them on this device as they change), so the form only mirrors them
+  // (`values`) to check them against RiskBody and save them; it never holds a value of its own.
+  const allowedIds = allowed.map((l) => l.id).join(' ');
+  const schema = useMemo(() => riskFields(allowedIds.split(' ')), [allowedIds]);
+  const values = useMemo(
+    () => ({ methodologyId: m.id, version: m.version, answers, override }),
+    [m.id, m.version, answers, override],
+  );
+  const form = useZodForm(schema, {
+    values,
+    resetOptions: { keepErrors: true },
+    wording: (issue, t) =>
+      issue.path[0] !== 'override'
+        ? undefined
+        : issue.path[1] === 'level'
+          ? t('risk.override.notAllowed')
+          : t('risk.override.reasonRequired'),
+  });
+  const saving = form.pending;
+  const saveError = form.failure;
+  const levelError = form.errorOf('override.level');
+  const reasonError = levelError ?? form.errorOf('override.reason');
   const ordered: Item[] = [...m.items.filter((i) => i.immediate), ...m.items.filter((i) => !i.immediate)];
 
   function update(nextAnswers: Answers, nextOverride: Override) {
@@ -138,7 +175,7 @@ function Questionnaire({
         ? null
         : { methodologyId: m.id, version: m.version, answers: nextAnswers, override: nextOverride },
     );
-    setSaveError(null);
+    form.setFailure(null);
     setNotOnServer(false);
     setAlreadySaved(false);
   }
@@ -168,45 +205,25 @@ function Questionnaire({
     focusItem(ordered[index + 1]);
   };
 
-  async function save() {
+  const submit = form.submit(async (body) => {
+    setNotOnServer(false);
+    // An assessment belongs to a record the server has: a new consultation is saved first.
+    if (c.store.getState().record === null && !(await c.flush())) {
+      setNotOnServer(true);
+      return;
+    }
+    const { record } = await riskApi.save(c.id, body);
+    c.riskSaved(record);
+  });
+
+  function save() {
     if (saving) return;
     // The same answers again would store a second, identical assessment and alert the supervisors again.
     if (!unsaved && savedRisk) {
       setAlreadySaved(true);
       return;
     }
-    if (override && !overrideOk) {
-      setReasonError(t('risk.override.notAllowed'));
-      document.getElementById('risk-override-level')?.querySelector('input')?.focus();
-      return;
-    }
-    if (override && override.reason.trim().length < 3) {
-      setReasonError(t('risk.override.reasonRequired'));
-      document.getElementById('risk-override-reason')?.focus();
-      return;
-    }
-    setReasonError(null);
-    setSaving(true);
-    setSaveError(null);
-    setNotOnServer(false);
-    try {
-      // An assessment belongs to a record the server has: a new consultation is saved first.
-      if (c.store.getState().record === null && !(await c.flush())) {
-        setNotOnServer(true);
-        return;
-      }
-      const { record } = await riskApi.save(c.id, {
-        methodologyId: m.id,
-        version: m.version,
-        answers,
-        override: override ? { level: override.level, reason: override.reason.trim() } : null,
-      });
-      c.riskSaved(record);
-    } catch (e) {
-      setSaveError(e);
-    } finally {
-      setSaving(false);
-    }
+    void submit();
   }
 
   const protocols = [
@@ -256,7 +273,7 @@ function Questionnaire({
   const immediateCount = ordered.filter((i) => i.immediate).length;
 
   return (
-    <div className="risk-panel" data-testid="risk-panel">
+    <div ref={form.ref} className="risk-panel" data-testid="risk-panel">
       <p className="risk-methodology" data-testid="risk-methodology">
         {m.title[locale]} · {t('risk.version', { id: m.id, version: m.version })}
       </p>
@@ -371,7 +388,7 @@ function Questionnaire({
               onChange={(e) => {
                 const up = allowed.find((l) => rank(l.id) > rank(result.level)) ?? allowed.at(-1);
                 update(answers, e.target.checked && up ? { level: up.id, reason: '' } : null);
-                setReasonError(null);
+                form.clearIssues('override');
               }}
             />
             <span>{t('risk.override.toggle')}</span>
@@ -391,6 +408,7 @@ function Questionnaire({
                       name="risk-override-level"
                       value={l.id}
                       checked={override.level === l.id}
+                      aria-invalid={levelError ? true : undefined}
                       onChange={() => update(answers, { ...override, level: l.id })}
                     />
                     <span>{name(l.id)}</span>
@@ -411,7 +429,7 @@ function Questionnaire({
                 rows={2}
                 maxLength={1000}
                 value={override.reason}
-                aria-invalid={reasonError ? true : undefined}
+                aria-invalid={reasonError && !levelError ? true : undefined}
                 aria-describedby={reasonError ? 'risk-override-reason-error' : undefined}
                 onChange={(e) => update(answers, { ...override, reason: e.target.value })}
               />
@@ -431,7 +449,7 @@ function Questionnaire({
           type="button"
           className="button button-primary"
           aria-disabled={saving || undefined}
-          onClick={() => void save()}
+          onClick={save}
         >
           {saving ? t('risk.saving') : t('risk.save')}
         </button>
@@ -441,7 +459,7 @@ function Questionnaire({
             className="button button-small"
             onClick={() => {
               c.setRiskDraft(null);
-              setReasonError(null);
+              form.clearIssues('override');
             }}
           >
             {t('risk.discard')}

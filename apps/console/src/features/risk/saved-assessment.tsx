@@ -2,7 +2,7 @@ import type { Methodology, RiskRecord } from '@korgon/domain';
 import { useTranslation } from 'react-i18next';
 import { useCurrentLocale } from '../../i18n/language';
 import { formatDateTime } from '../../lib/format';
-import { itemText, levelClass, levelName } from './levels';
+import { itemText, levelClass, levelName } from '../../lib/risk-levels';
 
 /** A stored assessment as the server holds it, with its own methodology version and any override's state. */
 export function SavedAssessment({

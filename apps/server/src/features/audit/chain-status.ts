@@ -6,6 +6,7 @@ import {
 } from '@korgon/db';
 import type { AuditAnchorStatus, AuditChainVerdict, AuditStatus } from '@korgon/domain';
 import type pg from 'pg';
+import { createAuditRepository } from './repository';
 
 /** The last verified entry, kept between requests. */
 interface Verified {
@@ -45,12 +46,12 @@ export function createChainStatus(opts: {
 }) {
   const fullEveryMs = opts.fullEveryMs ?? 60 * 60_000;
   const now = opts.now ?? (() => new Date());
+  const repo = createAuditRepository(opts.pool);
   let known: Known | null = null;
   let running: { walk: Promise<Walk> } | null = null;
 
   async function timeOf(id: number): Promise<string> {
-    const { rows } = await opts.pool.query<{ at: Date }>('SELECT at FROM audit_log WHERE id = $1', [id]);
-    return (rows[0]?.at ?? new Date(0)).toISOString();
+    return ((await repo.entry(id))?.at ?? new Date(0)).toISOString();
   }
 
   async function full(): Promise<Walk> {
@@ -77,11 +78,8 @@ export function createChainStatus(opts: {
 
   async function incremental(k: Known & { verified: Verified }): Promise<Walk> {
     const started = now();
-    const { rows } = await opts.pool.query<{ hash: string }>('SELECT hash FROM audit_log WHERE id = $1', [
-      k.verified.id,
-    ]);
     // The last verified entry is gone or carries another hash: the chain was cut or rewritten; find where.
-    if (rows[0]?.hash !== k.verified.hash) return full();
+    if ((await repo.entry(k.verified.id))?.hash !== k.verified.hash) return full();
     const v = await verifyAuditChain(opts.pool, 5000, { id: k.verified.id, hash: k.verified.hash });
     if (!v.ok)
       return {
@@ -119,15 +117,13 @@ export function createChainStatus(opts: {
     );
     let latestStatus: AuditAnchorStatus['latest'] = null;
     if (latest) {
-      const { rows } = await opts.pool.query<{ hash: string }>('SELECT hash FROM audit_log WHERE id = $1', [
-        latest.id,
-      ]);
+      const entry = await repo.entry(latest.id);
       latestStatus = {
         id: latest.id,
         hash: latest.hash,
         at: new Date(latest.at).toISOString(),
         signatureValid: auditAnchorSignatureValid(opts.anchorKey, latest),
-        matchesChain: rows[0]?.hash === latest.hash,
+        matchesChain: entry?.hash === latest.hash,
       };
     }
     return {

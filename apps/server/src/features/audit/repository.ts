@@ -1,18 +1,14 @@
+import { dbOn, schema } from '@korgon/db';
+import { and, desc, eq, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
 
-export interface AuditRow {
-  id: string;
-  at: Date;
-  actor_id: string | null;
-  actor_role: string | null;
-  action: string;
-  target_type: string | null;
-  target_id: string | null;
-  details: Record<string, unknown> | null;
-  actor_username: string | null;
-  actor_display_name: string | null;
-  target_username: string | null;
-}
+const { auditLog, users } = schema;
+
+export type AuditRow = Pick<
+  typeof auditLog.$inferSelect,
+  'id' | 'at' | 'actorId' | 'actorRole' | 'action' | 'targetType' | 'targetId' | 'details'
+> & { actorUsername: string | null; actorDisplayName: string | null; targetUsername: string | null };
 
 export interface AuditFilter {
   actorId?: string;
@@ -48,8 +44,15 @@ WITH RECURSIVE b(lo, hi) AS (
 )
 SELECT min(hi) AS bound FROM b`;
 
-/** The audit log as the viewer reads it (raw SQL: a keyset page over filters, and an index skip-scan). */
+/**
+ * The audit log as the viewer reads it: a keyset page over filters (drizzle); the time bounds and the list of
+ * actions are recursive CTEs (an index skip-scan), raw SQL.
+ */
 export function createAuditRepository(pool: pg.Pool) {
+  const db = dbOn(pool);
+  const actor = alias(users, 'au');
+  const target = alias(users, 'tu');
+
   async function idBound(t: string): Promise<number> {
     const { rows } = await pool.query<{ bound: string }>(BOUND_SQL, [t]);
     return Number(rows[0]?.bound ?? 1);
@@ -57,15 +60,22 @@ export function createAuditRepository(pool: pg.Pool) {
 
   return {
     /** A user id, or the id of the user with this username (case-insensitive); null when none. */
-    async resolveActor(actor: string): Promise<string | null> {
-      const { rows } = await pool.query<{ id: string }>(
-        UUID.test(actor)
-          ? 'SELECT id FROM users WHERE id = $1::uuid'
-          : 'SELECT id FROM users WHERE lower(username) = lower($1)',
-        [actor],
-      );
+    async resolveActor(name: string): Promise<string | null> {
+      const [row] = await db
+        .select({ id: users.id })
+        .from(users)
+        .where(UUID.test(name) ? eq(users.id, name) : sql`lower(${users.username}) = lower(${name})`);
       // A well-formed id of an account since removed still names entries.
-      return rows[0]?.id ?? (UUID.test(actor) ? actor.toLowerCase() : null);
+      return row?.id ?? (UUID.test(name) ? name.toLowerCase() : null);
+    },
+
+    /** An entry's time and hash (the chain status names the last verified entry, and compares checkpoints). */
+    async entry(id: number): Promise<Pick<typeof auditLog.$inferSelect, 'at' | 'hash'> | undefined> {
+      const [row] = await db
+        .select({ at: auditLog.at, hash: auditLog.hash })
+        .from(auditLog)
+        .where(eq(auditLog.id, id));
+      return row;
     },
 
     /**
@@ -85,38 +95,43 @@ export function createAuditRepository(pool: pg.Pool) {
 
     /** A page, newest first: `limit` entries matching every filter given. */
     async page(f: AuditFilter, limit: number): Promise<AuditRow[]> {
-      const where: string[] = [];
-      const args: unknown[] = [];
-      const arg = (v: unknown) => {
-        args.push(v);
-        return `$${args.length}`;
-      };
-      if (f.actorId !== undefined) where.push(`l.actor_id = ${arg(f.actorId)}::uuid`);
-      if (f.actions !== undefined) where.push(`l.action = ANY(${arg(f.actions)}::text[])`);
-      if (f.targetType !== undefined) where.push(`l.target_type = ${arg(f.targetType)}`);
-      if (f.targetId !== undefined) where.push(`l.target_id = ${arg(f.targetId)}`);
-      if (f.beforeId !== undefined) where.push(`l.id < ${arg(f.beforeId)}`);
+      const where: SQL[] = [];
+      if (f.actorId !== undefined) where.push(eq(auditLog.actorId, f.actorId));
+      if (f.actions !== undefined) where.push(inArray(auditLog.action, f.actions));
+      if (f.targetType !== undefined) where.push(eq(auditLog.targetType, f.targetType));
+      if (f.targetId !== undefined) where.push(eq(auditLog.targetId, f.targetId));
+      if (f.beforeId !== undefined) where.push(lt(auditLog.id, f.beforeId));
       if (f.from !== undefined) {
-        where.push(`l.id >= ${arg(await idBound(f.from))}`);
-        where.push(`l.at >= ${arg(f.from)}::timestamptz`);
+        where.push(sql`${auditLog.id} >= ${await idBound(f.from)}`);
+        where.push(sql`${auditLog.at} >= ${f.from}::timestamptz`);
       }
       if (f.to !== undefined) {
-        where.push(`l.id < ${arg(await idBound(f.to))}`);
-        where.push(`l.at < ${arg(f.to)}::timestamptz`);
+        where.push(lt(auditLog.id, await idBound(f.to)));
+        where.push(sql`${auditLog.at} < ${f.to}::timestamptz`);
       }
-      const { rows } = await pool.query<AuditRow>(
-        `SELECT l.id, l.at, l.actor_id, l.actor_role, l.action, l.target_type, l.target_id, l.details,
-                au.username AS actor_username, au.display_name AS actor_display_name,
-                tu.username AS target_username
-           FROM audit_log l
-           LEFT JOIN users au ON au.id = l.actor_id
-           LEFT JOIN users tu ON l.target_type = 'user' AND tu.id::text = l.target_id
-          ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-          ORDER BY l.id DESC
-          LIMIT ${arg(limit)}`,
-        args,
-      );
-      return rows;
+      return db
+        .select({
+          id: auditLog.id,
+          at: auditLog.at,
+          actorId: auditLog.actorId,
+          actorRole: auditLog.actorRole,
+          action: auditLog.action,
+          targetType: auditLog.targetType,
+          targetId: auditLog.targetId,
+          details: auditLog.details,
+          actorUsername: actor.username,
+          actorDisplayName: actor.displayName,
+          targetUsername: target.username,
+        })
+        .from(auditLog)
+        .leftJoin(actor, eq(actor.id, auditLog.actorId))
+        .leftJoin(
+          target,
+          and(eq(auditLog.targetType, 'user'), sql`${target.id}::text = ${auditLog.targetId}`),
+        )
+        .where(and(...where))
+        .orderBy(desc(auditLog.id))
+        .limit(limit);
     },
   };
 }

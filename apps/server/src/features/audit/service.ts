@@ -30,19 +30,14 @@ function entryOf(r: AuditRow): AuditLogEntry {
   return {
     id: Number(r.id),
     at: r.at.toISOString(),
-    actor: r.actor_id
-      ? {
-          id: r.actor_id,
-          username: r.actor_username,
-          displayName: r.actor_display_name,
-          role: r.actor_role,
-        }
+    actor: r.actorId
+      ? { id: r.actorId, username: r.actorUsername, displayName: r.actorDisplayName, role: r.actorRole }
       : null,
     action: r.action,
-    target: r.target_type
-      ? { type: r.target_type, id: r.target_id, label: r.target_username }
-      : r.target_id
-        ? { type: 'unknown', id: r.target_id, label: null }
+    target: r.targetType
+      ? { type: r.targetType, id: r.targetId, label: r.targetUsername }
+      : r.targetId
+        ? { type: 'unknown', id: r.targetId, label: null }
         : null,
     details: (shownDetails(r.details ?? {}) as Record<string, unknown>) ?? {},
   };

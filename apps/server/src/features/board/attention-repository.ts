@@ -1,5 +1,5 @@
 import { type DbOrTx, schema } from '@korgon/db';
-import { ATTENTION_LIST_LIMIT, type LocalizedText, type PartnerType } from '@korgon/domain';
+import { ATTENTION_LIST_LIMIT, type LocalizedText, type PartnerType, statusesFrom } from '@korgon/domain';
 import { and, asc, desc, eq, gte, inArray, lte, or, sql } from 'drizzle-orm';
 
 const { consultations, followUps, partnerOrgs, referrals, riskAssessments, users } = schema;
@@ -82,7 +82,8 @@ export function createAttentionRepository(db: DbOrTx) {
         .innerJoin(partnerOrgs, eq(partnerOrgs.id, referrals.partnerOrgId))
         .innerJoin(consultations, eq(consultations.id, referrals.consultationId))
         .where(
-          and(eq(referrals.urgency, 'urgent'), inArray(referrals.status, ['queued', 'sent', 'delivered'])),
+          // Still waiting for its partner and not escalated yet: the lifecycle's way into `escalated`.
+          and(eq(referrals.urgency, 'urgent'), inArray(referrals.status, statusesFrom('escalated'))),
         )
         .orderBy(sql`${referrals.escalateAt} ASC NULLS LAST`, asc(referrals.createdAt))
         .limit(ATTENTION_LIST_LIMIT);

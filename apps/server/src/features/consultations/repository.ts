@@ -1,8 +1,15 @@
+import { dbOn, type Queryable, schema } from '@korgon/db';
 import { ConsultationData, type RiskOverride } from '@korgon/domain';
-import type pg from 'pg';
+import { and, asc, count, desc, eq, gte, inArray, lt, ne, sql } from 'drizzle-orm';
 
-export type Queryable = Pick<pg.PoolClient | pg.Pool, 'query'>;
+export type { Queryable };
 
+const { calls, consultationAddenda, consultations, riskAssessments, taxonomyVersions, users } = schema;
+
+/**
+ * A consultation as `find` reads it (`k.*` and the author's name), snake_case as PostgreSQL names it: the risk
+ * feature reads it too.
+ */
 export interface ConsultationRow {
   id: string;
   /** K-2026-000123, given by the database at insert. */
@@ -27,6 +34,7 @@ export interface ConsultationRow {
   finalized_at: Date | null;
 }
 
+/** An assessment as `SELECT *` reads it (the risk feature reads and writes these rows too). */
 export interface RiskRow {
   id: string;
   consultation_id: string;
@@ -57,17 +65,15 @@ export type StoredOverride = Omit<RiskOverride, 'by' | 'signedBy' | 'reason' | '
   signOffNote?: string | null;
 };
 
-export interface AddendumRow {
-  id: string;
-  author_id: string;
-  author_name: string;
-  created_at: Date;
-  /** Null once retention shredded it (shredded_at). */
-  text_ciphertext: Buffer | null;
-  key_version: number;
-  signature: string;
-  shredded_at: Date | null;
-}
+/** `textCiphertext` is null once retention shredded it (`shreddedAt`). */
+export type AddendumRow = Omit<typeof consultationAddenda.$inferSelect, 'consultationId'> & {
+  authorName: string;
+};
+
+export type DraftRow = Pick<
+  typeof consultations.$inferSelect,
+  'id' | 'reference' | 'callId' | 'channel' | 'revision' | 'updatedAt'
+> & { contactKind: string | null };
 
 /** The session's user as the autosave's statement returns it (see updateIfCurrentInSession). */
 export interface SessionUserRow {
@@ -83,7 +89,9 @@ export interface SessionUserRow {
 const SELECT = `SELECT k.*, u.display_name AS operator_name FROM consultations k JOIN users u ON u.id = k.operator_id`;
 
 export function createConsultationsRepository(q: Queryable) {
+  const db = dbOn(q);
   return {
+    /** Raw SQL: `k.*` (every column, snake_case, as ConsultationRow has it) and FOR UPDATE OF one table of a join. */
     async find(id: string, opts: { forUpdate?: boolean } = {}): Promise<ConsultationRow | undefined> {
       const { rows } = await q.query<ConsultationRow>(
         `${SELECT} WHERE k.id = $1${opts.forUpdate ? ' FOR UPDATE OF k' : ''}`,
@@ -94,6 +102,7 @@ export function createConsultationsRepository(q: Queryable) {
       return row ? { ...row, data: ConsultationData.parse(row.data) } : undefined;
     },
 
+    /** Raw SQL: the caller hash and taxonomy version are read in the INSERT, from the call and the active taxonomy. */
     async insert(r: {
       id: string;
       callId: string | null;
@@ -117,7 +126,8 @@ export function createConsultationsRepository(q: Queryable) {
 
     /**
      * The autosave's one statement: writes only when the author's draft is still at the revision she saved
-     * on; undefined means "look closer" (not hers, final, moved on, missing, or a retried save).
+     * on; undefined means "look closer" (not hers, final, moved on, missing, or a retried save). Raw SQL: a
+     * statement prepared by name, the hot path.
      */
     async updateIfCurrent(
       id: string,
@@ -148,7 +158,8 @@ export function createConsultationsRepository(q: Queryable) {
     /**
      * `updateIfCurrent` with the session checked in the same statement (one round trip): the guard's checks
      * (live: not ended, expired or idle; the user active, of a role in `roles`, with no one-time password to
-     * change) and hers, the author's, draft. Nothing back means "look closer" (settleAuth, then `save`).
+     * change) and hers, the author's, draft. Nothing back means "look closer" (settleAuth, then `save`). Raw
+     * SQL: a CTE feeding an UPDATE … FROM, prepared by name.
      */
     async updateIfCurrentInSession(
       id: string,
@@ -210,20 +221,27 @@ export function createConsultationsRepository(q: Queryable) {
       id: string,
       r: { channel: string; data: ConsultationData; sealed: Buffer; keyVersion: number },
     ) {
-      await q.query(
-        `UPDATE consultations SET channel = $2, data = $3, notes_ciphertext = $4, notes_key_version = $5,
-                revision = revision + 1, updated_at = now() WHERE id = $1`,
-        [id, r.channel, JSON.stringify(r.data), r.sealed, r.keyVersion],
-      );
+      await db
+        .update(consultations)
+        .set({
+          channel: r.channel,
+          data: r.data,
+          notesCiphertext: r.sealed,
+          notesKeyVersion: r.keyVersion,
+          revision: sql`${consultations.revision} + 1`,
+          updatedAt: sql`now()`,
+        })
+        .where(eq(consultations.id, id));
     },
 
     async finalize(id: string) {
-      await q.query(
-        `UPDATE consultations SET status = 'final', finalized_at = now(), updated_at = now() WHERE id = $1`,
-        [id],
-      );
+      await db
+        .update(consultations)
+        .set({ status: 'final', finalizedAt: sql`now()`, updatedAt: sql`now()` })
+        .where(eq(consultations.id, id));
     },
 
+    /** Raw SQL: `SELECT *` as RiskRow has it (snake_case, shared with the risk feature). */
     async latestRisk(consultationId: string): Promise<RiskRow | undefined> {
       const { rows } = await q.query<RiskRow>(
         'SELECT * FROM risk_assessments WHERE consultation_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1',
@@ -233,14 +251,21 @@ export function createConsultationsRepository(q: Queryable) {
     },
 
     async addenda(consultationId: string): Promise<AddendumRow[]> {
-      const { rows } = await q.query<AddendumRow>(
-        `SELECT a.id, a.author_id, u.display_name AS author_name, a.created_at, a.text_ciphertext, a.key_version, a.signature,
-                a.shredded_at
-           FROM consultation_addenda a JOIN users u ON u.id = a.author_id
-          WHERE a.consultation_id = $1 ORDER BY a.created_at, a.id`,
-        [consultationId],
-      );
-      return rows;
+      return db
+        .select({
+          id: consultationAddenda.id,
+          authorId: consultationAddenda.authorId,
+          authorName: users.displayName,
+          createdAt: consultationAddenda.createdAt,
+          textCiphertext: consultationAddenda.textCiphertext,
+          keyVersion: consultationAddenda.keyVersion,
+          signature: consultationAddenda.signature,
+          shreddedAt: consultationAddenda.shreddedAt,
+        })
+        .from(consultationAddenda)
+        .innerJoin(users, eq(users.id, consultationAddenda.authorId))
+        .where(eq(consultationAddenda.consultationId, consultationId))
+        .orderBy(asc(consultationAddenda.createdAt), asc(consultationAddenda.id));
     },
 
     async insertAddendum(r: {
@@ -252,41 +277,120 @@ export function createConsultationsRepository(q: Queryable) {
       keyVersion: number;
       signature: string;
     }) {
-      await q.query(
-        `INSERT INTO consultation_addenda (id, consultation_id, author_id, created_at, text_ciphertext, key_version, signature)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [r.id, r.consultationId, r.authorId, r.createdAt, r.sealed, r.keyVersion, r.signature],
-      );
+      await db.insert(consultationAddenda).values({
+        id: r.id,
+        consultationId: r.consultationId,
+        authorId: r.authorId,
+        createdAt: r.createdAt,
+        textCiphertext: r.sealed,
+        keyVersion: r.keyVersion,
+        signature: r.signature,
+      });
     },
 
+    /** Calls from the same caller hash in the 90 days before `before`. */
     async priorContacts(callerHash: string, before: Date): Promise<number> {
-      const { rows } = await q.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM calls WHERE caller_hash = $1 AND offered_at < $2 AND offered_at >= $2 - interval '90 days'`,
-        [callerHash, before],
-      );
-      return rows[0]?.n ?? 0;
+      const [row] = await db
+        .select({ n: count() })
+        .from(calls)
+        .where(
+          and(
+            eq(calls.callerHash, callerHash),
+            lt(calls.offeredAt, before),
+            gte(calls.offeredAt, sql`${before}::timestamptz - interval '90 days'`),
+          ),
+        );
+      return row?.n ?? 0;
     },
 
     /** Earlier consultations with the same caller hash: summaries only, never free text. */
     async history(id: string, callerHash: string) {
-      const { rows } = await q.query<{
-        id: string;
-        reference: string;
-        created_at: Date;
-        status: 'draft' | 'final';
-        data: ConsultationData;
-        taxonomy_version: string;
-        risk_level: string | null;
-      }>(
-        `SELECT k.id, k.reference, k.created_at, k.status, k.data, k.taxonomy_version,
-                (SELECT r.final_level FROM risk_assessments r WHERE r.consultation_id = k.id
-                  ORDER BY r.created_at DESC LIMIT 1) AS risk_level
-           FROM consultations k
-          WHERE k.caller_hash = $1 AND k.id <> $2
-          ORDER BY k.created_at DESC LIMIT 50`,
-        [callerHash, id],
-      );
-      return rows;
+      return db
+        .select({
+          id: consultations.id,
+          reference: consultations.reference,
+          createdAt: consultations.createdAt,
+          status: consultations.status,
+          // The column holds what the save validated (ConsultationData); only read here.
+          data: sql<ConsultationData>`${consultations.data}`,
+          taxonomyVersion: consultations.taxonomyVersion,
+          riskLevel: sql<string | null>`(SELECT r.final_level FROM ${riskAssessments} r
+            WHERE r.consultation_id = ${consultations.id} ORDER BY r.created_at DESC LIMIT 1)`,
+        })
+        .from(consultations)
+        .where(and(eq(consultations.callerHash, callerHash), ne(consultations.id, id)))
+        .orderBy(desc(consultations.createdAt))
+        .limit(50);
+    },
+
+    /** Display names by user id (ids of no user are left out). */
+    async displayNames(ids: string[]): Promise<Pick<typeof users.$inferSelect, 'id' | 'displayName'>[]> {
+      return db
+        .select({ id: users.id, displayName: users.displayName })
+        .from(users)
+        .where(inArray(users.id, ids));
+    },
+
+    async taxonomyDocument(version: string): Promise<unknown> {
+      const [row] = await db
+        .select({ document: taxonomyVersions.document })
+        .from(taxonomyVersions)
+        .where(eq(taxonomyVersions.version, version));
+      return row?.document;
+    },
+
+    /** The version of the active taxonomy; undefined while none is. */
+    async activeTaxonomyVersion(): Promise<string | undefined> {
+      const [row] = await db
+        .select({ version: taxonomyVersions.version })
+        .from(taxonomyVersions)
+        .where(eq(taxonomyVersions.active, true))
+        .orderBy(desc(taxonomyVersions.createdAt))
+        .limit(1);
+      return row?.version;
+    },
+
+    /** When the call was offered (repeat contacts count back from it); undefined when there is no such call. */
+    async callOfferedAt(callId: string): Promise<Date | null | undefined> {
+      const [row] = await db.select({ offeredAt: calls.offeredAt }).from(calls).where(eq(calls.id, callId));
+      return row?.offeredAt;
+    },
+
+    /** The call and who took it, locked until the transaction ends; undefined when there is no such call. */
+    async lockCall(callId: string): Promise<Pick<typeof calls.$inferSelect, 'operatorId'> | undefined> {
+      const [row] = await db
+        .select({ operatorId: calls.operatorId })
+        .from(calls)
+        .where(eq(calls.id, callId))
+        .for('update');
+      return row;
+    },
+
+    async callHasConsultation(callId: string): Promise<boolean> {
+      const rows = await db
+        .select({ id: consultations.id })
+        .from(consultations)
+        .where(eq(consultations.callId, callId))
+        .limit(1);
+      return rows.length > 0;
+    },
+
+    /** Her drafts, the latest worked on first. */
+    async drafts(operatorId: string): Promise<DraftRow[]> {
+      return db
+        .select({
+          id: consultations.id,
+          reference: consultations.reference,
+          callId: consultations.callId,
+          channel: consultations.channel,
+          revision: consultations.revision,
+          contactKind: sql<string | null>`${consultations.data}->>'contactKind'`,
+          updatedAt: consultations.updatedAt,
+        })
+        .from(consultations)
+        .where(and(eq(consultations.operatorId, operatorId), eq(consultations.status, 'draft')))
+        .orderBy(desc(consultations.updatedAt))
+        .limit(100);
     },
   };
 }

@@ -99,11 +99,8 @@ export async function namesOf(
 ): Promise<Map<string, string>> {
   const wanted = [...new Set(ids.filter((x): x is string => Boolean(x)))];
   if (wanted.length === 0) return new Map();
-  const { rows } = await q.query<{ id: string; display_name: string }>(
-    'SELECT id, display_name FROM users WHERE id = ANY($1::uuid[])',
-    [wanted],
-  );
-  return new Map(rows.map((r) => [r.id, r.display_name]));
+  const rows = await createConsultationsRepository(q).displayNames(wanted);
+  return new Map(rows.map((r) => [r.id, r.displayName]));
 }
 
 /**
@@ -130,11 +127,7 @@ export function createConsultationsService(pool: pg.Pool, key: SealKey, hooks: C
   const taxonomy = async (q: Queryable, version: string) => {
     const cached = taxonomies.get(version);
     if (cached) return cached;
-    const { rows } = await q.query<{ document: unknown }>(
-      'SELECT document FROM taxonomy_versions WHERE version = $1',
-      [version],
-    );
-    const t = Taxonomy.parse(rows[0]?.document);
+    const t = Taxonomy.parse(await createConsultationsRepository(q).taxonomyDocument(version));
     taxonomies.set(version, t);
     return t;
   };
@@ -157,13 +150,7 @@ export function createConsultationsService(pool: pg.Pool, key: SealKey, hooks: C
     const repo = createConsultationsRepository(q);
     const [risk, addenda] = await Promise.all([repo.latestRisk(row.id), repo.addenda(row.id)]);
     const names = await namesOf(q, [risk?.override?.byId, risk?.override?.signedById]);
-    const callOffered = row.call_id
-      ? (
-          await q.query<{ offered_at: Date | null }>('SELECT offered_at FROM calls WHERE id = $1', [
-            row.call_id,
-          ])
-        ).rows[0]?.offered_at
-      : null;
+    const callOffered = row.call_id ? await repo.callOfferedAt(row.call_id) : null;
     return {
       id: row.id,
       reference: row.reference,
@@ -184,11 +171,11 @@ export function createConsultationsService(pool: pg.Pool, key: SealKey, hooks: C
       risk: risk ? toRiskRecord(risk, names, key) : null,
       addenda: addenda.map((a) => ({
         id: a.id,
-        author: { id: a.author_id, displayName: a.author_name },
-        createdAt: a.created_at.toISOString(),
-        text: a.text_ciphertext ? open(key, a.id, a.text_ciphertext, a.key_version) : '',
+        author: { id: a.authorId, displayName: a.authorName },
+        createdAt: a.createdAt.toISOString(),
+        text: a.textCiphertext ? open(key, a.id, a.textCiphertext, a.keyVersion) : '',
         signature: a.signature,
-        shreddedAt: a.shredded_at?.toISOString() ?? null,
+        shreddedAt: a.shreddedAt?.toISOString() ?? null,
       })),
       repeatContacts: row.caller_hash
         ? await repo.priorContacts(row.caller_hash, callOffered ?? row.created_at)
@@ -211,10 +198,7 @@ export function createConsultationsService(pool: pg.Pool, key: SealKey, hooks: C
 
   /** A new record's channel must be one of the active taxonomy's (call, call_back, walk_in, message, phone). */
   async function checkChannel(q: Queryable, channel: string): Promise<void> {
-    const { rows } = await q.query<{ version: string }>(
-      'SELECT version FROM taxonomy_versions WHERE active ORDER BY created_at DESC LIMIT 1',
-    );
-    const version = rows[0]?.version;
+    const version = await createConsultationsRepository(q).activeTaxonomyVersion();
     if (!version) return;
     const channels = (await taxonomy(q, version)).channels.map((o) => o.id);
     if (!channels.includes(channel))
@@ -330,24 +314,19 @@ export function createConsultationsService(pool: pg.Pool, key: SealKey, hooks: C
           await checkChannel(c, body.channel);
           if (body.callId) {
             // Locked, so two consoles opening the same call's record one after the other see each other.
-            const call = await c.query<{ operator_id: string | null }>(
-              'SELECT operator_id FROM calls WHERE id = $1 FOR UPDATE',
-              [body.callId],
-            );
-            const found = call.rows[0];
+            const found = await repo.lockCall(body.callId);
             if (!found) throw new AppError(400, 'invalid_request', 'That call does not exist.');
             // A draft on a call opens that caller's history: only the one who took the call records it
             // (supervisors read any consultation already).
-            if (found.operator_id !== actor.id && !can(actor.role, 'consultation:read-any'))
+            if (found.operatorId !== actor.id && !can(actor.role, 'consultation:read-any'))
               throw new ForbiddenError(
-                found.operator_id
+                found.operatorId
                   ? 'Another operator took that call: only she records it.'
                   : 'Take the call first: its consultation is opened when you take it.',
               );
             // One consultation per call (a unique index too): the call's record is opened already.
-            const existing = await c.query('SELECT 1 FROM consultations WHERE call_id = $1', [body.callId]);
             // (400, not 409: this route's 409 carries the record to merge, and there is none to merge with.)
-            if (existing.rowCount)
+            if (await repo.callHasConsultation(body.callId))
               throw new AppError(
                 400,
                 'invalid_request',
@@ -465,27 +444,15 @@ export function createConsultationsService(pool: pg.Pool, key: SealKey, hooks: C
     },
 
     async drafts(actor: SessionUser) {
-      const { rows } = await pool.query<{
-        id: string;
-        reference: string;
-        call_id: string | null;
-        channel: string;
-        revision: number;
-        data: { contactKind?: string };
-        updated_at: Date;
-      }>(
-        `SELECT id, reference, call_id, channel, revision, data, updated_at FROM consultations
-          WHERE operator_id = $1 AND status = 'draft' ORDER BY updated_at DESC LIMIT 100`,
-        [actor.id],
-      );
+      const rows = await createConsultationsRepository(pool).drafts(actor.id);
       return rows.map((r) => ({
         id: r.id,
         reference: r.reference,
-        callId: r.call_id,
+        callId: r.callId,
         channel: r.channel,
         revision: r.revision,
-        contactKind: r.data.contactKind ?? null,
-        updatedAt: r.updated_at.toISOString(),
+        contactKind: r.contactKind,
+        updatedAt: r.updatedAt.toISOString(),
       }));
     },
 
@@ -498,13 +465,13 @@ export function createConsultationsService(pool: pg.Pool, key: SealKey, hooks: C
         return rows.map((r) => ({
           id: r.id,
           reference: r.reference,
-          createdAt: r.created_at.toISOString(),
+          createdAt: r.createdAt.toISOString(),
           status: r.status,
           contactKind: r.data.contactKind ?? null,
           violenceForms: r.data.violenceForms ?? [],
-          riskLevel: r.risk_level,
+          riskLevel: r.riskLevel,
           followUp: r.data.followUp ?? {},
-          taxonomyVersion: r.taxonomy_version,
+          taxonomyVersion: r.taxonomyVersion,
         }));
       });
     },

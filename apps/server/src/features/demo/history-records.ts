@@ -1,18 +1,21 @@
 import { createHash } from 'node:crypto';
+import type { Queryable } from '@korgon/db';
 import {
   type Assessment,
   assess,
   BISHKEK_OFFSET_MINUTES,
   type ConsultationData,
+  emptyConsultationData,
   type Methodology,
   overdueAtOf,
   type PlannedFollowUp,
   planFollowUps,
+  type ReferralField,
+  referralContent,
   type Taxonomy,
 } from '@korgon/domain';
 import { type SealKey, seal } from '@korgon/signing';
-import type pg from 'pg';
-import { buildContent } from '../referrals/service';
+import { createDemoHistoryRepository, type DemoPartnerRow } from './history-repository';
 
 /**
  * The records behind a year of demo calls (`pnpm start`): for every answered history call a finalized
@@ -170,13 +173,8 @@ export interface AnsweredCall {
   endedAt: number;
 }
 
-export interface PartnerOrg {
-  id: string;
-  type: string;
-  regions: string[];
-  /** A portal user of the organisation, who acknowledges its referrals. */
-  userId: string | null;
-}
+/** A partner organisation, with a portal user of it who acknowledges its referrals. */
+export type PartnerOrg = DemoPartnerRow;
 
 export interface RecordsContext {
   taxonomy: Taxonomy;
@@ -552,18 +550,7 @@ export function generateRecords(calls: readonly AnsweredCall[], ctx: RecordsCont
     const kind = contactKindOf(call.externalId);
     const id = newId();
     const finalizedAt = call.endedAt + 15_000 + Math.floor(rnd() * 25_000);
-    const empty: ConsultationData = {
-      contactKind: kind,
-      survivor: {},
-      violenceForms: [],
-      perpetrator: {},
-      servicesGiven: [],
-      safeContact: {},
-      consent: {},
-      followUp: {},
-      protectionOrder: {},
-      safetyPlan: {},
-    };
+    const empty: ConsultationData = { ...emptyConsultationData(), contactKind: kind };
     const base = {
       id,
       callId: call.id,
@@ -603,7 +590,7 @@ export function generateRecords(calls: readonly AnsweredCall[], ctx: RecordsCont
       for (const type of referralTypes(ctx, level, data, rnd)) {
         const partner = partnerFor(ctx, type, data.survivor.region, rnd);
         if (!partner) continue;
-        const fields = [
+        const fields: ReferralField[] = [
           'region',
           'settlement',
           'ageBand',
@@ -623,7 +610,7 @@ export function generateRecords(calls: readonly AnsweredCall[], ctx: RecordsCont
               partnerOrgId: partner.id,
               urgency: level === 'critical' || level === 'high' ? 'urgent' : 'standard',
               fields,
-              content: buildContent(fields, data, level) as Record<string, unknown>,
+              content: referralContent(fields, data, level) as Record<string, unknown>,
               escalateAt: null,
               createdBy: call.operatorId,
               createdAt: call.endedAt + 3_000 + Math.floor(rnd() * 10_000),
@@ -744,166 +731,29 @@ export function generateRecords(calls: readonly AnsweredCall[], ctx: RecordsCont
 }
 
 /**
- * Inserts the records in one transaction, set-based (one statement per table). Reference numbers are taken in
- * blocks per year (reference_take, the bulk path beside the per-row trigger) and given in the order the
- * consultations and referrals were made, so K- and R- numbers of the history run with time, and the numbers of
- * the records made after it follow on.
+ * Inserts the records in the caller's transaction, set-based (one statement per table), consultations and
+ * referrals in the order they were made so their reference numbers run with time (history-repository.ts).
  */
 export async function insertRecords(
-  client: pg.PoolClient,
+  q: Queryable,
   r: HistoryRecords,
   o: { taxonomyVersion: string; methodology: Methodology; key?: SealKey },
 ): Promise<void> {
-  // Times as ISO text and JSON as one array document per table: both cost PostgreSQL nothing more to read, and
-  // spare node-postgres its per-element Date formatting and quoting of JSON inside array literals.
-  const at = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+  const repo = createDemoHistoryRepository(q);
   const sealed = (id: string, text: string | null) => (text && o.key ? seal(o.key, id, text) : null);
+  const keyVersion = o.key?.version ?? null;
   const ks = [...r.consultations].sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
-  await client.query(
-    `WITH x AS (
-       SELECT u.*, d.data, reference_year(u.created_at) AS y,
-              row_number() OVER (PARTITION BY reference_year(u.created_at) ORDER BY u.created_at, u.id) AS n
-         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::uuid[], $6::int[], $8::timestamptz[],
-                     $9::timestamptz[]) WITH ORDINALITY
-           AS u(id, call_id, channel, previous_id, operator_id, revision, created_at, finalized_at, i)
-         JOIN jsonb_array_elements($7::jsonb) WITH ORDINALITY AS d(data, i) USING (i)),
-     blocks AS (SELECT y, reference_take('K', y, count(*)::int) AS first FROM x GROUP BY y)
-     INSERT INTO consultations (id, reference, call_id, channel, previous_id, operator_id, caller_hash, status, revision,
-                                taxonomy_version, data, created_at, updated_at, finalized_at)
-     SELECT x.id, reference_format('K', x.y, b.first + x.n - 1), x.call_id, x.channel, x.previous_id, x.operator_id, NULL,
-            'final', x.revision, $10, x.data, x.created_at, x.finalized_at, x.finalized_at
-       FROM x JOIN blocks b USING (y)
-      ORDER BY x.created_at, x.id`,
-    [
-      ks.map((k) => k.id),
-      ks.map((k) => k.callId),
-      ks.map((k) => k.channel),
-      ks.map((k) => k.previousId),
-      ks.map((k) => k.operatorId),
-      ks.map((k) => k.revision),
-      JSON.stringify(ks.map((k) => k.data)),
-      ks.map((k) => at(k.createdAt)),
-      ks.map((k) => at(k.finalizedAt)),
-      o.taxonomyVersion,
-    ],
+  await repo.insertConsultations(ks, o.taxonomyVersion);
+  await repo.insertAssessments(r.assessments, o.methodology);
+  await repo.insertFollowUps(
+    r.followUps.map((x) => ({ ...x, reasonSealed: sealed(`${x.id}:reason`, x.reason) })),
+    keyVersion,
   );
-  const a = r.assessments;
-  await client.query(
-    `INSERT INTO risk_assessments (id, consultation_id, methodology_id, methodology_version, answers, score,
-                                   computed_level, minimum_level, result, final_level, override, created_by, created_at)
-     SELECT u.id, u.consultation_id, $7, $8, ans.answers, (res.result->>'score')::float8, res.result->>'level',
-            res.result->>'minimumLevel', res.result, res.result->>'level', NULL, u.created_by, u.created_at
-       FROM unnest($1::uuid[], $2::uuid[], $5::uuid[], $6::timestamptz[]) WITH ORDINALITY
-         AS u(id, consultation_id, created_by, created_at, i)
-       JOIN jsonb_array_elements($3::jsonb) WITH ORDINALITY AS ans(answers, i) USING (i)
-       JOIN jsonb_array_elements($4::jsonb) WITH ORDINALITY AS res(result, i) USING (i)`,
-    [
-      a.map((x) => x.id),
-      a.map((x) => x.consultationId),
-      JSON.stringify(a.map((x) => x.answers)),
-      JSON.stringify(a.map((x) => x.result)),
-      a.map((x) => x.createdBy),
-      a.map((x) => at(x.createdAt)),
-      o.methodology.id,
-      o.methodology.version,
-    ],
-  );
-  const f = r.followUps;
-  await client.query(
-    `INSERT INTO follow_ups (id, consultation_id, kind, source, state, due_at, raise_at, raised_at, window_from, window_to,
-                             assignee_id, done_consultation_id, reason_sealed, key_version, closed_at, closed_by,
-                             created_by, created_at, updated_at)
-     SELECT u.id, u.consultation_id, u.kind::follow_up_kind, u.source, u.state::follow_up_state, u.due_at, u.raise_at,
-            u.raised_at, u.window_from, u.window_to, u.assignee_id, u.done_consultation_id, u.reason_sealed,
-            CASE WHEN u.reason_sealed IS NOT NULL THEN $18::int END, u.closed_at, u.closed_by, u.created_by, u.created_at,
-            coalesce(u.closed_at, u.raised_at, u.created_at)
-       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[],
-                   $8::timestamptz[], $9::text[], $10::text[], $11::uuid[], $12::uuid[], $13::bytea[], $14::timestamptz[],
-                   $15::uuid[], $16::uuid[], $17::timestamptz[])
-         AS u(id, consultation_id, kind, source, state, due_at, raise_at, raised_at, window_from, window_to, assignee_id,
-              done_consultation_id, reason_sealed, closed_at, closed_by, created_by, created_at)`,
-    [
-      f.map((x) => x.id),
-      f.map((x) => x.consultationId),
-      f.map((x) => x.plan.kind),
-      f.map((x) => x.plan.source),
-      f.map((x) => x.state),
-      f.map((x) => x.plan.dueAt),
-      f.map((x) => x.plan.raiseAt),
-      f.map((x) => at(x.raisedAt)),
-      f.map((x) => x.plan.window?.from ?? null),
-      f.map((x) => x.plan.window?.to ?? null),
-      f.map((x) => x.assigneeId),
-      f.map((x) => x.doneConsultationId),
-      f.map((x) => sealed(`${x.id}:reason`, x.reason)),
-      f.map((x) => at(x.closedAt)),
-      f.map((x) => x.closedBy),
-      f.map((x) => x.createdBy),
-      f.map((x) => at(x.createdAt)),
-      o.key?.version ?? null,
-    ],
-  );
-  // The call-backs name the follow-up they did (consultations.follow_up_id refers to follow_ups: set after).
-  const done = ks.filter((k) => k.followUpId);
-  await client.query(
-    `UPDATE consultations k SET follow_up_id = u.follow_up_id
-       FROM unnest($1::uuid[], $2::uuid[]) AS u(id, follow_up_id) WHERE k.id = u.id`,
-    [done.map((k) => k.id), done.map((k) => k.followUpId)],
-  );
+  await repo.linkCallBacks(ks.filter((k) => k.followUpId));
   const rs = [...r.referrals].sort((x, y) => x.createdAt - y.createdAt || x.id.localeCompare(y.id));
-  await client.query(
-    `WITH x AS (
-       SELECT u.*, c.content, reference_year(u.created_at) AS y,
-              row_number() OVER (PARTITION BY reference_year(u.created_at) ORDER BY u.created_at, u.id) AS n
-         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $8::bytea[],
-                     $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::uuid[],
-                     $14::timestamptz[], $15::timestamptz[]) WITH ORDINALITY
-           AS u(id, consultation_id, partner_org_id, urgency, status, fields, rejection_sealed, delivered_at,
-                acknowledged_at, escalated_at, escalate_at, created_by, created_at, updated_at, i)
-         JOIN jsonb_array_elements($7::jsonb) WITH ORDINALITY AS c(content, i) USING (i)),
-     blocks AS (SELECT y, reference_take('R', y, count(*)::int) AS first FROM x GROUP BY y)
-     INSERT INTO referrals (id, reference, consultation_id, partner_org_id, urgency, status, consent_basis, fields, content,
-                            key_version, rejection_reason_sealed, attempts, delivered_at, acknowledged_at, escalated_at,
-                            escalate_at, created_by, created_at, updated_at)
-     SELECT x.id, reference_format('R', x.y, b.first + x.n - 1), x.consultation_id, x.partner_org_id, x.urgency,
-            x.status::referral_status, 'caller_consent', string_to_array(x.fields, ','), x.content, $16::int,
-            x.rejection_sealed, 1, x.delivered_at, x.acknowledged_at, x.escalated_at, x.escalate_at, x.created_by,
-            x.created_at, x.updated_at
-       FROM x JOIN blocks b USING (y)
-      ORDER BY x.created_at, x.id`,
-    [
-      rs.map((x) => x.id),
-      rs.map((x) => x.consultationId),
-      rs.map((x) => x.partnerOrgId),
-      rs.map((x) => x.urgency),
-      rs.map((x) => x.status),
-      rs.map((x) => x.fields.join(',')),
-      JSON.stringify(rs.map((x) => x.content)),
-      rs.map((x) => sealed(`${x.id}:rejection`, x.rejectionReason)),
-      rs.map((x) => at(x.deliveredAt)),
-      rs.map((x) => at(x.acknowledgedAt)),
-      rs.map((x) => at(x.escalatedAt)),
-      rs.map((x) => at(x.escalateAt)),
-      rs.map((x) => x.createdBy),
-      rs.map((x) => at(x.createdAt)),
-      rs.map((x) => at(x.updatedAt)),
-      o.key?.version ?? null,
-    ],
+  await repo.insertReferrals(
+    rs.map((x) => ({ ...x, rejectionSealed: sealed(`${x.id}:rejection`, x.rejectionReason) })),
+    keyVersion,
   );
-  const ev = rs.flatMap((x) => x.events.map((e) => ({ ...e, referralId: x.id })));
-  await client.query(
-    `INSERT INTO referral_events (referral_id, status, at, actor_id, actor, details)
-     SELECT u.referral_id, u.status::referral_status, u.at, u.actor_id, u.actor, u.details
-       FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::uuid[], $5::text[], $6::jsonb[])
-         AS u(referral_id, status, at, actor_id, actor, details)
-      ORDER BY u.at`,
-    [
-      ev.map((e) => e.referralId),
-      ev.map((e) => e.status),
-      ev.map((e) => at(e.at)),
-      ev.map((e) => e.actorId),
-      ev.map((e) => e.actor),
-      ev.map((e) => JSON.stringify(e.details)),
-    ],
-  );
+  await repo.insertReferralEvents(rs.flatMap((x) => x.events.map((e) => ({ ...e, referralId: x.id }))));
 }

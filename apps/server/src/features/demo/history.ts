@@ -1,3 +1,4 @@
+import { inTransaction, type Queryable } from '@korgon/db';
 import { BISHKEK_OFFSET_MINUTES, Methodology, Taxonomy } from '@korgon/domain';
 import type { SealKey } from '@korgon/signing';
 import type pg from 'pg';
@@ -13,6 +14,7 @@ import {
   seedOf,
   uuidOf,
 } from './history-records';
+import { createDemoHistoryRepository } from './history-repository';
 
 /**
  * A year of history for the demo (`pnpm start`), so the board's figures and charts and the managers'
@@ -37,7 +39,7 @@ const OFFSET = BISHKEK_OFFSET_MINUTES * MINUTE;
 
 /** The taxonomy and methodology versions the history is recorded under (reference data of every installation). */
 const HISTORY_TAXONOMY = 'kg-2026.1';
-const HISTORY_METHODOLOGY = ['kg-hotline-risk', '0.1'];
+const HISTORY_METHODOLOGY = ['kg-hotline-risk', '0.1'] as const;
 
 /** Mean calls offered per Bishkek hour, 0 to 23, before VOLUME (docs/domain.md §11). */
 const HOURLY = [
@@ -235,23 +237,14 @@ export async function seedDemoHistory(pool: pg.Pool, opts: HistoryOptions = {}):
   const now = (opts.now ?? new Date()).getTime();
   const today = Math.floor((now + OFFSET) / DAY) * DAY - OFFSET;
   const from = today - (opts.days ?? 365) * DAY;
-  const { rows: people } = await pool.query<{ id: string; username: string; extension: string | null }>(
-    `SELECT id, username, extension FROM users WHERE username = ANY($1::text[]) AND role = 'operator'`,
-    [Object.keys(SHIFTS)],
-  );
+  const people = await createDemoHistoryRepository(pool).demoOperators(Object.keys(SHIFTS));
   const byName = new Map(people.map((p) => [p.username, p]));
   if (byName.size < Object.keys(SHIFTS).length) return NOTHING;
 
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock(5200, 3)');
-    const { rows: seeded } = await client.query<{ day: string }>(
-      `SELECT DISTINCT substr(external_id, 8, 8) AS day FROM calls
-        WHERE external_id LIKE 'demo-h-%' AND offered_at >= $1`,
-      [new Date(from)],
-    );
-    const done = new Set(seeded.map((r) => r.day));
+  return inTransaction(pool, async (client) => {
+    const repo = createDemoHistoryRepository(client);
+    await repo.lockHistory();
+    const done = new Set(await repo.historyDays(new Date(from)));
     const missing = (t: number) => !done.has(dayKey(t));
     // Every day there already (the usual later start): no simulation to run.
     const days = Array.from({ length: Math.ceil((now - from) / DAY) }, (_, i) => dayKey(from + i * DAY));
@@ -262,28 +255,19 @@ export async function seedDemoHistory(pool: pg.Pool, opts: HistoryOptions = {}):
     // Call ids are made here (name-based, like every id of the history), so the records can be generated while
     // PostgreSQL inserts the calls.
     const idOf = (externalId: string) => uuidOf(`call:${externalId}`);
-    const at = (t: number | null) => (t === null ? null : new Date(t).toISOString());
-    const insertingCalls = client.query(
-      `INSERT INTO calls (id, external_id, line, state, offered_at, answered_at, ended_at, short_abandoned, extension,
-                          operator_id, taken_at, lost_at, created_at, updated_at)
-       SELECT x.id, x.external_id, '5200', x.state::call_state, x.offered_at, x.answered_at, x.ended_at,
-              x.short_abandoned, x.extension, x.operator_id, x.answered_at,
-              CASE WHEN x.state = 'lost' THEN x.answered_at + interval '4 hours' END,
-              x.offered_at, coalesce(x.ended_at, x.answered_at, x.offered_at)
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[],
-                     $7::boolean[], $8::text[], $9::uuid[])
-           AS x(id, external_id, state, offered_at, answered_at, ended_at, short_abandoned, extension, operator_id)`,
-      [
-        calls.map((c) => idOf(c.externalId)),
-        calls.map((c) => c.externalId),
-        calls.map((c) => c.state),
-        calls.map((c) => at(c.offeredAt)),
-        calls.map((c) => at(c.answeredAt)),
-        calls.map((c) => at(c.endedAt)),
-        calls.map((c) => c.shortAbandoned),
-        calls.map((c) => (c.operator ? (byName.get(c.operator)?.extension ?? null) : null)),
-        calls.map((c) => (c.operator ? (byName.get(c.operator)?.id ?? null) : null)),
-      ],
+    const date = (t: number | null) => (t === null ? null : new Date(t));
+    const insertingCalls = repo.insertCalls(
+      calls.map((c) => ({
+        id: idOf(c.externalId),
+        externalId: c.externalId,
+        state: c.state,
+        offeredAt: new Date(c.offeredAt),
+        answeredAt: date(c.answeredAt),
+        endedAt: date(c.endedAt),
+        shortAbandoned: c.shortAbandoned,
+        extension: c.operator ? (byName.get(c.operator)?.extension ?? null) : null,
+        operatorId: c.operator ? (byName.get(c.operator)?.id ?? null) : null,
+      })),
     );
     // Meanwhile: the records behind the calls answered and ended (a lost call has none).
     const answered = calls.flatMap((c) =>
@@ -301,16 +285,14 @@ export async function seedDemoHistory(pool: pg.Pool, opts: HistoryOptions = {}):
     );
     const fresh = ctx ? generateRecords(answered, ctx) : null;
     await insertingCalls;
-    await client.query(
-      `INSERT INTO operator_state_log (user_id, status, call_id, started_at, ended_at)
-       SELECT * FROM unnest($1::uuid[], $2::operator_status[], $3::uuid[], $4::timestamptz[], $5::timestamptz[])`,
-      [
-        periods.map((p) => byName.get(p.operator)?.id),
-        periods.map((p) => p.status),
-        periods.map((p) => (p.callId ? idOf(p.callId) : null)),
-        periods.map((p) => at(p.from)),
-        periods.map((p) => at(p.to)),
-      ],
+    await repo.insertOperatorPeriods(
+      periods.map((p) => ({
+        userId: byName.get(p.operator)?.id as string,
+        status: p.status,
+        callId: p.callId ? idOf(p.callId) : null,
+        startedAt: new Date(p.from),
+        endedAt: new Date(p.to),
+      })),
     );
     if (ctx && fresh) await insertRecords(client, fresh, ctx.insert);
     // Answered history calls still without records: those of a database seeded with calls only, by an earlier
@@ -318,7 +300,6 @@ export async function seedDemoHistory(pool: pg.Pool, opts: HistoryOptions = {}):
     const older = ctx ? await recordsOfOlderCalls(client, from, ctx) : null;
     const counted = [fresh, older].filter((r): r is HistoryRecords => r !== null);
     const sum = (f: (r: HistoryRecords) => unknown[]) => counted.reduce((n, r) => n + f(r).length, 0);
-    await client.query('COMMIT');
     return {
       days: new Set(calls.map((c) => dayKey(c.offeredAt))).size,
       calls: calls.length,
@@ -328,12 +309,7 @@ export async function seedDemoHistory(pool: pg.Pool, opts: HistoryOptions = {}):
       referrals: sum((r) => r.referrals),
       followUps: sum((r) => r.followUps),
     };
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 type Context = RecordsContext & {
@@ -342,43 +318,27 @@ type Context = RecordsContext & {
 
 /** What the records are made with: the reference data, the partners, the people. Null without reference data. */
 async function recordsContext(
-  client: pg.PoolClient,
+  client: Queryable,
   byName: Map<string, { id: string }>,
   now: number,
   opts: HistoryOptions,
 ): Promise<Context | null> {
-  const { rows: tax } = await client.query<{ document: unknown }>(
-    `SELECT document FROM taxonomy_versions WHERE version = $1`,
-    [HISTORY_TAXONOMY],
-  );
-  const { rows: meth } = await client.query<{ document: unknown }>(
-    `SELECT document FROM methodology_versions WHERE methodology_id = $1 AND version = $2`,
-    HISTORY_METHODOLOGY,
-  );
+  const repo = createDemoHistoryRepository(client);
+  const tax = await repo.taxonomyDocument(HISTORY_TAXONOMY);
+  const meth = await repo.methodologyDocument(...HISTORY_METHODOLOGY);
   // Reference data every installation has (packages/db reference-data.ts); without it, no records.
-  if (!tax[0] || !meth[0]) return null;
-  const taxonomy = Taxonomy.parse(tax[0].document);
-  const methodology = Methodology.parse(meth[0].document);
-  const { rows: partners } = await client.query<{
-    id: string;
-    type: string;
-    regions: string[];
-    user_id: string | null;
-  }>(
-    `SELECT p.id, p.type::text, p.regions,
-            (SELECT u.id FROM users u WHERE u.partner_org_id = p.id AND u.active ORDER BY u.created_at LIMIT 1) AS user_id
-       FROM partner_orgs p WHERE p.active ORDER BY p.slug`,
-  );
-  const { rows: settings } = await client.query<{ type: string; escalation_minutes: number }>(
-    'SELECT type::text, escalation_minutes FROM partner_type_settings',
-  );
+  if (tax === undefined || meth === undefined) return null;
+  const taxonomy = Taxonomy.parse(tax);
+  const methodology = Methodology.parse(meth);
+  const partners = await repo.activePartners();
+  const settings = await repo.escalationMinutes();
   const operators = Object.keys(SHIFTS);
   const idOf = (name: string) => byName.get(name)?.id as string;
   return {
     taxonomy,
     methodology,
-    partners: partners.map((p) => ({ id: p.id, type: p.type, regions: p.regions, userId: p.user_id })),
-    escalationMinutes: Object.fromEntries(settings.map((r) => [r.type, r.escalation_minutes])),
+    partners,
+    escalationMinutes: Object.fromEntries(settings.map((r) => [r.type, r.escalationMinutes])),
     onShiftAt: (t: number, rnd: Rng) => {
       const on = operators.filter((op) => onShift(op, t));
       const list = on.length > 0 ? on : operators;
@@ -391,33 +351,10 @@ async function recordsContext(
 }
 
 /** The records of the answered history calls since `from` that have none (in the caller's transaction). */
-async function recordsOfOlderCalls(
-  client: pg.PoolClient,
-  from: number,
-  ctx: Context,
-): Promise<HistoryRecords> {
-  const { rows } = await client.query<{
-    id: string;
-    external_id: string;
-    operator_id: string;
-    answered_at: Date;
-    ended_at: Date;
-  }>(
-    `SELECT c.id, c.external_id, c.operator_id, c.answered_at, c.ended_at FROM calls c
-      WHERE c.external_id LIKE 'demo-h-%' AND c.offered_at >= $1 AND c.state = 'ended'
-        AND c.operator_id IS NOT NULL AND c.answered_at IS NOT NULL AND c.ended_at IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM consultations k WHERE k.call_id = c.id)
-      ORDER BY c.offered_at, c.external_id`,
-    [new Date(from)],
-  );
+async function recordsOfOlderCalls(client: Queryable, from: number, ctx: Context): Promise<HistoryRecords> {
+  const rows = await createDemoHistoryRepository(client).answeredCallsWithoutRecords(new Date(from));
   const records = generateRecords(
-    rows.map((c) => ({
-      id: c.id,
-      externalId: c.external_id,
-      operatorId: c.operator_id,
-      answeredAt: c.answered_at.getTime(),
-      endedAt: c.ended_at.getTime(),
-    })),
+    rows.map((c) => ({ ...c, answeredAt: c.answeredAt.getTime(), endedAt: c.endedAt.getTime() })),
     ctx,
   );
   if (rows.length > 0) await insertRecords(client, records, ctx.insert);

@@ -1,11 +1,9 @@
-import { type DbOrTx, schema } from '@korgon/db';
+import type { DbOrTx } from '@korgon/db';
 import { type Role, SECOND_FACTOR_ROLES } from '@korgon/domain';
 import { open, type SealKey, seal } from '@korgon/signing';
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { demoTotpSecret, otpauthUri, stepAt, totpCodeAt } from '../auth/totp';
 import { DEMO_USERS } from './seed';
-
-const { users, auditLog } = schema;
+import { createDemoSeedRepository } from './seed-repository';
 
 /** The demo account left without a second factor, to show enrolment at its first sign-in. */
 export const DEMO_NOT_ENROLLED = 'supervisor-night';
@@ -24,39 +22,16 @@ export async function enrolDemoSecondFactor(
   const wanted = DEMO_USERS.filter(
     (u) => (SECOND_FACTOR_ROLES as readonly Role[]).includes(u.role) && !opts.except?.includes(u.username),
   ).map((u) => u.username);
-  if (wanted.length === 0 || !(await isDemo(db))) return [];
-  const rows = await db
-    .select({ id: users.id, username: users.username })
-    .from(users)
-    .where(
-      and(
-        inArray(users.username, wanted),
-        isNull(users.totpSecretSealed),
-        sql`NOT EXISTS (SELECT 1 FROM ${auditLog} a WHERE a.target_id = ${users.id}::text
-              AND a.action IN ('auth.second_factor_enrolled', 'auth.second_factor_reset'))`,
-      ),
+  const repo = createDemoSeedRepository(db);
+  if (wanted.length === 0 || !(await repo.isDemoDatabase())) return [];
+  const rows = await repo.neverEnrolled(wanted);
+  for (const u of rows)
+    await repo.setSecondFactor(
+      u.id,
+      seal(opts.sealKey, u.id, demoTotpSecret(opts.password, u.username)),
+      opts.sealKey.version,
     );
-  for (const u of rows) {
-    await db
-      .update(users)
-      .set({
-        totpSecretSealed: seal(opts.sealKey, u.id, demoTotpSecret(opts.password, u.username)),
-        totpKeyVersion: opts.sealKey.version,
-        totpEnrolledAt: sql`now()`,
-        totpLastStep: null,
-      })
-      .where(and(eq(users.id, u.id), isNull(users.totpSecretSealed)));
-  }
   return rows.map((r) => r.username);
-}
-
-/** A demo database: the seed's own audit entry is in its log (an installation's never is). */
-async function isDemo(db: DbOrTx): Promise<boolean> {
-  const [row] = await db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(auditLog)
-    .where(and(eq(auditLog.action, 'user.created'), sql`${auditLog.details}->>'seed' = 'demo'`));
-  return (row?.n ?? 0) > 0;
 }
 
 /**
@@ -68,21 +43,14 @@ export async function demoCodeOf(
   username: string,
   sealKey: SealKey,
 ): Promise<{ code: string; secondsLeft: number; otpauthUri: string } | { error: string }> {
-  const [row] = await db
-    .select({
-      id: users.id,
-      sealed: users.totpSecretSealed,
-      version: users.totpKeyVersion,
-      enrolledAt: users.totpEnrolledAt,
-    })
-    .from(users)
-    .where(eq(sql`lower(${users.username})`, username.toLowerCase()));
-  if (!(await isDemo(db)))
+  const repo = createDemoSeedRepository(db);
+  const row = await repo.secondFactorOf(username);
+  if (!(await repo.isDemoDatabase()))
     return { error: 'This database was not seeded as a demo: codes come only from the users’ own apps.' };
   if (!row) return { error: `There is no user "${username}".` };
-  if (!row.sealed || row.version === null || !row.enrolledAt)
+  if (!row.totpSecretSealed || row.totpKeyVersion === null || !row.totpEnrolledAt)
     return { error: `${username} has no second factor yet: it is set up at the first sign-in.` };
-  const secret = open(sealKey, row.id, row.sealed, row.version);
+  const secret = open(sealKey, row.id, row.totpSecretSealed, row.totpKeyVersion);
   const now = Date.now();
   return {
     code: totpCodeAt(secret, stepAt(now)),

@@ -1,14 +1,15 @@
-import { type Db, type DbOrTx, schema, writeAudit } from '@korgon/db';
+import { type Db, type DbOrTx, writeAudit } from '@korgon/db';
 import {
   ADMIN_REGION_IDS,
+  DEFAULT_PARTNER_LANGUAGES,
   type LocalizedText,
   type PartnerHours,
   type PartnerType,
   REGIONS,
   type Role,
 } from '@korgon/domain';
-import { and, eq, inArray, sql } from 'drizzle-orm';
 import { hashPassword } from '../auth/passwords';
+import { createDemoSeedRepository, type NewDemoPartner, type NewDemoUser } from './seed-repository';
 
 export interface DemoUser {
   username: string;
@@ -92,18 +93,25 @@ const LEGACY_DISPLAY_NAMES: Record<string, string> = {
 
 const regionLabel = (id: string) => REGIONS.find((r) => r.id === id)?.label ?? { ky: id, ru: id, en: id };
 
-type PartnerRow = typeof schema.partnerOrgs.$inferInsert;
-
 /** The demo's partner organisations: police and a crisis centre in every region, and one of every other type. */
-export function demoPartners(): PartnerRow[] {
-  const out: PartnerRow[] = [];
+export function demoPartners(): NewDemoPartner[] {
+  const out: NewDemoPartner[] = [];
   const add = (
     slug: string,
     type: PartnerType,
     regions: string[],
     name: LocalizedText,
     hours: PartnerHours,
-  ) => out.push({ slug, type, regions, languages: ['ky', 'ru'], name, hours, channel: 'portal' });
+  ) =>
+    out.push({
+      slug,
+      type,
+      regions,
+      languages: [...DEFAULT_PARTNER_LANGUAGES],
+      name,
+      hours,
+      channel: 'portal',
+    });
   const office = { weekdays: ['09:00', '18:00'] } as PartnerHours;
   for (const region of ADMIN_REGION_IDS) {
     const l = regionLabel(region);
@@ -231,9 +239,9 @@ export function demoPartners(): PartnerRow[] {
 }
 
 /** The partner organisation a demo partner user works for, in the three languages (for `pnpm start`). */
-export function demoPartnerOf(user: DemoUser): (PartnerRow & { name: LocalizedText }) | undefined {
+export function demoPartnerOf(user: DemoUser): (NewDemoPartner & { name: LocalizedText }) | undefined {
   return demoPartners().find((p) => p.slug === user.partner) as
-    | (PartnerRow & { name: LocalizedText })
+    | (NewDemoPartner & { name: LocalizedText })
     | undefined;
 }
 
@@ -254,77 +262,42 @@ export async function seedDemo(db: Db, password: string): Promise<DemoSeedResult
   const users = DEMO_USERS.map((u) => u.username);
   const passwordHash = await hashPassword(password);
   return db.transaction(async (tx) => {
-    await tx.execute(sql`SELECT pg_advisory_xact_lock(5200, 2)`);
-    const [existing] = await tx.select({ n: sql<number>`count(*)::int` }).from(schema.users);
-    if ((existing?.n ?? 0) > 0) {
+    const repo = createDemoSeedRepository(tx);
+    await repo.lockSeed();
+    if ((await repo.userCount()) > 0) {
       const none = { seeded: false, users, added: [], renamed: [] };
-      return (await isDemoDatabase(tx)) ? { ...none, ...(await updateDemo(tx, passwordHash)) } : none;
+      return (await repo.isDemoDatabase()) ? { ...none, ...(await updateDemo(tx, passwordHash)) } : none;
     }
-    const bySlug = await insertPartners(tx);
-    for (const u of DEMO_USERS) await insertUser(tx, u, passwordHash, bySlug);
+    const bySlug = await repo.insertPartners(demoPartners());
+    for (const u of DEMO_USERS) await repo.insertUser(newUser(u, passwordHash, bySlug));
     await writeAudit(tx, { action: 'user.created', details: { seed: 'demo', users } });
     return { seeded: true, users, added: [], renamed: [] };
   });
 }
 
-/** A demo database: the seed's own audit entry is in its log (an installation's never is). */
-async function isDemoDatabase(tx: DbOrTx): Promise<boolean> {
-  const [row] = await tx
-    .select({ n: sql<number>`count(*)::int` })
-    .from(schema.auditLog)
-    .where(
-      and(eq(schema.auditLog.action, 'user.created'), sql`${schema.auditLog.details}->>'seed' = 'demo'`),
-    );
-  return (row?.n ?? 0) > 0;
-}
-
-async function insertPartners(tx: DbOrTx): Promise<Map<string, string>> {
-  await tx.insert(schema.partnerOrgs).values(demoPartners()).onConflictDoNothing();
-  const rows = await tx
-    .select({ id: schema.partnerOrgs.id, slug: schema.partnerOrgs.slug })
-    .from(schema.partnerOrgs)
-    .where(
-      inArray(
-        schema.partnerOrgs.slug,
-        demoPartners().map((p) => p.slug),
-      ),
-    );
-  return new Map(rows.map((p) => [p.slug, p.id]));
-}
-
-async function insertUser(tx: DbOrTx, u: DemoUser, passwordHash: string, bySlug: Map<string, string>) {
-  const rows = await tx
-    .insert(schema.users)
-    .values({
-      username: u.username,
-      displayName: u.displayName,
-      role: u.role,
-      locale: u.locale,
-      extension: u.extension ?? null,
-      passwordHash,
-      partnerOrgId: u.partner ? (bySlug.get(u.partner) ?? null) : null,
-    })
-    .onConflictDoNothing()
-    .returning({ id: schema.users.id });
-  return rows.length > 0;
+function newUser(u: DemoUser, passwordHash: string, bySlug: Map<string, string>): NewDemoUser {
+  return {
+    username: u.username,
+    displayName: u.displayName,
+    role: u.role,
+    locale: u.locale,
+    extension: u.extension ?? null,
+    passwordHash,
+    partnerOrgId: u.partner ? (bySlug.get(u.partner) ?? null) : null,
+  };
 }
 
 /** Idempotent: adds what is missing, renames only users whose name is still the old placeholder. */
 async function updateDemo(tx: DbOrTx, passwordHash: string) {
-  const bySlug = await insertPartners(tx);
-  const present = new Set(
-    (await tx.select({ username: schema.users.username }).from(schema.users)).map((r) =>
-      r.username.toLowerCase(),
-    ),
-  );
+  const repo = createDemoSeedRepository(tx);
+  const bySlug = await repo.insertPartners(demoPartners());
+  const present = new Set((await repo.usernames()).map((name) => name.toLowerCase()));
   const added: string[] = [];
   for (const u of DEMO_USERS) {
     if (present.has(u.username.toLowerCase())) continue;
     // An extension someone else holds now stays theirs.
-    const free = u.extension
-      ? (await tx.select().from(schema.users).where(eq(schema.users.extension, u.extension))).length === 0
-      : true;
-    if (await insertUser(tx, free ? u : { ...u, extension: undefined }, passwordHash, bySlug))
+    const free = u.extension ? !(await repo.extensionTaken(u.extension)) : true;
+    if (await repo.insertUser(newUser(free ? u : { ...u, extension: undefined }, passwordHash, bySlug)))
       added.push(u.username);
   }
   if (added.length > 0)
@@ -333,17 +306,12 @@ async function updateDemo(tx: DbOrTx, passwordHash: string) {
   for (const u of DEMO_USERS) {
     const legacy = LEGACY_DISPLAY_NAMES[u.username];
     if (!legacy) continue;
-    const rows = await tx
-      .update(schema.users)
-      .set({ displayName: u.displayName, updatedAt: sql`now()` })
-      .where(and(eq(schema.users.username, u.username), eq(schema.users.displayName, legacy)))
-      .returning({ id: schema.users.id });
-    for (const row of rows) {
+    for (const id of await repo.renameFrom(u.username, legacy, u.displayName)) {
       renamed.push(u.username);
       await writeAudit(tx, {
         action: 'user.display_name_changed',
         targetType: 'user',
-        targetId: row.id,
+        targetId: id,
         details: { from: legacy, to: u.displayName, seed: 'demo' },
       });
     }

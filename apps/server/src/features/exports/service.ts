@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { type Db, writeAudit } from '@korgon/db';
+import { type Db, inTransaction, writeAudit } from '@korgon/db';
 import {
   can,
   type ExportList,
@@ -133,26 +133,18 @@ export function createExportsService(d: ExportsDeps) {
     },
 
     async monthly(month: string, locale: Locale | undefined, user: SessionUser): Promise<{ id: string }> {
-      const client = await d.pool.connect();
-      let id: string;
-      try {
-        await client.query('BEGIN');
-        ({ id } = await createMonthlyExport(client, month, user.id, locale));
+      const id = await inTransaction(d.pool, async (client) => {
+        const created = await createMonthlyExport(client, month, user.id, locale);
         await writeAudit(client, {
           action: 'export.requested',
           actorId: user.id,
           actorRole: user.role,
           targetType: 'export',
-          targetId: id,
+          targetId: created.id,
           details: { report: 'monthly', format: 'xlsx', params: { month, locale } },
         });
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
+        return created.id;
+      });
       await d.jobs.enqueue([exportRunJob(id)]);
       queued(id, 'monthly', user.id);
       return { id };

@@ -1,5 +1,5 @@
 import { type DbOrTx, FOLLOW_UP_SELECT, type FollowUpRow, schema } from '@korgon/db';
-import type { AlertKind, AlertState, LocalizedText } from '@korgon/domain';
+import { type AlertKind, type AlertState, type LocalizedText, statusesFrom } from '@korgon/domain';
 import { and, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
@@ -131,7 +131,8 @@ export function createHandoverRepository(db: DbOrTx, pool: pg.Pool) {
         .where(
           and(
             eq(referrals.urgency, 'urgent'),
-            inArray(referrals.status, ['queued', 'sent', 'delivered', 'escalated']),
+            // Not acknowledged yet: the states the lifecycle lets a partner acknowledge from.
+            inArray(referrals.status, statusesFrom('acknowledged')),
             isNull(referrals.acknowledgedAt),
           ),
         )

@@ -2,6 +2,7 @@ import { pendingMigrations } from '@korgon/db';
 import { QUEUE_NAMES, WORKER_STALE_MS } from '@korgon/domain';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { databaseAnswers, workerHeartbeatAgeMs } from './repository';
 
 const Check = z.object({ ok: z.boolean(), detail: z.string().optional() });
 const Counts = z.object({ waiting: z.number(), active: z.number(), delayed: z.number(), failed: z.number() });
@@ -55,22 +56,21 @@ const health: FastifyPluginAsyncZod = async (app) => {
         (err: Error) => ({ ok: false as const, detail: `Redis does not answer: ${err.message}` }),
       );
       try {
-        await app.pool.query('SELECT 1');
+        await databaseAnswers(app.pool);
         checks.database = { ok: true };
         const pending = await pendingMigrations(app.pool);
         checks.migrations =
           pending === 0 ? { ok: true } : { ok: false, detail: `${pending} migration(s) not applied` };
-        const { rows } = await app.pool.query<{ age_ms: number | null }>(
-          'SELECT (extract(epoch FROM now() - max(seen_at)) * 1000)::float8 AS age_ms FROM worker_heartbeats',
-        );
-        const age = rows[0]?.age_ms;
+        const age = await workerHeartbeatAgeMs(app.pool);
         checks.worker =
-          age !== null && age !== undefined && age <= WORKER_STALE_MS
+          age !== null && age <= WORKER_STALE_MS
             ? { ok: true }
             : {
                 ok: false,
                 detail:
-                  age == null ? 'no worker has ever run' : `last worker seen ${Math.round(age / 1000)} s ago`,
+                  age === null
+                    ? 'no worker has ever run'
+                    : `last worker seen ${Math.round(age / 1000)} s ago`,
               };
       } catch (err) {
         checks.database = { ok: false, detail: `PostgreSQL does not answer: ${(err as Error).message}` };

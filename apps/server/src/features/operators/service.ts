@@ -1,10 +1,9 @@
-import { writeAudit } from '@korgon/db';
+import { type Queryable, writeAudit } from '@korgon/db';
 import type { OperatorStatus, OperatorView } from '@korgon/domain';
 import {
   holdWrapUp,
   type LiveSink,
   operatorViews,
-  type Queryable,
   setBreakOffer,
   setOperatorStatus,
   withQueueTransaction,
@@ -12,6 +11,7 @@ import {
 import type pg from 'pg';
 import { ConflictError, NotFoundError } from '../../errors';
 import type { SessionUser } from '../auth/repository';
+import { createOperatorsRepository } from './repository';
 
 export type SettableStatus = Extract<OperatorStatus, 'available' | 'break' | 'offline'>;
 
@@ -39,35 +39,21 @@ export function createOperatorsService(
      */
     async setStatusOf(operatorId: string, status: SettableStatus, actor: SessionUser): Promise<OperatorView> {
       return withQueueTransaction(pool, sink, async (client, pending) => {
-        const person = await client.query<{ display_name: string }>(
-          `SELECT display_name FROM users WHERE id = $1 AND active AND role IN ('operator', 'supervisor')`,
-          [operatorId],
-        );
-        const name = person.rows[0]?.display_name;
+        const repo = createOperatorsRepository(client);
+        const name = (await repo.activeOperator(operatorId))?.displayName;
         if (name === undefined) throw new NotFoundError('That operator');
-        const state = await client.query<{
-          status: OperatorStatus;
-          call_id: string | null;
-          break_offered_at: Date | null;
-        }>('SELECT status, call_id, break_offered_at FROM operator_states WHERE user_id = $1 FOR UPDATE', [
-          operatorId,
-        ]);
-        const from = state.rows[0]?.status ?? 'offline';
+        const state = await repo.lockState(operatorId);
+        const from = state?.status ?? 'offline';
         if (from === status) return viewOf(client, operatorId);
         if (from === 'on_call') {
-          const call = await client.query<{ state: string; consultation_status: string | null }>(
-            `SELECT c.state, k.status AS consultation_status
-               FROM calls c LEFT JOIN consultations k ON k.call_id = c.id WHERE c.id = $1`,
-            [state.rows[0]?.call_id ?? null],
-          );
-          const c = call.rows[0];
+          const c = state?.callId ? await repo.callWithConsultation(state.callId) : undefined;
           const onLine = c && (c.state === 'waiting' || c.state === 'answered');
-          if (onLine && c.consultation_status !== 'final')
+          if (onLine && c.consultationStatus !== 'final')
             throw new ConflictError(
               `${name} is on a call: her state follows the call. Set it once the call has ended or its consultation is final.`,
             );
         }
-        const grantedBreak = status === 'break' && Boolean(state.rows[0]?.break_offered_at);
+        const grantedBreak = status === 'break' && Boolean(state?.breakOfferedAt);
         await setOperatorStatus(client, pending, operatorId, status, {
           breakMinutes: settings.breakOfferMinutes,
         });
@@ -113,11 +99,8 @@ export function createOperatorsService(
      */
     async offerBreak(userId: string): Promise<void> {
       await withQueueTransaction(pool, sink, async (client, pending) => {
-        const { rows } = await client.query(
-          `SELECT 1 FROM users WHERE id = $1 AND role IN ('operator', 'supervisor')`,
-          [userId],
-        );
-        if (rows.length > 0) await setBreakOffer(client, pending, userId, true);
+        if (await createOperatorsRepository(client).takesCalls(userId))
+          await setBreakOffer(client, pending, userId, true);
       });
     },
   };

@@ -14,6 +14,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, NotFoundError } from '../../errors';
 import { authOf } from '../../plugins/auth';
+import { createPartnerPortalRepository } from './repository';
 
 const tags = ['partners'];
 const IdParams = z.object({ id: z.uuid('The referral id must be a UUID.') });
@@ -28,6 +29,7 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
  */
 const partnerPortal: FastifyPluginAsyncZod<NotesKeyOptions> = async (app, opts) => {
   const key = notesKeyringOf(opts);
+  const repo = createPartnerPortalRepository(app.db);
   await app.register(rawBody, { global: false, runFirst: true, encoding: 'utf8' });
   const orgOf = (req: FastifyRequest) => {
     const org = authOf(req).user.partnerOrgId;
@@ -46,16 +48,8 @@ const partnerPortal: FastifyPluginAsyncZod<NotesKeyOptions> = async (app, opts) 
       },
     },
     async (req) => {
-      const { rows } = await app.pool.query<{ id: string }>(
-        `SELECT id FROM referrals WHERE partner_org_id = $1 AND status NOT IN ('queued', 'revoked') ORDER BY created_at DESC LIMIT 200`,
-        [orgOf(req)],
-      );
-      return (
-        await referralRows(
-          app.pool,
-          rows.map((r) => r.id),
-        )
-      ).map((r) => partnerView(key, r));
+      const ids = await repo.inboxIds(orgOf(req));
+      return (await referralRows(app.pool, ids)).map((r) => partnerView(key, r));
     },
   );
 
@@ -85,6 +79,7 @@ const partnerPortal: FastifyPluginAsyncZod<NotesKeyOptions> = async (app, opts) 
         reason: req.body.reason,
         outcome: req.body.outcome,
       });
+      if (!r) throw new NotFoundError('That referral');
       return partnerView(key, r);
     },
   );
@@ -106,16 +101,7 @@ const partnerPortal: FastifyPluginAsyncZod<NotesKeyOptions> = async (app, opts) 
             issues: [{ path: 'params.id', message: 'must be a UUID' }],
           });
         const { id } = params.data;
-        const { rows } = await app.pool.query<{
-          partner_org_id: string;
-          webhook_secret_sealed: Buffer | null;
-          webhook_secret_key_version: number | null;
-        }>(
-          `SELECT r.partner_org_id, p.webhook_secret_sealed, p.webhook_secret_key_version
-             FROM referrals r JOIN partner_orgs p ON p.id = r.partner_org_id WHERE r.id = $1`,
-          [id],
-        );
-        const row = rows[0];
+        const row = await repo.webhookSecretOf(id);
         // One answer whether the referral is unknown, its partner has no secret, or the signature is wrong:
         // an unsigned caller learns nothing about which referrals exist.
         const refused = new AppError(
@@ -123,12 +109,12 @@ const partnerPortal: FastifyPluginAsyncZod<NotesKeyOptions> = async (app, opts) 
           'unauthenticated',
           'The request is not signed correctly: sign "<timestamp>.POST <path>\n<raw body>" with your secret (docs/partners.md). Nothing was changed.',
         );
-        if (!row?.webhook_secret_sealed || row.webhook_secret_key_version === null) throw refused;
+        if (!row?.webhookSecretSealed || row.webhookSecretKeyVersion === null) throw refused;
         const secret = open(
           key,
-          `${row.partner_org_id}:webhook`,
-          row.webhook_secret_sealed,
-          row.webhook_secret_key_version,
+          `${row.partnerOrgId}:webhook`,
+          row.webhookSecretSealed,
+          row.webhookSecretKeyVersion,
         );
         const v = verifyRequest(secret, header(req, TIMESTAMP_HEADER), header(req, SIGNATURE_HEADER), {
           method: req.method,
@@ -153,16 +139,13 @@ const partnerPortal: FastifyPluginAsyncZod<NotesKeyOptions> = async (app, opts) 
         reason: req.body.reason,
         outcome: req.body.outcome,
       });
+      if (!r) throw new NotFoundError('That referral');
       return partnerView(key, r);
     },
   );
 
   async function byToken(token: string) {
-    const { rows } = await app.pool.query<{ id: string; expired: boolean }>(
-      'SELECT id, ack_token_expires_at < now() AS expired FROM referrals WHERE ack_token_hash = $1',
-      [tokenHash(token)],
-    );
-    const row = rows[0];
+    const row = await repo.byAckTokenHash(tokenHash(token));
     if (!row) throw new NotFoundError('This link was used already or');
     if (row.expired)
       throw new AppError(

@@ -1,48 +1,60 @@
 import { randomBytes } from 'node:crypto';
-import { inTransaction, writeAudit } from '@korgon/db';
-import { CreatePartnerBody, ErrorBody, Partner, PartnerType, UpdatePartnerBody } from '@korgon/domain';
+import { writeAudit } from '@korgon/db';
+import {
+  CreatePartnerBody,
+  ErrorBody,
+  EscalationBody,
+  Partner,
+  PartnerType,
+  partnerChannelGap,
+  UpdatePartnerBody,
+} from '@korgon/domain';
 import { type WebhookPolicy, webhookUrlRefusal } from '@korgon/referrals';
 import { type NotesKeyOptions, notesKeyringOf, seal } from '@korgon/signing';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, ConflictError, isUniqueViolation, NotFoundError } from '../../errors';
 import { authOf } from '../../plugins/auth';
+import { createPartnersRepository, type PartnerChanges, type PartnerRow } from './repository';
 
 const tags = ['partners'];
 const guarded = { 401: ErrorBody, 403: ErrorBody };
 const IdParams = z.object({ id: z.uuid('The partner id must be a UUID.') });
 
-interface Row {
-  id: string;
-  slug: string;
-  name: Partner['name'];
-  type: Partner['type'];
-  regions: string[];
-  languages: string[];
-  hours: Partner['hours'];
-  channel: Partner['channel'];
-  webhook_url: string | null;
-  email: string | null;
-  contacts: Partner['contacts'];
-  active: boolean;
-  webhook_secret_sealed: Buffer | null;
-}
-
-const toPartner = (r: Row): Partner => ({
+// The jsonb columns hold what the API validated on the way in (CreatePartnerBody, UpdatePartnerBody).
+const toPartner = (r: PartnerRow): Partner => ({
   id: r.id,
   slug: r.slug,
   name: r.name,
   type: r.type,
   regions: r.regions,
   languages: r.languages,
-  hours: r.hours,
+  hours: r.hours as Partner['hours'],
   channel: r.channel,
-  webhookUrl: r.webhook_url,
+  webhookUrl: r.webhookUrl,
   email: r.email,
-  contacts: r.contacts,
+  contacts: r.contacts as Partner['contacts'],
   active: r.active,
-  hasWebhookSecret: r.webhook_secret_sealed !== null,
+  hasWebhookSecret: r.webhookSecretSealed !== null,
 });
+
+/** The columns a change names, as the audit log records them. */
+const COLUMN_OF: Record<keyof PartnerChanges, string> = {
+  slug: 'slug',
+  name: 'name',
+  type: 'type',
+  regions: 'regions',
+  languages: 'languages',
+  hours: 'hours',
+  channel: 'channel',
+  webhookUrl: 'webhook_url',
+  email: 'email',
+  contacts: 'contacts',
+  active: 'active',
+};
+
+const slugTaken = (slug: string) =>
+  new ConflictError(`A partner with the short name "${slug}" exists already.`);
 
 /** The partner registry (docs/domain.md §7): admins keep it; operators read it to choose a referral's target. */
 const partners: FastifyPluginAsyncZod<NotesKeyOptions & { webhookPolicy: WebhookPolicy }> = async (
@@ -58,12 +70,8 @@ const partners: FastifyPluginAsyncZod<NotesKeyOptions & { webhookPolicy: Webhook
       });
   };
   const key = notesKeyringOf(opts);
-  const list = async (activeOnly: boolean) =>
-    (
-      await app.pool.query<Row>(
-        `SELECT * FROM partner_orgs ${activeOnly ? 'WHERE active' : ''} ORDER BY type, slug`,
-      )
-    ).rows.map(toPartner);
+  const repo = createPartnersRepository(app.db);
+  const list = async (activeOnly: boolean) => (await repo.list(activeOnly)).map(toPartner);
 
   app.get(
     '/api/partners',
@@ -96,7 +104,7 @@ const partners: FastifyPluginAsyncZod<NotesKeyOptions & { webhookPolicy: Webhook
     id: string,
     details = {},
   ) =>
-    writeAudit(app.pool, {
+    writeAudit(app.db, {
       action,
       actorId: actor.id,
       actorRole: actor.role,
@@ -121,32 +129,28 @@ const partners: FastifyPluginAsyncZod<NotesKeyOptions & { webhookPolicy: Webhook
     async (req, reply) => {
       const b = req.body;
       if (b.channel === 'webhook' && b.webhookUrl) await checkWebhookUrl(b.webhookUrl);
+      let row: PartnerRow | undefined;
       try {
-        const { rows } = await app.pool.query<Row>(
-          `INSERT INTO partner_orgs (slug, name, type, regions, languages, hours, channel, webhook_url, email, contacts, active)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
-          [
-            b.slug,
-            JSON.stringify(b.name),
-            b.type,
-            b.regions,
-            b.languages,
-            JSON.stringify(b.hours),
-            b.channel,
-            b.webhookUrl,
-            b.email,
-            JSON.stringify(b.contacts),
-            b.active,
-          ],
-        );
-        const row = rows[0] as Row;
-        await audit(authOf(req).user, 'partner.created', row.id, { type: b.type, channel: b.channel });
-        return reply.code(201).send(toPartner(row));
+        row = await repo.insert({
+          slug: b.slug,
+          name: b.name,
+          type: b.type,
+          regions: b.regions,
+          languages: b.languages,
+          hours: b.hours,
+          channel: b.channel,
+          webhookUrl: b.webhookUrl,
+          email: b.email,
+          contacts: b.contacts,
+          active: b.active,
+        });
       } catch (err) {
-        if (isUniqueViolation(err))
-          throw new ConflictError(`A partner with the short name "${b.slug}" exists already.`);
+        if (isUniqueViolation(err)) throw slugTaken(b.slug);
         throw err;
       }
+      if (!row) throw new Error('the partner just inserted was not returned');
+      await audit(authOf(req).user, 'partner.created', row.id, { type: b.type, channel: b.channel });
+      return reply.code(201).send(toPartner(row));
     },
   );
 
@@ -156,51 +160,55 @@ const partners: FastifyPluginAsyncZod<NotesKeyOptions & { webhookPolicy: Webhook
       config: { permission: 'partners:manage' },
       schema: {
         tags: ['admin'],
-        summary: 'Change a partner organisation (channel, regions, hours, active …)',
+        summary:
+          'Change a partner organisation (channel, regions, hours, active …); 409 when the short name is taken or the channel lacks its address',
         params: IdParams,
         body: UpdatePartnerBody,
-        response: { 200: Partner, 400: ErrorBody, 404: ErrorBody, ...guarded },
+        response: { 200: Partner, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, ...guarded },
       },
     },
     async (req) => {
       const b = req.body;
       if (b.webhookUrl) await checkWebhookUrl(b.webhookUrl);
-      const columns: Record<string, unknown> = {
+      const changes: PartnerChanges = {
         slug: b.slug,
-        name: b.name && JSON.stringify(b.name),
+        name: b.name,
         type: b.type,
         regions: b.regions,
         languages: b.languages,
-        hours: b.hours && JSON.stringify(b.hours),
+        hours: b.hours,
         channel: b.channel,
-        webhook_url: b.webhookUrl,
+        webhookUrl: b.webhookUrl,
         email: b.email,
-        contacts: b.contacts && JSON.stringify(b.contacts),
+        contacts: b.contacts,
         active: b.active,
       };
-      const entries = Object.entries(columns).filter(([, v]) => v !== undefined);
-      const row = await inTransaction(app.pool, async (c) => {
-        const { rows } = await c.query<Row>(
-          `UPDATE partner_orgs SET ${entries.map(([k], i) => `${k} = $${i + 2}`).join(', ')}, updated_at = now() WHERE id = $1 RETURNING *`,
-          [req.params.id, ...entries.map(([, v]) => v)],
-        );
-        const updated = rows[0];
-        if (!updated) throw new NotFoundError('That partner');
-        if (updated.channel === 'webhook' && !updated.webhook_url)
-          throw new ConflictError('A webhook partner needs its webhook URL.');
-        if (updated.channel === 'email' && !updated.email)
-          throw new ConflictError('An e-mail partner needs its address.');
-        await writeAudit(c, {
-          action: 'partner.updated',
-          actorId: authOf(req).user.id,
-          actorRole: authOf(req).user.role,
-          targetType: 'partner',
-          targetId: req.params.id,
-          details: { fields: entries.map(([k]) => k) },
+      const fields = (Object.keys(COLUMN_OF) as (keyof PartnerChanges)[])
+        .filter((k) => changes[k] !== undefined)
+        .map((k) => COLUMN_OF[k]);
+      const { user } = authOf(req);
+      try {
+        const row = await app.db.transaction(async (tx) => {
+          const updated = await createPartnersRepository(tx).update(req.params.id, changes);
+          if (!updated) throw new NotFoundError('That partner');
+          // The body's channel rule, on the row as the change leaves it.
+          const gap = partnerChannelGap(updated);
+          if (gap) throw new ConflictError(`${gap.message.charAt(0).toUpperCase()}${gap.message.slice(1)}.`);
+          await writeAudit(tx, {
+            action: 'partner.updated',
+            actorId: user.id,
+            actorRole: user.role,
+            targetType: 'partner',
+            targetId: req.params.id,
+            details: { fields },
+          });
+          return updated;
         });
-        return updated;
-      });
-      return toPartner(row);
+        return toPartner(row);
+      } catch (err) {
+        if (b.slug !== undefined && isUniqueViolation(err)) throw slugTaken(b.slug);
+        throw err;
+      }
     },
   );
 
@@ -218,11 +226,12 @@ const partners: FastifyPluginAsyncZod<NotesKeyOptions & { webhookPolicy: Webhook
     },
     async (req) => {
       const secret = randomBytes(32).toString('base64url');
-      const { rowCount } = await app.pool.query(
-        'UPDATE partner_orgs SET webhook_secret_sealed = $2, webhook_secret_key_version = $3, updated_at = now() WHERE id = $1',
-        [req.params.id, seal(key, `${req.params.id}:webhook`, secret), key.version],
+      const stored = await repo.setWebhookSecret(
+        req.params.id,
+        seal(key, `${req.params.id}:webhook`, secret),
+        key.version,
       );
-      if (!rowCount) throw new NotFoundError('That partner');
+      if (!stored) throw new NotFoundError('That partner');
       await audit(authOf(req).user, 'partner.secret_rotated', req.params.id);
       return { secret };
     },
@@ -238,12 +247,7 @@ const partners: FastifyPluginAsyncZod<NotesKeyOptions & { webhookPolicy: Webhook
         response: { 200: z.array(z.object({ type: PartnerType, minutes: z.number() })), ...guarded },
       },
     },
-    async () =>
-      (
-        await app.pool.query<{ type: Partner['type']; minutes: number }>(
-          'SELECT type, escalation_minutes AS minutes FROM partner_type_settings ORDER BY type',
-        )
-      ).rows,
+    async () => repo.escalations(),
   );
 
   app.put(
@@ -254,24 +258,12 @@ const partners: FastifyPluginAsyncZod<NotesKeyOptions & { webhookPolicy: Webhook
         tags: ['admin'],
         summary: 'Minutes an urgent referral to this type of partner may wait for acknowledgement',
         params: z.object({ type: PartnerType }),
-        body: z
-          .object({
-            minutes: z
-              .number()
-              .int()
-              .min(1)
-              .max(24 * 60),
-          })
-          .strict(),
+        body: EscalationBody,
         response: { 200: z.object({ type: PartnerType, minutes: z.number() }), ...guarded },
       },
     },
     async (req) => {
-      await app.pool.query(
-        `INSERT INTO partner_type_settings (type, escalation_minutes) VALUES ($1, $2)
-         ON CONFLICT (type) DO UPDATE SET escalation_minutes = EXCLUDED.escalation_minutes`,
-        [req.params.type, req.body.minutes],
-      );
+      await repo.setEscalation(req.params.type, req.body.minutes);
       return { type: req.params.type, minutes: req.body.minutes };
     },
   );

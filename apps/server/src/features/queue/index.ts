@@ -122,7 +122,7 @@ const queue: FastifyPluginAsyncZod<{
         summary:
           'Set your own state: available, break or offline. A break taken while one is offered is that break (BREAK_OFFER_MINUTES long)',
         body: SetStatusBody,
-        response: { 200: OperatorView, 400: ErrorBody, ...guarded },
+        response: { 200: OperatorView, 400: ErrorBody, 404: ErrorBody, ...guarded },
       },
     },
     async (req) => {

@@ -1,6 +1,7 @@
 import { rooms } from '@korgon/domain';
 import type { FastifyInstance } from 'fastify';
 import type { KorgonSocket } from '../../plugins/socket';
+import { createQueueRepository } from './repository';
 import type { QueueService } from './service';
 
 const WATCHED = new Set(['operator', 'supervisor']);
@@ -48,21 +49,15 @@ export function startPresence(app: FastifyInstance, service: QueueService, grace
   const sweep = async () => {
     const client = await app.pool.connect();
     try {
-      const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [
-        ...SWEEP_LOCK,
-      ]);
-      if (!rows[0]?.ok) return;
+      const repo = createQueueRepository(client);
+      if (!(await repo.trySweepLock(SWEEP_LOCK))) return;
       try {
-        const stale = await client.query<{ user_id: string }>(
-          `SELECT user_id FROM operator_states
-            WHERE status IN ('available', 'break', 'wrap_up') AND since < now() - make_interval(secs => $1)`,
-          [graceSeconds],
-        );
-        if (stale.rows.length === 0) return;
+        const stale = await repo.staleOperators(graceSeconds);
+        if (stale.length === 0) return;
         const connected = new Set((await app.io.fetchSockets()).map((s) => s.data.auth.user.id));
-        for (const { user_id } of stale.rows) if (!connected.has(user_id)) await goOfflineIfGone(user_id);
+        for (const userId of stale) if (!connected.has(userId)) await goOfflineIfGone(userId);
       } finally {
-        await client.query('SELECT pg_advisory_unlock($1, $2)', [...SWEEP_LOCK]);
+        await repo.releaseSweepLock(SWEEP_LOCK);
       }
     } finally {
       client.release();

@@ -1,9 +1,6 @@
-import { type QueueChange, rooms } from '@korgon/domain';
+import { QUEUE_ROOMS, type QueueChange } from '@korgon/domain';
 import { type LiveSink, withQueueTransaction } from '@korgon/queue';
 import type { FastifyInstance } from 'fastify';
-
-/** Roles that watch the live queue (the permission table's queue:read). */
-export const QUEUE_ROOMS = [rooms.role('operator'), rooms.role('supervisor')];
 
 /**
  * Pushes committed changes, in version order, to every console in every server process, and adds the jobs

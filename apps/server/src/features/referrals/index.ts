@@ -3,6 +3,7 @@ import { type NotesKeyOptions, notesKeyringOf } from '@korgon/signing';
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { NotFoundError } from '../../errors';
 import { authOf } from '../../plugins/auth';
 import { createReferralPush } from './push';
 import { createReferralsService, type ReferralsService } from './service';
@@ -50,6 +51,7 @@ const referrals: FastifyPluginAsyncZod = async (app) => {
     },
     async (req, reply) => {
       const { created, referral } = await service.create(req.body, authOf(req).user);
+      if (!referral) throw new NotFoundError('That referral');
       return reply.code(created ? 201 : 200).send(referral);
     },
   );

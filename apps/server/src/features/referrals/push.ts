@@ -1,4 +1,4 @@
-import { rooms } from '@korgon/domain';
+import { referralStaffRooms, rooms } from '@korgon/domain';
 import type { ReferralPush } from '@korgon/referrals';
 import type { KorgonIo } from '../../plugins/socket';
 
@@ -9,7 +9,7 @@ import type { KorgonIo } from '../../plugins/socket';
 export function createReferralPush(io: KorgonIo, changed: () => void = () => {}): ReferralPush {
   return {
     staff: (referral, createdBy) => {
-      io.to([rooms.user(createdBy), rooms.role('supervisor')]).emit('referral:changed', referral);
+      io.to(referralStaffRooms(createdBy)).emit('referral:changed', referral);
       changed();
     },
     partner: (partnerOrgId, referral) =>

@@ -1,30 +1,29 @@
-import { inTransaction, writeAudit } from '@korgon/db';
+import { inTransaction, type Queryable, writeAudit } from '@korgon/db';
 import {
-  ConsultationData,
+  ConsentExceptionKind,
   type CreateReferralBody,
   can,
   deliveryJob,
   type JobRequest,
   jobIds,
-  KG_HOTLINE_RISK_0_1,
-  PARTNER_TRANSITIONS,
   type PartnerAction,
+  partnerTypesCalledFor,
   type Referral,
-  type ReferralContent,
-  type ReferralStatus,
+  ReferralField,
+  redirectableFrom,
+  referralContent,
   SETTLEMENTS,
   Settlement,
+  statusesFrom,
 } from '@korgon/domain';
 import type { SafeJobs } from '@korgon/jobs';
 import {
   escalationDeadline,
   exceptionReasonOf,
   partnerView,
-  REFERRAL_SEALED_COLUMNS,
   REJECTION_NOTE,
   type ReferralPush,
-  type ReferralRow,
-  type ReferralSealedColumn,
+  type ReferralViewRow,
   referralRows,
   resealReferralTexts,
   type StaffViewRow,
@@ -36,39 +35,9 @@ import {
 } from '@korgon/referrals';
 import { type SealKey, seal } from '@korgon/signing';
 import type pg from 'pg';
-import { AppError, ConflictError, ForbiddenError, NotFoundError } from '../../errors';
+import { AppError, ConflictError, ForbiddenError, isUniqueViolation, NotFoundError } from '../../errors';
 import type { SessionUser } from '../auth/repository';
-
-type Q = Pick<pg.PoolClient, 'query'>;
-
-/** Only the chosen fields, taken from the coarse record: the partner receives nothing else. */
-export function buildContent(
-  fields: readonly string[],
-  d: ConsultationData,
-  riskLevel: string | null,
-): ReferralContent {
-  const c: ReferralContent = {};
-  const has = (f: string) => fields.includes(f);
-  if (has('region') && d.survivor.region) c.region = d.survivor.region;
-  const settlement = Settlement.safeParse(d.survivor.settlement);
-  if (has('settlement') && settlement.success) c.settlement = settlement.data;
-  if (has('ageBand') && d.survivor.ageBand) c.ageBand = d.survivor.ageBand;
-  if (has('gender') && d.survivor.gender) c.gender = d.survivor.gender;
-  if (has('language') && d.survivor.language) c.language = d.survivor.language;
-  if (has('violenceForms')) c.violenceForms = d.violenceForms;
-  if (has('childrenAffected') && d.childrenAffected) c.childrenAffected = d.childrenAffected;
-  if (has('riskLevel') && riskLevel) c.riskLevel = riskLevel;
-  if (has('safeContact')) c.safeContact = { ...d.safeContact };
-  return c;
-}
-
-/** Partner types the methodology's actions call for at a level (e.g. high → police, crisis centre, shelter …). */
-function typesCalledFor(level: string | null): string[] {
-  if (!level) return [];
-  const actions =
-    (KG_HOTLINE_RISK_0_1.actions as Record<string, { referTo?: readonly string[] }[]>)[level] ?? [];
-  return [...new Set(actions.flatMap((a) => a.referTo ?? []))];
-}
+import { type AssessedRisk, createReferralsRepository, type ReferralConsultation } from './repository';
 
 /**
  * Referrals from a consultation to partner organisations: committed in PostgreSQL, then their delivery (and,
@@ -95,8 +64,8 @@ export function createReferralsService(
     const views = rows.map((r) => staffViewOf(key, r));
     for (const v of views) push.staff(v, v.createdBy.id);
     for (const r of rows)
-      if (r.status !== 'queued' && (r.status !== 'revoked' || r.delivered_at))
-        push.partner(r.partner_org_id, partnerView(key, r));
+      if (r.status !== 'queued' && (r.status !== 'revoked' || r.deliveredAt))
+        push.partner(r.partnerOrgId, partnerView(key, r));
     return views;
   }
 
@@ -104,39 +73,35 @@ export function createReferralsService(
     pushRows(await staffViewRows(pool, ids));
   }
 
-  async function consultationFor(q: Q, id: string, actor: SessionUser) {
-    const { rows } = await q.query<{
-      id: string;
-      operator_id: string;
-      data: ConsultationData;
-      risk_level: string | null;
-    }>(
-      `SELECT k.id, k.operator_id, k.data,
-              (SELECT r.final_level FROM risk_assessments r WHERE r.consultation_id = k.id ORDER BY r.created_at DESC LIMIT 1) AS risk_level
-         FROM consultations k WHERE k.id = $1`,
-      [id],
-    );
-    const found = rows[0];
-    if (!found) throw new NotFoundError('That consultation');
-    const k = { ...found, data: ConsultationData.parse(found.data) };
-    if (k.operator_id !== actor.id && !can(actor.role, 'referral:manage'))
+  async function view(id: string): Promise<Referral | undefined> {
+    const [found] = await staffViews(pool, key, [id]);
+    return found;
+  }
+
+  /** The consultation referred from, with its latest risk assessment; only its author or a supervisor refers. */
+  async function consultationFor(
+    q: Queryable,
+    id: string,
+    actor: SessionUser,
+  ): Promise<ReferralConsultation & { risk: AssessedRisk | undefined }> {
+    const repo = createReferralsRepository(q);
+    const k = await repo.consultation(id);
+    if (!k) throw new NotFoundError('That consultation');
+    if (k.operatorId !== actor.id && !can(actor.role, 'referral:manage'))
       throw new ForbiddenError('Only the consultation’s author or a supervisor refers from it.');
-    return k;
+    return { ...k, risk: await repo.latestRisk(id) };
   }
 
   async function insert(
-    c: Q,
+    c: pg.PoolClient,
     body: CreateReferralBody,
-    k: { data: ConsultationData; risk_level: string | null },
+    k: { data: ReferralConsultation['data']; risk: AssessedRisk | undefined },
     actor: SessionUser,
     after: JobRequest[],
     createdBy: string = actor.id,
   ) {
-    const { rows: partners } = await c.query<{ id: string; type: string; active: boolean }>(
-      'SELECT id, type, active FROM partner_orgs WHERE id = $1',
-      [body.partnerId],
-    );
-    const partner = partners[0];
+    const repo = createReferralsRepository(c);
+    const partner = await repo.partner(body.partnerId);
     if (!partner?.active)
       throw new AppError(
         400,
@@ -177,31 +142,28 @@ export function createReferralsService(
           ],
         },
       );
-    const content = buildContent(body.fields, k.data, k.risk_level);
-    await c.query(
-      `INSERT INTO referrals (id, consultation_id, partner_org_id, urgency, status, consent_basis, consent_exception, consent_exception_reason_sealed,
-                              fields, content, message_sealed, key_version, created_by)
-       VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, $8, $9, $10, $11, $12)`,
-      [
-        body.id,
-        body.consultationId,
-        body.partnerId,
-        body.urgency,
-        exception ? null : 'caller_consent',
-        exception?.exception ?? null,
+    // The same rule the console's preview shows: only the chosen fields (the message is sealed apart).
+    const content = referralContent(body.fields, k.data, k.risk?.finalLevel ?? null);
+    await repo.insert(
+      {
+        id: body.id,
+        consultationId: body.consultationId,
+        partnerOrgId: body.partnerId,
+        urgency: body.urgency,
+        consentBasis: exception ? null : 'caller_consent',
+        consentException: exception?.exception ?? null,
         // The exception's reason is free text: sealed like the message, never stored in clear.
-        exception?.reason ? seal(key, `${body.id}:exception`, exception.reason) : null,
-        body.fields,
-        JSON.stringify(content),
-        body.message ? seal(key, `${body.id}:message`, body.message) : null,
-        key.version,
+        consentExceptionReasonSealed: exception?.reason
+          ? seal(key, `${body.id}:exception`, exception.reason)
+          : null,
+        fields: body.fields,
+        content,
+        messageSealed: body.message ? seal(key, `${body.id}:message`, body.message) : null,
+        keyVersion: key.version,
         createdBy,
-      ],
-    );
-    await c.query(`INSERT INTO referral_events (referral_id, status, actor_id) VALUES ($1, 'queued', $2)`, [
-      body.id,
+      },
       actor.id,
-    ]);
+    );
     after.push(deliveryJob(body.id, body.urgency, maxAttempts));
     if (body.urgency === 'urgent') after.push(await escalationDeadline(c, body.id, partner.type));
     await writeAudit(c, {
@@ -231,17 +193,14 @@ export function createReferralsService(
     async create(
       body: CreateReferralBody,
       actor: SessionUser,
-    ): Promise<{ created: boolean; referral: Referral }> {
-      const existing = await referralRows(pool, [body.id]);
-      if (existing[0]) {
+    ): Promise<{ created: boolean; referral: Referral | undefined }> {
+      const [existing] = await referralRows(pool, [body.id]);
+      if (existing) {
         // A retried send: the same referral, never a second one.
-        if (
-          existing[0].consultation_id !== body.consultationId ||
-          existing[0].partner_org_id !== body.partnerId
-        ) {
+        if (existing.consultationId !== body.consultationId || existing.partnerOrgId !== body.partnerId) {
           throw new ConflictError('That referral id is in use for another referral; make a new id.');
         }
-        return { created: false, referral: (await staffViews(pool, key, [body.id]))[0] as Referral };
+        return { created: false, referral: await view(body.id) };
       }
       const after: JobRequest[] = [];
       let rows: StaffViewRow[] = [];
@@ -253,70 +212,56 @@ export function createReferralsService(
           rows = await staffViewRows(c, [body.id]);
         });
       } catch (err) {
-        if ((err as { code?: string }).code === '23505')
-          return { created: false, referral: (await staffViews(pool, key, [body.id]))[0] as Referral };
+        // The same send, committed meanwhile by its concurrent twin.
+        if (isUniqueViolation(err)) return { created: false, referral: await view(body.id) };
         throw err;
       }
       // Pushed before its job is added, then the job: nothing stands between the commit and the add. One sent
       // under a consent exception raises the supervisors' consent_exception alert (the push kicks the sync).
-      const [referral] = pushRows(rows) as [Referral];
+      const [referral] = pushRows(rows);
       await jobs.enqueue(after);
       return { created: true, referral };
     },
 
     async list(consultationId: string, actor: SessionUser): Promise<Referral[]> {
       await consultationFor(pool, consultationId, actor);
-      const { rows } = await pool.query<{ id: string }>(
-        'SELECT id FROM referrals WHERE consultation_id = $1 ORDER BY created_at',
-        [consultationId],
-      );
-      return staffViews(
-        pool,
-        key,
-        rows.map((r) => r.id),
-      );
+      return staffViews(pool, key, await createReferralsRepository(pool).idsOfConsultation(consultationId));
     },
 
     async open(): Promise<Referral[]> {
-      const { rows } = await pool.query<{ id: string }>(
-        `SELECT id FROM referrals WHERE status NOT IN ('done', 'revoked', 'rejected') ORDER BY (urgency = 'urgent') DESC, created_at LIMIT 500`,
-      );
-      return staffViews(
-        pool,
-        key,
-        rows.map((r) => r.id),
-      );
+      return staffViews(pool, key, await createReferralsRepository(pool).openIds());
     },
 
     async get(id: string, actor: SessionUser): Promise<Referral> {
-      const [view] = await staffViews(pool, key, [id]);
-      if (!view) throw new NotFoundError('That referral');
-      if (view.createdBy.id !== actor.id && !can(actor.role, 'referral:manage'))
+      const found = await view(id);
+      if (!found) throw new NotFoundError('That referral');
+      if (found.createdBy.id !== actor.id && !can(actor.role, 'referral:manage'))
         throw new ForbiddenError('Only its author and supervisors see this referral.');
-      return view;
+      return found;
     },
 
     async suggestions(consultationId: string, actor: SessionUser) {
       const k = await consultationFor(pool, consultationId, actor);
       return suggestPartners(pool, {
         region: k.data.survivor.region ?? null,
-        types: typesCalledFor(k.risk_level),
+        // What the assessment's own methodology version calls for at its level, not the current version's.
+        types: k.risk ? partnerTypesCalledFor(k.risk.actions, k.risk.finalLevel) : [],
       });
     },
 
     /** Revoke (the operator), or retry a failed one (the author or a supervisor). */
     async staffAction(id: string, action: 'revoke' | 'retry', actor: SessionUser): Promise<Referral> {
-      const view = await this.get(id, actor);
+      const current = await this.get(id, actor);
       await inTransaction(pool, async (c) => {
         if (action === 'revoke') {
           const moved = await transition(c, id, 'revoked', {
-            from: ['queued', 'sent', 'delivered', 'acknowledged', 'accepted', 'failed', 'escalated'],
+            from: statusesFrom('revoked'),
             actorId: actor.id,
           });
-          if (!moved) throw new ConflictError(`A ${view.status} referral cannot be revoked.`);
+          if (!moved) throw new ConflictError(`A ${current.status} referral cannot be revoked.`);
         } else {
           const moved = await transition(c, id, 'queued', {
-            from: ['failed'],
+            from: statusesFrom('queued'),
             actorId: actor.id,
             set: { last_error: null },
           });
@@ -332,33 +277,30 @@ export function createReferralsService(
       });
       await publish([id]);
       if (action === 'revoke') await cancelJobs(id, true);
-      else await jobs.replace(deliveryJob(id, view.urgency, maxAttempts));
+      else await jobs.replace(deliveryJob(id, current.urgency, maxAttempts));
       return this.get(id, actor);
     },
 
     /** Send the same referral to another partner; the first is revoked. */
     async redirect(id: string, partnerId: string, newId: string, actor: SessionUser): Promise<Referral> {
-      const rows = await referralRows(pool, [id]);
-      const old = rows[0];
+      const [old] = await referralRows(pool, [id]);
       if (!old) throw new NotFoundError('That referral');
-      if (old.created_by !== actor.id && !can(actor.role, 'referral:manage'))
+      if (old.createdBy !== actor.id && !can(actor.role, 'referral:manage'))
         throw new ForbiddenError('Only its author and supervisors redirect a referral.');
       const after: JobRequest[] = [];
       await inTransaction(pool, async (c) => {
         const moved = await transition(c, id, 'revoked', {
-          from: ['queued', 'sent', 'delivered', 'failed', 'escalated'],
+          from: redirectableFrom(),
           actorId: actor.id,
           note: 'redirected',
         });
         if (!moved) throw new ConflictError(`A ${old.status} referral cannot be redirected.`);
-        const { rows: ks } = await c.query<{ data: ConsultationData; risk_level: string | null }>(
-          `SELECT k.data, (SELECT r.final_level FROM risk_assessments r WHERE r.consultation_id = k.id ORDER BY r.created_at DESC LIMIT 1) AS risk_level
-             FROM consultations k WHERE k.id = $1`,
-          [old.consultation_id],
-        );
-        const consent = old.consent_exception
+        const repo = createReferralsRepository(c);
+        const k = await repo.consultation(old.consultationId);
+        if (!k) throw new NotFoundError('That referral’s consultation');
+        const consent = old.consentException
           ? {
-              exception: old.consent_exception as 'child_at_risk',
+              exception: ConsentExceptionKind.parse(old.consentException),
               reason: exceptionReasonOf(key, old) ?? 'as before',
             }
           : { basis: 'caller_consent' as const };
@@ -366,22 +308,23 @@ export function createReferralsService(
           c,
           {
             id: newId,
-            consultationId: old.consultation_id,
+            consultationId: old.consultationId,
             partnerId,
             urgency: old.urgency,
             consent,
-            fields: old.fields as CreateReferralBody['fields'],
+            // As chosen for the first partner (a field no longer offered is not sent).
+            fields: old.fields.filter((f): f is ReferralField => ReferralField.safeParse(f).success),
           },
-          { data: ConsultationData.parse(ks[0]?.data ?? {}), risk_level: ks[0]?.risk_level ?? null },
+          { data: k.data, risk: await repo.latestRisk(old.consultationId) },
           actor,
           after,
-          old.created_by,
+          old.createdBy,
         );
-        if (old.message_sealed)
-          await c.query('UPDATE referrals SET message_sealed = $2 WHERE id = $1', [
+        if (old.messageSealed)
+          await repo.setMessage(
             newId,
-            seal(key, `${newId}:message`, (partnerView(key, old).content.message as string) ?? ''),
-          ]);
+            seal(key, `${newId}:message`, partnerView(key, old).content.message ?? ''),
+          );
         await writeAudit(c, {
           action: 'referral.redirected',
           actorId: actor.id,
@@ -408,28 +351,19 @@ export function createReferralsService(
         reason?: string;
         outcome?: string;
       },
-    ): Promise<ReferralRow> {
-      const rows = await referralRows(pool, [id]);
-      const r = rows[0];
-      if (!r || (o.partnerOrgId && r.partner_org_id !== o.partnerOrgId))
+    ): Promise<ReferralViewRow | undefined> {
+      const [r] = await referralRows(pool, [id]);
+      if (!r || (o.partnerOrgId && r.partnerOrgId !== o.partnerOrgId))
         throw new NotFoundError('That referral');
       if (r.status === action) return r;
-      const from = (Object.keys(PARTNER_TRANSITIONS) as ReferralStatus[]).filter((s) =>
-        PARTNER_TRANSITIONS[s]?.includes(action),
-      );
+      const from = statusesFrom(action);
       await inTransaction(pool, async (c) => {
         const set: Record<string, unknown> = {};
         // A referral sealed under an older key (a rotation the re-encryption job has not reached yet): its texts
         // move to the current key with the one written now, since they share one key_version.
         if ((action === 'rejected' && o.reason) || o.outcome) {
-          const { rows: sealedNow } = await c.query<
-            { id: string; key_version: number | null } & Record<ReferralSealedColumn, Buffer | null>
-          >(
-            `SELECT id, key_version, ${REFERRAL_SEALED_COLUMNS.map(([col]) => col).join(', ')}
-               FROM referrals WHERE id = $1 FOR UPDATE`,
-            [id],
-          );
-          if (sealedNow[0]) Object.assign(set, resealReferralTexts(key, sealedNow[0]));
+          const sealedNow = await createReferralsRepository(c).sealedTextsForUpdate(id);
+          if (sealedNow) Object.assign(set, resealReferralTexts(key, sealedNow));
         }
         // Free text is sealed (docs/domain.md, privacy); the event records only that a reason was given.
         if (action === 'rejected' && o.reason)
@@ -456,7 +390,8 @@ export function createReferralsService(
       });
       await cancelJobs(id, false);
       await publish([id]);
-      return (await referralRows(pool, [id]))[0] as ReferralRow;
+      const [after] = await referralRows(pool, [id]);
+      return after;
     },
   };
 }

@@ -14,6 +14,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ConflictError, isUniqueViolation, NotFoundError } from '../../errors';
 import { authOf } from '../../plugins/auth';
+import { createRiskRepository } from './repository';
 
 const guarded = { 401: ErrorBody, 403: ErrorBody };
 const VersionParams = z.object({ id: z.string().min(1).max(64), version: z.string().min(1).max(32) });
@@ -28,6 +29,7 @@ const MethodologySummary = z.object({
 /** Methodologies (versioned documents), the live preview, supervisor sign-offs, and the taxonomy. */
 const risk: FastifyPluginAsyncZod = async (app) => {
   const service = app.risk;
+  const repo = createRiskRepository(app.pool);
 
   app.post(
     '/api/risk/assess',
@@ -109,21 +111,14 @@ const risk: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async () => {
-      const { rows } = await app.pool.query<{
-        methodology_id: string;
-        version: string;
-        document: Methodology;
-        active: boolean;
-        created_at: Date;
-      }>(
-        'SELECT methodology_id, version, document, active, created_at FROM methodology_versions ORDER BY created_at DESC',
-      );
+      const rows = await repo.methodologies();
       return rows.map((r) => ({
-        id: r.methodology_id,
+        id: r.methodologyId,
         version: r.version,
-        title: r.document.title,
+        // Stored only after Methodology validated it (the upload below).
+        title: (r.document as Methodology).title,
         active: r.active,
-        createdAt: r.created_at.toISOString(),
+        createdAt: r.createdAt.toISOString(),
       }));
     },
   );
@@ -144,24 +139,13 @@ const risk: FastifyPluginAsyncZod = async (app) => {
     async (req, reply) => {
       const actor = authOf(req).user;
       const m = req.body;
+      let createdAt: Date | undefined;
       try {
-        const { rows } = await app.pool.query<{ created_at: Date }>(
-          'INSERT INTO methodology_versions (methodology_id, version, document, created_by) VALUES ($1, $2, $3, $4) RETURNING created_at',
-          [m.id, m.version, JSON.stringify(m), actor.id],
-        );
-        await writeAudit(app.pool, {
-          action: 'methodology.uploaded',
-          actorId: actor.id,
-          actorRole: actor.role,
-          targetType: 'methodology',
-          targetId: `${m.id}@${m.version}`,
-        });
-        return reply.code(201).send({
-          id: m.id,
+        createdAt = await repo.insertMethodology({
+          methodologyId: m.id,
           version: m.version,
-          title: m.title,
-          active: false,
-          createdAt: (rows[0]?.created_at ?? new Date()).toISOString(),
+          document: m,
+          createdBy: actor.id,
         });
       } catch (err) {
         if (isUniqueViolation(err))
@@ -170,6 +154,20 @@ const risk: FastifyPluginAsyncZod = async (app) => {
           );
         throw err;
       }
+      await writeAudit(app.pool, {
+        action: 'methodology.uploaded',
+        actorId: actor.id,
+        actorRole: actor.role,
+        targetType: 'methodology',
+        targetId: `${m.id}@${m.version}`,
+      });
+      return reply.code(201).send({
+        id: m.id,
+        version: m.version,
+        title: m.title,
+        active: false,
+        createdAt: (createdAt ?? new Date()).toISOString(),
+      });
     },
   );
 
@@ -187,16 +185,8 @@ const risk: FastifyPluginAsyncZod = async (app) => {
     async (req) => {
       const actor = authOf(req).user;
       await inTransaction(app.pool, async (client) => {
-        const found = await client.query(
-          'SELECT 1 FROM methodology_versions WHERE methodology_id = $1 AND version = $2 FOR UPDATE',
-          [req.params.id, req.params.version],
-        );
-        if (!found.rowCount) throw new NotFoundError(`Methodology ${req.params.id} ${req.params.version}`);
-        await client.query('UPDATE methodology_versions SET active = false WHERE active');
-        await client.query(
-          'UPDATE methodology_versions SET active = true WHERE methodology_id = $1 AND version = $2',
-          [req.params.id, req.params.version],
-        );
+        if (!(await createRiskRepository(client).activateMethodology(req.params.id, req.params.version)))
+          throw new NotFoundError(`Methodology ${req.params.id} ${req.params.version}`);
         await writeAudit(client, {
           action: 'methodology.activated',
           actorId: actor.id,
@@ -210,16 +200,10 @@ const risk: FastifyPluginAsyncZod = async (app) => {
   );
 
   const taxonomy = async (version?: string) => {
-    const { rows } = version
-      ? await app.pool.query<{ document: unknown }>(
-          'SELECT document FROM taxonomy_versions WHERE version = $1',
-          [version],
-        )
-      : await app.pool.query<{ document: unknown }>(
-          'SELECT document FROM taxonomy_versions WHERE active ORDER BY created_at DESC LIMIT 1',
-        );
-    if (!rows[0]) throw new NotFoundError(version ? `Taxonomy ${version}` : 'An active taxonomy');
-    return Taxonomy.parse(rows[0].document);
+    const document = await repo.taxonomyDocument(version);
+    if (document === undefined)
+      throw new NotFoundError(version ? `Taxonomy ${version}` : 'An active taxonomy');
+    return Taxonomy.parse(document);
   };
   app.get(
     '/api/taxonomy',

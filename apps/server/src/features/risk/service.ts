@@ -1,4 +1,4 @@
-import { inTransaction, writeAudit } from '@korgon/db';
+import { inTransaction, type Queryable, writeAudit } from '@korgon/db';
 import {
   type Assessment,
   assess,
@@ -13,13 +13,9 @@ import type pg from 'pg';
 import { AppError, ConflictError, ForbiddenError, NotFoundError } from '../../errors';
 import type { KorgonIo } from '../../plugins/socket';
 import type { SessionUser } from '../auth/repository';
-import {
-  createConsultationsRepository,
-  type Queryable,
-  type RiskRow,
-  type StoredOverride,
-} from '../consultations/repository';
+import { createConsultationsRepository, type StoredOverride } from '../consultations/repository';
 import { namesOf, overrideText, sealOverrideText, toRiskRecord } from '../consultations/service';
+import { createRiskRepository } from './repository';
 
 /** What the risk service tells the rest of the server after its commits. */
 export interface RiskHooks {
@@ -44,12 +40,9 @@ export function createRiskService(pool: pg.Pool, io: KorgonIo, key: SealKey, hoo
     const k = `${id}@${version}`;
     const hit = cache.get(k);
     if (hit) return hit;
-    const { rows } = await q.query<{ document: unknown }>(
-      'SELECT document FROM methodology_versions WHERE methodology_id = $1 AND version = $2',
-      [id, version],
-    );
-    if (!rows[0]) throw new NotFoundError(`Methodology ${id} ${version}`);
-    const m = Methodology.parse(rows[0].document);
+    const document = await createRiskRepository(q).methodologyDocument(id, version);
+    if (document === undefined) throw new NotFoundError(`Methodology ${id} ${version}`);
+    const m = Methodology.parse(document);
     cache.set(k, m);
     return m;
   }
@@ -85,11 +78,9 @@ export function createRiskService(pool: pg.Pool, io: KorgonIo, key: SealKey, hoo
     methodology,
 
     async active(): Promise<Methodology> {
-      const { rows } = await pool.query<{ methodology_id: string; version: string }>(
-        'SELECT methodology_id, version FROM methodology_versions WHERE active LIMIT 1',
-      );
-      if (!rows[0]) throw new NotFoundError('An active methodology');
-      return methodology(pool, rows[0].methodology_id, rows[0].version);
+      const active = await createRiskRepository(pool).activeMethodology();
+      if (!active) throw new NotFoundError('An active methodology');
+      return methodology(pool, active.methodologyId, active.version);
     },
 
     async preview(id: string, version: string, answers: RiskBody['answers']): Promise<Assessment> {
@@ -151,26 +142,21 @@ export function createRiskService(pool: pg.Pool, io: KorgonIo, key: SealKey, hoo
           };
           if (raise) finalLevel = body.override.level;
         }
-        const { rows } = await c.query<RiskRow>(
-          `INSERT INTO risk_assessments (consultation_id, methodology_id, methodology_version, answers, score, computed_level,
-                                         minimum_level, final_level, override, result, created_by, id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *`,
-          [
-            consultationId,
-            m.id,
-            m.version,
-            JSON.stringify(body.answers),
-            result.score,
-            result.level,
-            result.minimumLevel,
-            finalLevel,
-            override ? JSON.stringify(override) : null,
-            JSON.stringify(result),
-            actor.id,
-            assessmentId,
-          ],
-        );
-        const row = rows[0] as RiskRow;
+        const row = await createRiskRepository(c).insertAssessment({
+          id: assessmentId,
+          consultationId,
+          methodologyId: m.id,
+          methodologyVersion: m.version,
+          answers: body.answers,
+          score: result.score,
+          computedLevel: result.level,
+          minimumLevel: result.minimumLevel,
+          finalLevel,
+          override,
+          result,
+          createdBy: actor.id,
+        });
+        if (!row) throw new Error(`the assessment ${assessmentId} just stored was not returned`);
         if (override) {
           await writeAudit(c, {
             action: 'risk.override',
@@ -216,20 +202,16 @@ export function createRiskService(pool: pg.Pool, io: KorgonIo, key: SealKey, hoo
 
     /** Lowered levels waiting for a supervisor (so a board opened later still sees them). */
     async pendingSignOffs() {
-      const { rows } = await pool.query<RiskRow & { operator_name: string; consultation_reference: string }>(
-        `SELECT r.*, u.display_name AS operator_name, k.reference AS consultation_reference
-           FROM risk_assessments r JOIN users u ON u.id = r.created_by JOIN consultations k ON k.id = r.consultation_id
-          WHERE r.override->>'status' = 'pending_sign_off' ORDER BY r.created_at`,
-      );
+      const rows = await createRiskRepository(pool).pendingSignOffs();
       return rows.map((r) => ({
         assessmentId: r.id,
-        consultationId: r.consultation_id,
-        consultationReference: r.consultation_reference,
-        operator: { id: r.created_by, displayName: r.operator_name },
-        computedLevel: r.computed_level,
-        requestedLevel: r.override?.level ?? r.computed_level,
+        consultationId: r.consultationId,
+        consultationReference: r.consultationReference,
+        operator: { id: r.createdBy, displayName: r.operatorName },
+        computedLevel: r.computedLevel,
+        requestedLevel: r.override?.level ?? r.computedLevel,
         reason: r.override ? overrideText(key, r.id, r.override).reason : '',
-        at: r.created_at.toISOString(),
+        at: r.createdAt.toISOString(),
       }));
     },
 
@@ -240,10 +222,8 @@ export function createRiskService(pool: pg.Pool, io: KorgonIo, key: SealKey, hoo
       supervisor: SessionUser,
     ): Promise<RiskRecord> {
       const out = await inTransaction(pool, async (c) => {
-        const { rows } = await c.query<RiskRow>('SELECT * FROM risk_assessments WHERE id = $1 FOR UPDATE', [
-          assessmentId,
-        ]);
-        const row = rows[0];
+        const repo = createRiskRepository(c);
+        const row = await repo.lockAssessment(assessmentId);
         if (!row) throw new NotFoundError('That assessment');
         if (row.override?.status !== 'pending_sign_off')
           throw new ConflictError('This assessment has no override waiting for a sign-off.');
@@ -262,10 +242,8 @@ export function createRiskService(pool: pg.Pool, io: KorgonIo, key: SealKey, hoo
           signedAt: new Date().toISOString(),
         };
         const finalLevel = approve ? override.level : row.final_level;
-        const updated = await c.query<RiskRow>(
-          'UPDATE risk_assessments SET override = $2, final_level = $3 WHERE id = $1 RETURNING *',
-          [assessmentId, JSON.stringify(override), finalLevel],
-        );
+        const updated = await repo.setOverride(assessmentId, override, finalLevel);
+        if (!updated) throw new NotFoundError('That assessment');
         await writeAudit(c, {
           action: 'risk.sign_off',
           actorId: supervisor.id,
@@ -274,14 +252,10 @@ export function createRiskService(pool: pg.Pool, io: KorgonIo, key: SealKey, hoo
           targetId: row.consultation_id,
           details: { assessmentId, approved: approve, level: override.level },
         });
-        const ref = await c.query<{ reference: string }>(
-          'SELECT reference FROM consultations WHERE id = $1',
-          [row.consultation_id],
-        );
         return {
-          row: updated.rows[0] as RiskRow,
+          row: updated,
           previousLevel: row.final_level,
-          reference: ref.rows[0]?.reference ?? '',
+          reference: (await repo.consultationReference(row.consultation_id)) ?? '',
           names: await namesOf(c, [override.byId, supervisor.id]),
         };
       });

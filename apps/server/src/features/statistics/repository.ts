@@ -1,7 +1,7 @@
+import type { Queryable } from '@korgon/db';
 import {
   followUpStatistics,
   loadReferenceData,
-  type Queryable,
   queueStatistics,
   type RawTable,
   type ReferenceData,

@@ -1,9 +1,0 @@
-import { BoardAttention, BoardCharts, BoardFigures } from '@korgon/domain';
-import { api } from '../../lib/api';
-
-/** The board's reads (docs/board.md): figures and charts for the numbers, attention for the lists. */
-export const boardApi = {
-  figures: () => api.get('/api/board/figures', BoardFigures),
-  attention: () => api.get('/api/board/attention', BoardAttention),
-  charts: () => api.get('/api/board/charts', BoardCharts),
-};
