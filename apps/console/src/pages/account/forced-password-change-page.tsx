@@ -1,8 +1,6 @@
 import type { Me } from '@korgon/domain';
-import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
-import { LanguageSwitcher } from '../../components/language-switcher';
-import { SkipLink } from '../../components/skip-link';
+import { SignedOutPage } from '../../components/signed-out-page';
 import { useUserLocale } from '../../i18n/use-user-locale';
 import { useAuthStore } from '../../lib/auth-store';
 import { ChangePasswordForm } from './change-password-form';
@@ -17,30 +15,17 @@ export function ForcedPasswordChangePage({ me }: { me: Me }) {
   const passwordChanged = useAuthStore((s) => s.passwordChanged);
   useUserLocale(me.locale);
 
-  useEffect(() => {
-    document.title = `${t('password.forcedTitle')} · ${t('app.name')}`;
-  }, [t]);
-
   return (
-    <div className="sign-in-layout">
-      <SkipLink />
-      <header className="sign-in-header">
-        <p className="brand">{t('app.name')}</p>
-        <LanguageSwitcher />
-      </header>
-      <main id="main" className="sign-in-main" tabIndex={-1}>
-        <div className="card sign-in-card">
-          <h1>{t('password.forcedTitle')}</h1>
-          <p className="lead">{t('password.forcedIntro')}</p>
-          <p className="muted">
-            {me.displayName} <span className="mono">({me.username})</span>
-          </p>
-          <ChangePasswordForm oneTime onChanged={passwordChanged} />
-          <button type="button" className="button" onClick={() => void signOut()}>
-            {t('auth.signOut')}
-          </button>
-        </div>
-      </main>
-    </div>
+    <SignedOutPage title={t('password.forcedTitle')}>
+      <h1>{t('password.forcedTitle')}</h1>
+      <p className="lead">{t('password.forcedIntro')}</p>
+      <p className="muted">
+        {me.displayName} <span className="mono">({me.username})</span>
+      </p>
+      <ChangePasswordForm oneTime onChanged={passwordChanged} />
+      <button type="button" className="button" onClick={() => void signOut()}>
+        {t('auth.signOut')}
+      </button>
+    </SignedOutPage>
   );
 }

@@ -3,8 +3,7 @@ import type { TFunction } from 'i18next';
 import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { TextField } from '../../components/field';
-import { LanguageSwitcher } from '../../components/language-switcher';
-import { SkipLink } from '../../components/skip-link';
+import { SignedOutPage } from '../../components/signed-out-page';
 import { useUserLocale } from '../../i18n/use-user-locale';
 import { ApiError } from '../../lib/api';
 import { authApi } from '../../lib/auth-api';
@@ -301,37 +300,27 @@ export function SecondFactorPage({ me }: { me: Me }) {
   const passed = useAuthStore((s) => s.secondFactorPassed);
   useUserLocale(me.locale);
 
-  useEffect(() => {
-    document.title = `${me.next === 'enrol' ? t('secondFactor.enrolTitle') : t('secondFactor.codeTitle')} · ${t('app.name')}`;
-  }, [t, me.next]);
-
   const onPassed = (full: Me) => {
     passed(full);
     if (!full.mustChangePassword) navigateHome(full.role);
   };
 
   return (
-    <div className="sign-in-layout">
-      <SkipLink />
-      <header className="sign-in-header">
-        <p className="brand">{t('app.name')}</p>
-        <LanguageSwitcher />
-      </header>
-      <main id="main" className="sign-in-main" tabIndex={-1}>
-        <div className={me.next === 'enrol' ? 'card sign-in-card enrol-card' : 'card sign-in-card'}>
-          <p className="muted">
-            {me.displayName} <span className="mono">({me.username})</span>
-          </p>
-          {me.next === 'enrol' ? (
-            <Enrolment me={me} heading="h1" onDone={onPassed} doneLabel={t('secondFactor.continue')} />
-          ) : (
-            <CodeStep onPassed={onPassed} />
-          )}
-          <button type="button" className="button sign-out-pending" onClick={() => void signOut()}>
-            {t('auth.signOut')}
-          </button>
-        </div>
-      </main>
-    </div>
+    <SignedOutPage
+      title={me.next === 'enrol' ? t('secondFactor.enrolTitle') : t('secondFactor.codeTitle')}
+      card={me.next === 'enrol' ? 'card sign-in-card enrol-card' : 'card sign-in-card'}
+    >
+      <p className="muted">
+        {me.displayName} <span className="mono">({me.username})</span>
+      </p>
+      {me.next === 'enrol' ? (
+        <Enrolment me={me} heading="h1" onDone={onPassed} doneLabel={t('secondFactor.continue')} />
+      ) : (
+        <CodeStep onPassed={onPassed} />
+      )}
+      <button type="button" className="button sign-out-pending" onClick={() => void signOut()}>
+        {t('auth.signOut')}
+      </button>
+    </SignedOutPage>
   );
 }

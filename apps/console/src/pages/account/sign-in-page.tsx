@@ -1,7 +1,5 @@
-import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
-import { LanguageSwitcher } from '../../components/language-switcher';
-import { SkipLink } from '../../components/skip-link';
+import { SignedOutPage } from '../../components/signed-out-page';
 import { selectNotice, useAuthStore } from '../../lib/auth-store';
 import { SignInForm } from './sign-in-form';
 
@@ -28,28 +26,12 @@ function Notice() {
 export function SignInPage() {
   const { t } = useTranslation();
 
-  useEffect(() => {
-    document.title = `${t('auth.heading')} · ${t('app.name')}`;
-  }, [t]);
-
   return (
-    <div className="sign-in-layout">
-      <SkipLink />
-      <header className="sign-in-header">
-        <p className="brand">{t('app.name')}</p>
-        <LanguageSwitcher />
-      </header>
-      <main id="main" className="sign-in-main" tabIndex={-1}>
-        <div className="card sign-in-card">
-          <h1>{t('auth.heading')}</h1>
-          <p className="lead">{t('auth.intro')}</p>
-          <Notice />
-          <SignInForm />
-        </div>
-      </main>
-      <footer className="sign-in-footer">
-        <p>{t('app.tagline')}</p>
-      </footer>
-    </div>
+    <SignedOutPage title={t('auth.heading')} tagline>
+      <h1>{t('auth.heading')}</h1>
+      <p className="lead">{t('auth.intro')}</p>
+      <Notice />
+      <SignInForm />
+    </SignedOutPage>
   );
 }

@@ -3,8 +3,7 @@ import type { TFunction } from 'i18next';
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { TextField } from '../../components/field';
-import { LanguageSwitcher } from '../../components/language-switcher';
-import { SkipLink } from '../../components/skip-link';
+import { SignedOutPage } from '../../components/signed-out-page';
 import { rememberLocale } from '../../i18n/language';
 import { ApiError } from '../../lib/api';
 import { selectNotice, useAuthStore } from '../../lib/auth-store';
@@ -47,10 +46,6 @@ export function WallPairPage({ code: linked, lang }: { code: string; lang: strin
   }, [lang, i18n]);
 
   useEffect(() => {
-    document.title = `${t('wall.pair.heading')} · ${t('app.name')}`;
-  }, [t]);
-
-  useEffect(() => {
     if (problem) document.getElementById(`${id}-code`)?.focus();
   }, [problem, id]);
 
@@ -83,52 +78,43 @@ export function WallPairPage({ code: linked, lang }: { code: string; lang: strin
   const fieldError = problem?.kind === 'format' ? t('wall.pair.codeFormat') : undefined;
 
   return (
-    <div className="sign-in-layout">
-      <SkipLink />
-      <header className="sign-in-header">
-        <p className="brand">{t('app.name')}</p>
-        <LanguageSwitcher />
-      </header>
-      <main id="main" className="sign-in-main" tabIndex={-1}>
-        <div className="card sign-in-card" data-testid="wall-pairing">
-          <h1>{t('wall.pair.heading')}</h1>
-          <p className="lead">{t('wall.pair.intro')}</p>
-          {notice === 'session-ended' && (
-            <p className="alert alert-warning" role="alert">
-              {t('wall.pair.ended')}
-            </p>
-          )}
-          <form className="form sign-in-form" noValidate onSubmit={onSubmit}>
-            {problem?.kind === 'failed' && (
-              <div className="alert alert-error" role="alert">
-                <p>{failureText(problem.error, t)}</p>
-              </div>
-            )}
-            <TextField
-              id={`${id}-code`}
-              label={t('wall.pair.code')}
-              hint={t('wall.pair.codeHint')}
-              className="mono wall-code-input"
-              autoComplete="off"
-              autoCapitalize="characters"
-              autoCorrect="off"
-              spellCheck={false}
-              maxLength={32}
-              value={code}
-              onChange={(e) => setCode(e.target.value)}
-              error={fieldError}
-            />
-            <button type="submit" className="button button-primary" aria-disabled={pending || undefined}>
-              {pending ? t('wall.pair.pending') : t('wall.pair.submit')}
-            </button>
-          </form>
-          <p className="wall-pair-staff">
-            <button type="button" className="link-button" onClick={staffSignIn}>
-              {t('wall.pair.staffSignIn')}
-            </button>
-          </p>
-        </div>
-      </main>
-    </div>
+    <SignedOutPage title={t('wall.pair.heading')} cardTestId="wall-pairing">
+      <h1>{t('wall.pair.heading')}</h1>
+      <p className="lead">{t('wall.pair.intro')}</p>
+      {notice === 'session-ended' && (
+        <p className="alert alert-warning" role="alert">
+          {t('wall.pair.ended')}
+        </p>
+      )}
+      <form className="form sign-in-form" noValidate onSubmit={onSubmit}>
+        {problem?.kind === 'failed' && (
+          <div className="alert alert-error" role="alert">
+            <p>{failureText(problem.error, t)}</p>
+          </div>
+        )}
+        <TextField
+          id={`${id}-code`}
+          label={t('wall.pair.code')}
+          hint={t('wall.pair.codeHint')}
+          className="mono wall-code-input"
+          autoComplete="off"
+          autoCapitalize="characters"
+          autoCorrect="off"
+          spellCheck={false}
+          maxLength={32}
+          value={code}
+          onChange={(e) => setCode(e.target.value)}
+          error={fieldError}
+        />
+        <button type="submit" className="button button-primary" aria-disabled={pending || undefined}>
+          {pending ? t('wall.pair.pending') : t('wall.pair.submit')}
+        </button>
+      </form>
+      <p className="wall-pair-staff">
+        <button type="button" className="link-button" onClick={staffSignIn}>
+          {t('wall.pair.staffSignIn')}
+        </button>
+      </p>
+    </SignedOutPage>
   );
 }
