@@ -131,19 +131,8 @@ const partners: FastifyPluginAsyncZod<NotesKeyOptions & { webhookPolicy: Webhook
       if (b.channel === 'webhook' && b.webhookUrl) await checkWebhookUrl(b.webhookUrl);
       let row: PartnerRow | undefined;
       try {
-        row = await repo.insert({
-          slug: b.slug,
-          name: b.name,
-          type: b.type,
-          regions: b.regions,
-          languages: b.languages,
-          hours: b.hours,
-          channel: b.channel,
-          webhookUrl: b.webhookUrl,
-          email: b.email,
-          contacts: b.contacts,
-          active: b.active,
-        });
+        // The body is strict: exactly the partner's columns, nothing else.
+        row = await repo.insert(b);
       } catch (err) {
         if (isUniqueViolation(err)) throw slugTaken(b.slug);
         throw err;
@@ -170,19 +159,7 @@ const partners: FastifyPluginAsyncZod<NotesKeyOptions & { webhookPolicy: Webhook
     async (req) => {
       const b = req.body;
       if (b.webhookUrl) await checkWebhookUrl(b.webhookUrl);
-      const changes: PartnerChanges = {
-        slug: b.slug,
-        name: b.name,
-        type: b.type,
-        regions: b.regions,
-        languages: b.languages,
-        hours: b.hours,
-        channel: b.channel,
-        webhookUrl: b.webhookUrl,
-        email: b.email,
-        contacts: b.contacts,
-        active: b.active,
-      };
+      const changes: PartnerChanges = b;
       const fields = (Object.keys(COLUMN_OF) as (keyof PartnerChanges)[])
         .filter((k) => changes[k] !== undefined)
         .map((k) => COLUMN_OF[k]);
